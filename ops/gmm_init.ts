@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {assertInteger} from '../src/util/args';
+import {CovarianceTypeName} from './covariance/covariance_type';
+import {getCovarianceType} from './covariance/types';
+
+/** Natural parameters of a Gaussian mixture. */
+export interface GmmParameters {
+  /** [K] mixture weights. */
+  weights: tf.Tensor1D;
+  /** [K, D] component means. */
+  means: tf.Tensor2D;
+  /** Covariances in the covariance type's shape. */
+  covariances: tf.Tensor;
+}
+
+/**
+ * The deterministic starting mixture of `gmmInitSpec`: uniform weights, zero means and identity
+ * covariances, in the shapes of `covarianceType`.
+ *
+ * @param nComponents K >= 1.
+ * @param nFeatures D >= 1.
+ */
+export function gmmInit(nComponents: number, nFeatures: number, covarianceType: CovarianceTypeName = 'full'): GmmParameters {
+  const fn = 'gmmInit';
+  assertInteger(fn, 'nComponents', nComponents, 1);
+  assertInteger(fn, 'nFeatures', nFeatures, 1);
+  const type = getCovarianceType(covarianceType, fn);
+  return {
+    weights: tf.fill([nComponents], 1 / nComponents) as tf.Tensor1D,
+    means: tf.zeros([nComponents, nFeatures]) as tf.Tensor2D,
+    covariances: type.identity(nComponents, nFeatures),
+  };
+}

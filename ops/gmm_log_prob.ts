@@ -1,0 +1,48 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {TensorInput} from '../src/util/args';
+import {CovarianceTypeName} from './covariance/covariance_type';
+import {parseMixtureArgs} from './internal/mixture_args';
+import {mixtureLogProb} from './internal/mixture_log_prob_op';
+
+/** Options shared by the ops that take covariances. */
+export interface CovarianceOpOptions {
+  /**
+   * Read the covariances back and throw a descriptive error when one is not positive definite
+   * (default false: such covariances give NaN, and nothing synchronises with the backend).
+   */
+  checkPositiveDefinite?: boolean;
+}
+
+/**
+ * Per-component log-probabilities `log pi_k + log N(x | mu_k, Sigma_k)`, with a hand-written
+ * gradient w.r.t. every argument.
+ *
+ * Shapes (scikit-learn's conventions, K components, D features):
+ * - `x`: [N, D] -> result [N, K]; or a single [D] -> result [K].
+ * - `weights`: [K], mixture weights pi (probabilities; not renormalised).
+ * - `means`: [K, D].
+ * - `covariances`: `full` [K, D, D], `tied` [D, D], `diag` [K, D] (variances), `spherical` [K].
+ * Any parameter may instead carry a leading N (one mixture per sample, as mixture-density heads
+ * produce): weights [N, K], means [N, K, D], covariances [N, K, D, D] / [N, D, D] / [N, K, D] / [N, K].
+ *
+ * Only the symmetric part of each covariance matters, so the covariance gradient is symmetric.
+ * Internally Sigma^-1 = P P^T with P the Cholesky factor of the precision; no inverse is formed.
+ *
+ * @example
+ * const logProb = gmmLogProb([[0, 0], [3, 1]], [0.5, 0.5], [[0, 0], [3, 0]], [[1, 1], [1, 2]], 'diag');
+ */
+export function gmmLogProb(
+  x: TensorInput,
+  weights: TensorInput,
+  means: TensorInput,
+  covariances: TensorInput,
+  covarianceType: CovarianceTypeName = 'full',
+  options: CovarianceOpOptions = {},
+): tf.Tensor {
+  const fn = 'gmmLogProb';
+  return tf.tidy(() => {
+    const args = parseMixtureArgs(fn, {weights: 'weights', covariance: 'covariances'}, x, weights, means, covariances, covarianceType);
+    return mixtureLogProb(args, 'natural', options.checkPositiveDefinite ?? false, fn);
+  });
+}

@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {TensorInput, fail, formatShape, toFloatTensor} from '../src/util/args';
+import {CovarianceTypeName} from './covariance/covariance_type';
+import {CovarianceOpOptions, gmmLogProb} from './gmm_log_prob';
+import {mixtureNLL} from './mixture_nll';
+
+/** Options of {@link gmmNLL}. */
+export interface GmmNLLOptions extends CovarianceOpOptions {
+  /** Non-negative weights per sample [N]; the result is then `-sum w ll / sum w`. */
+  sampleWeights?: TensorInput;
+}
+
+/**
+ * Mean negative log-likelihood of a batch under a Gaussian mixture: a scalar loss whose
+ * gradient w.r.t. x, weights, means and covariances is hand-written (see {@link gmmLogProb}).
+ * Same arguments as gmmLogProb; x must be a batch [N, D].
+ */
+export function gmmNLL(
+  x: TensorInput,
+  weights: TensorInput,
+  means: TensorInput,
+  covariances: TensorInput,
+  covarianceType: CovarianceTypeName = 'full',
+  options: GmmNLLOptions = {},
+): tf.Scalar {
+  return tf.tidy(() => {
+    const xt = toFloatTensor(x, 'x', 'gmmNLL');
+    if (xt.rank !== 2) fail('gmmNLL', `x must have shape [N, D] (a batch), but got ${formatShape(xt.shape)}`);
+    const logProbs = gmmLogProb(xt, weights, means, covariances, covarianceType, options);
+    return mixtureNLL(logProbs, options.sampleWeights);
+  });
+}

@@ -1,0 +1,21 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {TensorInput} from '../src/util/args';
+import {CovarianceTypeName} from './covariance/covariance_type';
+import {CovarianceOpOptions, gmmLogProb} from './gmm_log_prob';
+import {mixtureResponsibilities} from './mixture_responsibilities';
+
+/**
+ * E-step responsibilities P(z = k | x_n) (scikit-learn's `predict_proba`): the softmax of
+ * {@link gmmLogProb} over components. Same arguments; returns [N, K] (or [K] for x [D]).
+ */
+export function gmmResponsibilities(
+  x: TensorInput,
+  weights: TensorInput,
+  means: TensorInput,
+  covariances: TensorInput,
+  covarianceType: CovarianceTypeName = 'full',
+  options: CovarianceOpOptions = {},
+): tf.Tensor {
+  return tf.tidy(() => mixtureResponsibilities(gmmLogProb(x, weights, means, covariances, covarianceType, options)));
+}

@@ -1,0 +1,11 @@
+export {gmmLogProb, CovarianceOpOptions} from './gmm_log_prob';
+export {gmmLogProbPrecisionCholesky} from './gmm_log_prob_precision_cholesky';
+export {gmmLogLikelihood} from './gmm_log_likelihood';
+export {gmmNLL, GmmNLLOptions} from './gmm_nll';
+export {gmmResponsibilities} from './gmm_responsibilities';
+export {gmmInit, GmmParameters} from './gmm_init';
+export {mixtureLogLikelihood} from './mixture_log_likelihood';
+export {mixtureNLL} from './mixture_nll';
+export {mixtureResponsibilities} from './mixture_responsibilities';
+export {CovarianceType, CovarianceTypeName, KernelForm} from './covariance/covariance_type';
+export {COVARIANCE_TYPES, getCovarianceType} from './covariance/types';

@@ -1,0 +1,108 @@
+/**
+ * The custom-gradient op behind gmmLogProb and gmmLogProbPrecisionCholesky.
+ *
+ * Forward: log pi_k + log|det P_k| - |y_nk|^2 / 2 - D/2 log(2 pi), y_nk = P_k^T (x_n - mu_k).
+ * Backward (upstream g [N, K]), mirroring gmmBackwardSpec:
+ * - x:   -sum_k g Sigma_k^-1 (x - mu_k)            = -sum_k g P_k y
+ * - mu:   sum_n g Sigma_k^-1 (x - mu_k)            =  P_k sum_n g y
+ * - Sigma: 1/2 sum_n g (Sigma^-1 d d^T Sigma^-1 - Sigma^-1) = 1/2 P (S - G I) P^T, S = sum_n g y y^T
+ * - P (upper):  upper(-sum_n g d y^T) + diag(G / P_ii)
+ * - pi:  G / pi;  logits: G - softmax(logits) sum_k G.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {diagMatrix, diagPart, symmetrize, transposeLast2, triangleMask} from '../../src/linalg/matrix_utils';
+import {CovarianceType} from '../covariance/covariance_type';
+import {pickKernel} from '../kernels/select';
+import {MixtureArgs} from './mixture_args';
+
+const LOG_2PI = Math.log(2 * Math.PI);
+
+/** Which parameters the op receives. */
+export type Parameterisation =
+  /** weights (probabilities) and covariances. */
+  | 'natural'
+  /** unnormalised log-weights (logits) and precision Cholesky factors. */
+  | 'precisionCholesky';
+
+/** log|det P| per component from the canonical factor. */
+function logAbsDet(factor: tf.Tensor, type: CovarianceType): tf.Tensor {
+  const diagonal = type.form === 'triangular' ? diagPart(factor) : factor;
+  return tf.sum(tf.log(tf.abs(diagonal)), -1);
+}
+
+/** Canonical gradient w.r.t. the precision factor P (or p). */
+function factorGradient(type: CovarianceType, factor: tf.Tensor, cross: tf.Tensor, gSum: tf.Tensor): tf.Tensor {
+  if (type.form === 'diagonal') return tf.div(tf.sub(tf.expandDims(gSum, -1), cross), factor);
+  const D = factor.shape[factor.rank - 1];
+  const logDetPart = diagMatrix(tf.div(tf.expandDims(gSum, -1), diagPart(factor)));
+  return tf.add(tf.mul(tf.neg(cross), triangleMask(D, false)), logDetPart);
+}
+
+/** Canonical gradient w.r.t. the covariance Sigma (or the variances). */
+function covarianceGradient(type: CovarianceType, factor: tf.Tensor, cross: tf.Tensor, gSum: tf.Tensor): tf.Tensor {
+  if (type.form === 'diagonal') {
+    // 1/2 p^2 (sum g y^2 - G) = 1/2 (sum g d^2 / v^2 - G / v)
+    return tf.mul(tf.mul(tf.square(factor), tf.sub(cross, tf.expandDims(gSum, -1))), 0.5);
+  }
+  const D = factor.shape[factor.rank - 1];
+  const S = symmetrize(tf.matMul(transposeLast2(factor), cross)); // sum g y y^T
+  const inner = tf.sub(S, tf.mul(tf.reshape(gSum, [...gSum.shape, 1, 1]), tf.eye(D)));
+  return symmetrize(tf.mul(tf.matMul(tf.matMul(factor, inner), transposeLast2(factor)), 0.5));
+}
+
+/** Sums a gradient over the leading per-sample axis when the parameter itself was shared. */
+function unbroadcast(gradient: tf.Tensor, parameter: tf.Tensor): tf.Tensor {
+  return gradient.rank > parameter.rank ? tf.sum(gradient, 0) : gradient;
+}
+
+/**
+ * Runs the op on validated arguments. Returns [N, K], or [K] for a single input vector.
+ */
+export function mixtureLogProb(args: MixtureArgs, parameterisation: Parameterisation, validate = false, caller = 'gmmLogProb'): tf.Tensor {
+  const {type, N, K, D, perSample} = args;
+  const kernel = pickKernel(type.form, perSample);
+  const natural = parameterisation === 'natural';
+  let kernelSavedCount = 0;
+
+  const op = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, weights, means, covariance] = inputs as tf.Tensor[];
+    const save = inputs[4] as tf.GradSaveFunc;
+    const x2 = tf.reshape(x, [N, D]) as tf.Tensor2D;
+    const broadcastMeans = perSample && means.rank === 2 ? tf.broadcastTo(means, [N, K, D]) : means;
+    const rawFactor = natural ? type.precisionCholeskyFromCovariance(covariance, {validate, caller}) : covariance;
+    const perSampleShape = type.shapeWithLead([N], K, D);
+    const broadcastFactor = perSample && rawFactor.rank < perSampleShape.length ? tf.broadcastTo(rawFactor, perSampleShape) : rawFactor;
+    const factor = type.toCanonical(broadcastFactor, K, D);
+    const logWeights = natural ? tf.log(weights) : tf.logSoftmax(weights);
+
+    const forward = kernel.forward(x2, broadcastMeans, factor);
+    kernelSavedCount = forward.saved.length;
+    const constant = tf.sub(tf.add(logWeights, logAbsDet(factor, type)), (D / 2) * LOG_2PI);
+    const logProb = tf.sub(constant, tf.mul(forward.squaredNorms, 0.5));
+    save([...forward.saved, factor, weights, x, means, covariance]);
+    const value = args.singleInput ? tf.reshape(logProb, [K]) : logProb;
+
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const kernelSaved = saved.slice(0, kernelSavedCount);
+      const [savedFactor, savedWeights, savedX, savedMeans, savedCov] = saved.slice(kernelSavedCount);
+      const g = tf.reshape(dy, [N, K]) as tf.Tensor2D;
+      const back = kernel.backward(g, kernelSaved);
+
+      // For weights, G is summed over samples unless the weights themselves are per sample.
+      const gWeights = savedWeights.rank === back.gSum.rank ? back.gSum : tf.sum(back.gSum, 0);
+      const dWeights = natural
+        ? tf.where(tf.equal(gWeights, 0), tf.zerosLike(gWeights), tf.div(gWeights, savedWeights))
+        : tf.sub(gWeights, tf.mul(tf.softmax(savedWeights), tf.sum(gWeights, -1, true)));
+
+      const canonical = natural
+        ? covarianceGradient(type, savedFactor, back.cross, back.gSum)
+        : factorGradient(type, savedFactor, back.cross, back.gSum);
+      const dCovariance = unbroadcast(type.fromCanonical(canonical), savedCov);
+
+      return [tf.reshape(back.dx, savedX.shape), dWeights, unbroadcast(back.dMeans, savedMeans), dCovariance];
+    };
+    return {value, gradFunc};
+  });
+  return op(args.x, args.weights, args.means, args.covariance);
+}

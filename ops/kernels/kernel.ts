@@ -1,0 +1,42 @@
+/**
+ * Kernels: the squared Mahalanobis distances |y|^2 with y = P^T (x - mu), and their VJP.
+ *
+ * A kernel works on the canonical factor of a covariance type (see `CovarianceType`):
+ * `triangular` [..., K, D, D] (upper P with Sigma^-1 = P P^T) or `diagonal` [..., K, D]
+ * (p = 1/sigma). Shared mixtures ([K, ...] parameters) and per-sample mixtures ([N, K, ...])
+ * have separate kernels because the fast shared form batches every component into one matmul.
+ *
+ * All kernels save, through `save`, whatever their backward needs; closed-over forward
+ * intermediates would be disposed by tf.customGrad before backprop.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Forward result of a kernel. */
+export interface KernelForward {
+  /** |y|^2 per sample and component, [N, K]. */
+  squaredNorms: tf.Tensor;
+  /** Tensors the backward needs, in the kernel's own order. */
+  saved: tf.Tensor[];
+}
+
+/** Backward result of a kernel, for upstream gradient g [N, K] on -|y|^2 / 2. */
+export interface KernelBackward {
+  /** d/dx of sum g * (-|y|^2 / 2): -sum_k g P y, shape [N, D]. */
+  dx: tf.Tensor;
+  /** d/dmu: P (sum_n g y) (shared, [K, D]) or g P y (per sample, [N, K, D]). */
+  dMeans: tf.Tensor;
+  /**
+   * The cross moment that the factor gradients need:
+   * triangular: M = sum_n g (x - mu) y^T, [..., K, D, D];
+   * diagonal:   q = sum_n g y * y (elementwise), [..., K, D].
+   */
+  cross: tf.Tensor;
+  /** Sum of the upstream gradient per component: [K] (shared) or g itself [N, K] (per sample). */
+  gSum: tf.Tensor;
+}
+
+/** A kernel implementation. */
+export interface Kernel {
+  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward;
+  backward(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelBackward;
+}

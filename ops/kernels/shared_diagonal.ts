@@ -1,0 +1,39 @@
+/**
+ * Shared mixture, diagonal factors (diag, spherical): elementwise with samples on the last axis.
+ *
+ * y^T[j, k, n] = p_kj (x'_nj - mu'_kj) with x' = x - c, mu' = mu - c, c = mean_k mu_k. The
+ * gradient w.r.t. x needs no [N, K, D] tensor: -sum_k g_k p_k^2 (x' - mu'_k) =
+ * -(x' * (g p^2) - g (p^2 mu')), two [N, K] x [K, D] matmuls. See shared_triangular.ts for the
+ * layout rationale.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {Kernel, KernelBackward, KernelForward} from './kernel';
+
+export const sharedDiagonalKernel: Kernel = {
+  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward {
+    const [N, D] = x.shape;
+    const K = means.shape[0];
+    const centre = tf.mean(means, 0, true);
+    const centredX = tf.sub(x, centre);
+    const centredMeans = tf.sub(means, centre);
+    const factorT = tf.reshape(tf.transpose(factor), [D, K, 1]);
+    const scaledMeansT = tf.mul(tf.reshape(tf.transpose(centredMeans), [D, K, 1]), factorT);
+    const yT = tf.sub(tf.mul(tf.reshape(tf.transpose(centredX), [D, 1, N]), factorT), scaledMeansT); // [D, K, N]
+    const squaredNorms = tf.transpose(tf.sum(tf.square(yT), 0));
+    return {squaredNorms, saved: [yT, centredX, centredMeans, factor]};
+  },
+
+  backward(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelBackward {
+    const [yT, centredX, centredMeans, factor] = saved;
+    const [N, K] = g.shape;
+    const gSum = tf.sum(g, 0);
+    const gyT = tf.mul(yT, tf.reshape(tf.transpose(g), [1, K, N]));
+    const cross = tf.transpose(tf.sum(tf.mul(gyT, yT), -1)); // [K, D]: sum_n g y^2
+    const gd = tf.sub(tf.matMul(tf.transpose(g), centredX), tf.mul(tf.reshape(gSum, [K, 1]), centredMeans));
+    const sumGY = tf.mul(factor, gd);
+    const precision = tf.square(factor);
+    const dx = tf.sub(tf.matMul(g, tf.mul(precision, centredMeans)), tf.mul(centredX, tf.matMul(g, precision)));
+    return {dx, dMeans: tf.mul(factor, sumGY), cross, gSum};
+  },
+};

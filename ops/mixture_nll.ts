@@ -1,0 +1,28 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {TensorInput, fail, formatShape, toFloatTensor} from '../src/util/args';
+import {mixtureLogLikelihood} from './mixture_log_likelihood';
+
+/**
+ * Mean negative log-likelihood of a batch from its per-component log-probabilities:
+ * `-mean_n logSumExp_k logProbs[n, k]`, or with `sampleWeights` w:
+ * `-sum_n w_n ll_n / sum_n w_n`.
+ *
+ * @param logProbs [N, K] (the output of gmmLogProb, gmmLogProbPrecisionCholesky or GMMLayer).
+ * @param sampleWeights optional non-negative weights [N].
+ * @returns a scalar.
+ */
+export function mixtureNLL(logProbs: TensorInput, sampleWeights?: TensorInput): tf.Scalar {
+  const fn = 'mixtureNLL';
+  return tf.tidy(() => {
+    const lp = toFloatTensor(logProbs, 'logProbs', fn);
+    if (lp.rank !== 2 || lp.shape[1]! < 1) fail(fn, `logProbs must have shape [N, K], but got ${formatShape(lp.shape)}`);
+    const ll = mixtureLogLikelihood(lp);
+    if (sampleWeights === undefined || sampleWeights === null) return tf.neg(tf.mean(ll)) as tf.Scalar;
+    const w = toFloatTensor(sampleWeights, 'sampleWeights', fn);
+    if (w.rank !== 1 || w.shape[0] !== lp.shape[0]) {
+      fail(fn, `sampleWeights must have shape [${lp.shape[0]}] (N), but got ${formatShape(w.shape)}`);
+    }
+    return tf.neg(tf.div(tf.sum(tf.mul(w, ll)), tf.sum(w))) as tf.Scalar;
+  });
+}

@@ -1,0 +1,11 @@
+/**
+ * tfjs-gmm: differentiable Gaussian mixture models for TensorFlow.js.
+ *
+ * Importing this module also imports `@tensorflow/tfjs-layers`, which registers tfjs-core's
+ * gradients, so that losses built around our ops can be differentiated.
+ */
+import '@tensorflow/tfjs-layers';
+
+export * from '../ops';
+export * from './linalg';
+export {TensorInput} from './util/args';

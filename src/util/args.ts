@@ -1,0 +1,101 @@
+/**
+ * Argument conversion and validation shared by every public function.
+ *
+ * Error messages follow one pattern so that users (and tests) can rely on them:
+ * `<function>: <argument> must <expectation>, but got <actual>.`
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Anything our public functions accept where a tensor is expected. */
+export type TensorInput = tf.Tensor | tf.TensorLike;
+
+/** Formats a shape as `[a, b, c]`. */
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Throws `Error('<fn>: <message>')`. */
+export function fail(fn: string, message: string): never {
+  throw new Error(`${fn}: ${message}`);
+}
+
+/**
+ * Converts `value` to a float32 tensor. Tensors of another dtype are cast; the caller owns the
+ * result only when it differs from `value` (run inside `tf.tidy`).
+ */
+export function toFloatTensor(value: TensorInput, argName: string, fn: string): tf.Tensor {
+  if (value instanceof tf.Tensor) {
+    if (value.isDisposed) fail(fn, `${argName} is a disposed tensor`);
+    if (value.dtype === 'string') fail(fn, `${argName} must be numeric, but got a string tensor`);
+    return value.dtype === 'float32' ? value : tf.cast(value, 'float32');
+  }
+  if (value === null || value === undefined) fail(fn, `${argName} is required, but got ${value}`);
+  if (typeof value === 'string') fail(fn, `${argName} must be numeric, but got a string`);
+  try {
+    return tf.tensor(value as tf.TensorLike, undefined, 'float32');
+  } catch (e) {
+    return fail(fn, `${argName} could not be converted to a tensor (${(e as Error).message})`);
+  }
+}
+
+/** Checks that `shape` equals `expected`; `null` entries in `expected` match any size. */
+export function shapeMatches(shape: readonly number[], expected: readonly (number | null)[]): boolean {
+  return shape.length === expected.length && expected.every((s, i) => s === null || s === shape[i]);
+}
+
+function describeExpected(expected: readonly (number | null)[], names?: readonly string[]): string {
+  const parts = expected.map((s, i) => (s === null ? (names?.[i] ?? '?') : String(s)));
+  return `[${parts.join(', ')}]`;
+}
+
+/**
+ * Asserts that a tensor has one of the allowed shapes.
+ *
+ * @param fn name of the public function, used as the message prefix.
+ * @param argName name of the argument.
+ * @param shape actual shape.
+ * @param allowed allowed shapes; `null` entries match any size.
+ * @param names optional symbolic names (e.g. `['N', 'D']`) used for the `null` entries.
+ */
+export function assertShape(
+  fn: string,
+  argName: string,
+  shape: readonly number[],
+  allowed: readonly (readonly (number | null)[])[],
+  names?: readonly (readonly string[])[],
+): void {
+  if (allowed.some((e) => shapeMatches(shape, e))) return;
+  const expected = allowed.map((e, i) => describeExpected(e, names?.[i])).join(' or ');
+  fail(fn, `${argName} must have shape ${expected}, but got ${formatShape(shape)}`);
+}
+
+/** Asserts that `value` is an integer >= `min`. */
+export function assertInteger(fn: string, argName: string, value: unknown, min: number): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    fail(fn, `${argName} must be an integer >= ${min}, but got ${JSON.stringify(value)}`);
+  }
+}
+
+/** Asserts that `value` is a finite number, optionally within [min, max]. */
+export function assertNumber(
+  fn: string,
+  argName: string,
+  value: unknown,
+  {min = -Infinity, max = Infinity, exclusiveMin = false}: {min?: number; max?: number; exclusiveMin?: boolean} = {},
+): asserts value is number {
+  const ok = typeof value === 'number' && Number.isFinite(value) &&
+    (exclusiveMin ? value > min : value >= min) && value <= max;
+  if (!ok) {
+    const lower = Number.isFinite(min) ? `${exclusiveMin ? '>' : '>='} ${min}` : '';
+    const upper = Number.isFinite(max) ? `<= ${max}` : '';
+    const range = [lower, upper].filter(Boolean).join(' and ');
+    fail(fn, `${argName} must be a finite number${range ? ' ' + range : ''}, but got ${JSON.stringify(value)}`);
+  }
+}
+
+/** Asserts that `value` is one of `choices`. */
+export function assertOneOf<T extends string>(fn: string, argName: string, value: unknown, choices: readonly T[]): asserts value is T {
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    fail(fn, `${argName} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, but got ${JSON.stringify(value)}`);
+  }
+}

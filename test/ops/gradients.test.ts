@@ -1,0 +1,143 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {gmmLogProb, gmmLogProbPrecisionCholesky, gmmNLL} from '../../src';
+import {TriangularLayout, setTriangularLayout} from '../../ops/kernels/select';
+import {expectClose, expectNoLeak} from '../helpers/assertions';
+import {describeOnBackends} from '../helpers/backends';
+import {randomNatural, randomPrecisionCholesky, rng, fill, normal} from '../helpers/random';
+import {CovType, F64, Nd, RefParams, finiteDifferenceGradient, referenceLogProb} from '../helpers/reference_f64';
+import {plainLogProbNatural, plainLogProbPrecisionCholesky} from '../helpers/reference_tf';
+
+const TYPES: CovType[] = ['full', 'tied', 'diag', 'spherical'];
+const ARG_NAMES: (keyof RefParams)[] = ['x', 'weights', 'means', 'cov'];
+
+/**
+ * Gradient tolerance: float32 gradients against float64 finite differences. The observed error
+ * at these sizes (N = 5, K = 3, D <= 3) stays below 2e-6 of the largest entry; 1e-5 relative plus
+ * 1e-5 of the largest entry is a 5x margin and still catches a 0.1% error in any formula.
+ */
+function gradTol(expected: ArrayLike<number>) {
+  const scale = Math.max(1, ...Array.from(expected, Math.abs));
+  return {rtol: 1e-5, atol: 1e-5 * scale};
+}
+
+interface GradCase {
+  label: string;
+  /** Layout of the shared triangular kernel ('auto' where it does not apply). */
+  layout: TriangularLayout;
+  type: CovType;
+  parameterisation: 'natural' | 'precisionCholesky';
+  inputs: Nd[]; // x, weights-or-logits, means, covariance-or-factor
+}
+
+function makeCases(): GradCase[] {
+  const cases: GradCase[] = [];
+  const random = rng(7);
+  for (const type of TYPES) {
+    for (const D of [1, 3]) {
+      const K = 3;
+      for (const perSample of [false, true]) {
+        const N = 5;
+        const lead = perSample ? [N] : [];
+        const x = fill([N, D], () => 1.5 * normal(random));
+        const nat = randomNatural(random, type, K, D, lead);
+        const pc = randomPrecisionCholesky(random, type, K, D, lead);
+        // Shared full/tied parameters have two kernel layouts (generic and wasm): test both everywhere.
+        const layouts: TriangularLayout[] = !perSample && (type === 'full' || type === 'tied') ? ['generic', 'wasm'] : ['auto'];
+        for (const layout of layouts) {
+          const where = `${type} D=${D}${perSample ? ' per-sample' : ''}${layout === 'auto' ? '' : ` (${layout} layout)`}`;
+          cases.push({label: where, layout, type, parameterisation: 'natural', inputs: [x, nat.weights, nat.means, nat.covariances]});
+          cases.push({label: where, layout, type, parameterisation: 'precisionCholesky', inputs: [x, pc.logits, pc.means, pc.factors]});
+        }
+      }
+    }
+    // A single input vector x [D].
+    const nat = randomNatural(random, type, 2, 2);
+    cases.push({label: `${type} single x`, layout: 'auto', type, parameterisation: 'natural', inputs: [fill([2], () => normal(random)), nat.weights, nat.means, nat.covariances]});
+  }
+  return cases;
+}
+
+function ourOp(c: GradCase) {
+  return (x: tf.Tensor, w: tf.Tensor, m: tf.Tensor, cov: tf.Tensor) => (c.parameterisation === 'natural'
+    ? gmmLogProb(x, w, m, cov, c.type)
+    : gmmLogProbPrecisionCholesky(x, w, m, cov, c.type));
+}
+
+function plainOp(c: GradCase) {
+  return (x: tf.Tensor, w: tf.Tensor, m: tf.Tensor, cov: tf.Tensor) => (c.parameterisation === 'natural'
+    ? plainLogProbNatural(c.type, x, w, m, cov)
+    : plainLogProbPrecisionCholesky(c.type, x, w, m, cov));
+}
+
+describeOnBackends('hand-written gradients', () => {
+  for (const c of makeCases()) {
+    const name = `${c.parameterisation === 'natural' ? 'gmmLogProb' : 'gmmLogProbPrecisionCholesky'} ${c.label}`;
+
+    it(`${name}: every input's VJP matches float64 central finite differences and tfjs autodiff`, async () => {
+      const params: RefParams = {x: F64.from(c.inputs[0]), weights: F64.from(c.inputs[1]), means: F64.from(c.inputs[2]), cov: F64.from(c.inputs[3])};
+      const single = params.x.shape.length === 1;
+      const N = single ? 1 : params.x.shape[0];
+      const K = params.weights.shape[params.weights.shape.length - 1];
+      const random = rng(99);
+      const cotangent = Array.from({length: N}, () => Array.from({length: K}, () => Math.fround(normal(random))));
+      const reference = (p: RefParams) => referenceLogProb(c.type, p, c.parameterisation);
+
+      const previousLayout = setTriangularLayout(c.layout);
+      try {
+        await expectNoLeak(() => {
+          const tensors = c.inputs.map((v) => tf.tensor(v as number[]));
+          const dy = single ? tf.tensor1d(cotangent[0]) : tf.tensor2d(cotangent);
+          const ours = tf.grads(ourOp(c))(tensors, dy);
+          const autodiff = tf.grads(plainOp(c))(tensors, dy);
+          ARG_NAMES.forEach((arg, i) => {
+            const fd = finiteDifferenceGradient(reference, params, arg, cotangent);
+            const tol = gradTol(fd);
+            expectClose(ours[i], fd, {...tol, label: `${name} d${arg} vs finite differences`});
+            expectClose(autodiff[i], fd, {...tol, label: `${name} d${arg} autodiff vs finite differences`});
+            expectClose(ours[i], autodiff[i], {...tol, label: `${name} d${arg} vs autodiff`});
+          });
+          tf.dispose([...tensors, dy, ...ours, ...autodiff]);
+        });
+      } finally {
+        setTriangularLayout(previousLayout);
+      }
+    });
+  }
+
+  it('the covariance gradient is symmetric', () => {
+    tf.tidy(() => {
+      const random = rng(3);
+      const nat = randomNatural(random, 'full', 2, 4);
+      const x = tf.tensor(fill([6, 4], () => normal(random)) as number[][]);
+      const g = tf.grad((cov: tf.Tensor) => gmmNLL(x, nat.weights as number[], nat.means as number[][], cov, 'full'))(tf.tensor(nat.covariances as number[][][]));
+      expectClose(g, tf.transpose(g, [0, 2, 1]), {atol: 1e-7});
+    });
+  });
+
+  it('gmmNLL with sample weights: gradient matches finite differences of the weighted mean', async () => {
+    const random = rng(11);
+    const nat = randomNatural(random, 'diag', 2, 2);
+    const x = fill([4, 2], () => normal(random)) as number[][];
+    const sw = [0.5, 2, 1, 0];
+    const params: RefParams = {x: F64.from(x), weights: F64.from(nat.weights), means: F64.from(nat.means), cov: F64.from(nat.covariances)};
+    // Weighted NLL through the reference: -sum_n w_n lse_n / sum w.
+    const weightedNll = (p: RefParams) => {
+      const lp = referenceLogProb('diag', p, 'natural');
+      const total = lp.reduce((s, row, n) => {
+        const m = Math.max(...row);
+        return s + sw[n] * (m + Math.log(row.reduce((t, v) => t + Math.exp(v - m), 0)));
+      }, 0);
+      return [[-total / sw.reduce((a, b) => a + b, 0)]];
+    };
+    await expectNoLeak(() => {
+      const inputs = [tf.tensor(nat.means as number[][]), tf.tensor(nat.covariances as number[][])];
+      const g = tf.grads((m: tf.Tensor, cov: tf.Tensor) => gmmNLL(x, nat.weights as number[], m, cov, 'diag', {sampleWeights: sw}))(inputs);
+      const fdMeans = finiteDifferenceGradient(weightedNll, params, 'means', [[1]]);
+      const fdCov = finiteDifferenceGradient(weightedNll, params, 'cov', [[1]]);
+      expectClose(g[0], fdMeans, gradTol(fdMeans));
+      expectClose(g[1], fdCov, gradTol(fdCov));
+      tf.dispose([...inputs, ...g]);
+    });
+  });
+});

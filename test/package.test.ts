@@ -1,0 +1,89 @@
+/**
+ * The packed package installs into an empty project and can be imported from plain Node (CommonJS
+ * and ES modules) and from TypeScript, with tfjs as peer dependencies.
+ */
+import {execFileSync} from 'child_process';
+import {expect} from 'chai';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.resolve(__dirname, '..');
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function run(cmd: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(cmd, args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, npm_config_update_notifier: 'false'}});
+  } catch (e) {
+    const err = e as {stdout?: string; stderr?: string; message: string};
+    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+  }
+}
+
+describe('npm package', function () {
+  this.timeout(300000);
+  let project: string;
+
+  before(function () {
+    project = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-gmm-consumer-'));
+    const packed = run(NPM, ['pack', '--silent', '--pack-destination', project], ROOT).trim().split('\n').pop()!;
+    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({name: 'consumer', version: '1.0.0', private: true}));
+    const tf = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/@tensorflow/tfjs-core/package.json'), 'utf8')).version;
+    // --prefer-offline: the tfjs packages are already in npm's cache after the project's own install.
+    run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', `./${packed}`,
+      `@tensorflow/tfjs-core@${tf}`, `@tensorflow/tfjs-layers@${tf}`, `@tensorflow/tfjs-backend-cpu@${tf}`], project);
+  });
+
+  after(function () {
+    if (project) fs.rmSync(project, {recursive: true, force: true});
+  });
+
+  it('ships compiled JavaScript and type declarations, and no sources or tests', () => {
+    const dir = path.join(project, 'node_modules/tfjs-gmm');
+    expect(fs.existsSync(path.join(dir, 'dist/src/index.js'))).to.equal(true);
+    expect(fs.existsSync(path.join(dir, 'dist/src/index.d.ts'))).to.equal(true);
+    expect(fs.existsSync(path.join(dir, 'test'))).to.equal(false);
+    expect(fs.existsSync(path.join(dir, 'src'))).to.equal(false);
+  });
+
+  it('works with require() from plain Node', () => {
+    const script = `
+      require('@tensorflow/tfjs-backend-cpu');
+      const tf = require('@tensorflow/tfjs-core');
+      const {gmmLogLikelihood} = require('tfjs-gmm');
+      tf.setBackend('cpu').then(() => {
+        const ll = gmmLogLikelihood([[0, 0]], [1], [[0, 0]], [[[1, 0], [0, 1]]]);
+        console.log(ll.dataSync()[0].toFixed(6));
+      });`;
+    expect(run('node', ['-e', script], project).trim()).to.equal((-Math.log(2 * Math.PI)).toFixed(6));
+  });
+
+  it('works with import from an ES module', () => {
+    const script = `
+      import '@tensorflow/tfjs-backend-cpu';
+      import * as tf from '@tensorflow/tfjs-core';
+      import {gmmLogLikelihood, gmmInit} from 'tfjs-gmm';
+      await tf.setBackend('cpu');
+      const p = gmmInit(2, 3, 'diag');
+      console.log(p.covariances.shape.join('x'), gmmLogLikelihood([0, 0, 0], p.weights, p.means, p.covariances, 'diag').dataSync()[0].toFixed(6));`;
+    const out = run('node', ['--input-type=module', '-e', script], project).trim();
+    expect(out).to.equal(`2x3 ${(-1.5 * Math.log(2 * Math.PI)).toFixed(6)}`);
+  });
+
+  it('type-checks from TypeScript', () => {
+    fs.writeFileSync(path.join(project, 'consumer.ts'), `
+      import * as tf from '@tensorflow/tfjs-core';
+      import {gmmLogProb, gmmNLL, CovarianceTypeName, cholesky} from 'tfjs-gmm';
+      const type: CovarianceTypeName = 'spherical';
+      const lp: tf.Tensor = gmmLogProb([[0, 1]], [1], [[0, 0]], [2], type);
+      const loss: tf.Scalar = gmmNLL(tf.zeros([4, 2]), [1], [[0, 0]], [2], type);
+      const L: tf.Tensor = cholesky(tf.eye(3));
+      export {lp, loss, L};
+    `);
+    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {strict: true, noEmit: true, module: 'commonjs', moduleResolution: 'node', target: 'ES2020', lib: ['ES2020', 'DOM'], skipLibCheck: true},
+      files: ['consumer.ts'],
+    }));
+    run('node', [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
+  });
+});
