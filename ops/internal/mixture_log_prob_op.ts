@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {diagMatrix, diagPart, symmetrize, transposeLast2, triangleMask} from '../../src/linalg/matrix_utils';
 import {CovarianceType} from '../covariance/covariance_type';
 import {pickKernel} from '../kernels/select';
+import {GradientThunks, runWithGradientThunks} from './lazy_gradient_op';
 import {MixtureArgs} from './mixture_args';
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -51,11 +52,6 @@ function covarianceGradient(type: CovarianceType, factor: tf.Tensor, cross: tf.T
   return symmetrize(tf.mul(tf.matMul(tf.matMul(factor, inner), transposeLast2(factor)), 0.5));
 }
 
-/** Sums a gradient over the leading per-sample axis when the parameter itself was shared. */
-function unbroadcast(gradient: tf.Tensor, parameter: tf.Tensor): tf.Tensor {
-  return gradient.rank > parameter.rank ? tf.sum(gradient, 0) : gradient;
-}
-
 /**
  * Runs the op on validated arguments. Returns [N, K], or [K] for a single input vector.
  */
@@ -63,11 +59,14 @@ export function mixtureLogProb(args: MixtureArgs, parameterisation: Parameterisa
   const {type, N, K, D, perSample} = args;
   const kernel = pickKernel(type.form, perSample);
   const natural = parameterisation === 'natural';
+  const xShape = args.x.shape;
+  const weightsRank = args.weights.rank;
+  const meansRank = args.means.rank;
+  const covarianceRank = args.covariance.rank;
   let kernelSavedCount = 0;
 
-  const op = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [x, weights, means, covariance] = inputs as tf.Tensor[];
-    const save = inputs[4] as tf.GradSaveFunc;
+  const forward = (save: tf.GradSaveFunc): tf.Tensor => {
+    const {x, weights, means, covariance} = args;
     const x2 = tf.reshape(x, [N, D]) as tf.Tensor2D;
     const broadcastMeans = perSample && means.rank === 2 ? tf.broadcastTo(means, [N, K, D]) : means;
     const rawFactor = natural ? type.precisionCholeskyFromCovariance(covariance, {validate, caller}) : covariance;
@@ -76,33 +75,36 @@ export function mixtureLogProb(args: MixtureArgs, parameterisation: Parameterisa
     const factor = type.toCanonical(broadcastFactor, K, D);
     const logWeights = natural ? tf.log(weights) : tf.logSoftmax(weights);
 
-    const forward = kernel.forward(x2, broadcastMeans, factor);
-    kernelSavedCount = forward.saved.length;
+    const kernelForward = kernel.forward(x2, broadcastMeans, factor);
+    kernelSavedCount = kernelForward.saved.length;
     const constant = tf.sub(tf.add(logWeights, logAbsDet(factor, type)), (D / 2) * LOG_2PI);
-    const logProb = tf.sub(constant, tf.mul(forward.squaredNorms, 0.5));
-    save([...forward.saved, factor, weights, x, means, covariance]);
-    const value = args.singleInput ? tf.reshape(logProb, [K]) : logProb;
+    const logProb = tf.sub(constant, tf.mul(kernelForward.squaredNorms, 0.5));
+    save([...kernelForward.saved, factor, weights]);
+    return args.singleInput ? tf.reshape(logProb, [K]) : logProb;
+  };
 
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const kernelSaved = saved.slice(0, kernelSavedCount);
-      const [savedFactor, savedWeights, savedX, savedMeans, savedCov] = saved.slice(kernelSavedCount);
-      const g = tf.reshape(dy, [N, K]) as tf.Tensor2D;
-      const back = kernel.backward(g, kernelSaved);
-
-      // For weights, G is summed over samples unless the weights themselves are per sample.
-      const gWeights = savedWeights.rank === back.gSum.rank ? back.gSum : tf.sum(back.gSum, 0);
-      const dWeights = natural
-        ? tf.where(tf.equal(gWeights, 0), tf.zerosLike(gWeights), tf.div(gWeights, savedWeights))
-        : tf.sub(gWeights, tf.mul(tf.softmax(savedWeights), tf.sum(gWeights, -1, true)));
-
-      const canonical = natural
-        ? covarianceGradient(type, savedFactor, back.cross, back.gSum)
-        : factorGradient(type, savedFactor, back.cross, back.gSum);
-      const dCovariance = unbroadcast(type.fromCanonical(canonical), savedCov);
-
-      return [tf.reshape(back.dx, savedX.shape), dWeights, unbroadcast(back.dMeans, savedMeans), dCovariance];
+  const backward = (dy: tf.Tensor, saved: tf.Tensor[]): GradientThunks => {
+    const [factor, weights] = saved.slice(kernelSavedCount);
+    const grads = kernel.gradients(tf.reshape(dy, [N, K]) as tf.Tensor2D, saved.slice(0, kernelSavedCount));
+    // Gradients of shared parameters are summed over the samples a per-sample kernel broadcast them to.
+    const unbroadcast = (gradient: tf.Tensor, parameterRank: number) => (gradient.rank > parameterRank ? tf.sum(gradient, 0) : gradient);
+    return {
+      x: () => tf.reshape(grads.dx(), xShape),
+      weights: () => {
+        const gWeights = unbroadcast(grads.gSum(), weightsRank);
+        return natural
+          ? tf.where(tf.equal(gWeights, 0), tf.zerosLike(gWeights), tf.div(gWeights, weights))
+          : tf.sub(gWeights, tf.mul(tf.softmax(weights), tf.sum(gWeights, -1, true)));
+      },
+      means: () => unbroadcast(grads.dMeans(), meansRank),
+      covariance: () => {
+        const canonical = natural
+          ? covarianceGradient(type, factor, grads.cross(), grads.gSum())
+          : factorGradient(type, factor, grads.cross(), grads.gSum());
+        return unbroadcast(type.fromCanonical(canonical), covarianceRank);
+      },
     };
-    return {value, gradFunc};
-  });
-  return op(args.x, args.weights, args.means, args.covariance);
+  };
+
+  return runWithGradientThunks({x: args.x, weights: args.weights, means: args.means, covariance: args.covariance}, forward, backward);
 }

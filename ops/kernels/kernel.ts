@@ -19,24 +19,27 @@ export interface KernelForward {
   saved: tf.Tensor[];
 }
 
-/** Backward result of a kernel, for upstream gradient g [N, K] on -|y|^2 / 2. */
-export interface KernelBackward {
-  /** d/dx of sum g * (-|y|^2 / 2): -sum_k g P y, shape [N, D]. */
-  dx: tf.Tensor;
-  /** d/dmu: P (sum_n g y) (shared, [K, D]) or g P y (per sample, [N, K, D]). */
-  dMeans: tf.Tensor;
+/**
+ * The VJP of a kernel for upstream g [N, K] on -|y|^2 / 2, one function per quantity so that the
+ * op computes only the gradients that backprop asks for (e.g. none w.r.t. a data input).
+ */
+export interface KernelGradients {
+  /** d/dx: -sum_k g Sigma_k^-1 (x - mu_k), shape [N, D]. */
+  dx(): tf.Tensor;
+  /** d/dmu: Sigma_k^-1 sum_n g (x - mu_k) (shared, [K, D]) or per sample ([N, K, D]). */
+  dMeans(): tf.Tensor;
   /**
    * The cross moment that the factor gradients need:
    * triangular: M = sum_n g (x - mu) y^T, [..., K, D, D];
    * diagonal:   q = sum_n g y * y (elementwise), [..., K, D].
    */
-  cross: tf.Tensor;
-  /** Sum of the upstream gradient per component: [K] (shared) or g itself [N, K] (per sample). */
-  gSum: tf.Tensor;
+  cross(): tf.Tensor;
+  /** The upstream gradient summed per component: [K] (shared) or g itself [N, K] (per sample). */
+  gSum(): tf.Tensor;
 }
 
 /** A kernel implementation. */
 export interface Kernel {
   forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward;
-  backward(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelBackward;
+  gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients;
 }

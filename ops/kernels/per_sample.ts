@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {transposeLast2} from '../../src/linalg/matrix_utils';
-import {Kernel, KernelBackward, KernelForward} from './kernel';
+import {Kernel, KernelForward, KernelGradients} from './kernel';
 
 function differences(x: tf.Tensor2D, means: tf.Tensor): tf.Tensor {
   const [N, D] = x.shape;
@@ -21,12 +21,16 @@ export const perSampleTriangularKernel: Kernel = {
     return {squaredNorms: tf.sum(tf.square(y), -1), saved: [d, y, factor]};
   },
 
-  backward(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelBackward {
+  gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients {
     const [d, y, factor] = saved;
-    const gy = tf.mul(y, tf.expandDims(g, -1));
-    const dMeans = tf.sum(tf.mul(factor, tf.expandDims(gy, -2)), -1); // g P y
-    const cross = tf.mul(tf.expandDims(d, -1), tf.expandDims(gy, -2)); // g d y^T
-    return {dx: tf.neg(tf.sum(dMeans, 1)), dMeans, cross, gSum: g};
+    const gy = () => tf.mul(y, tf.expandDims(g, -1));
+    const dMeans = () => tf.sum(tf.mul(factor, tf.expandDims(gy(), -2)), -1); // g P y
+    return {
+      dx: () => tf.neg(tf.sum(dMeans(), 1)),
+      dMeans,
+      cross: () => tf.mul(tf.expandDims(d, -1), tf.expandDims(gy(), -2)), // g d y^T
+      gSum: () => g,
+    };
   },
 };
 
@@ -36,10 +40,15 @@ export const perSampleDiagonalKernel: Kernel = {
     return {squaredNorms: tf.sum(tf.square(y), -1), saved: [y, factor]};
   },
 
-  backward(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelBackward {
+  gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients {
     const [y, factor] = saved;
-    const gy = tf.mul(y, tf.expandDims(g, -1));
-    const dMeans = tf.mul(factor, gy);
-    return {dx: tf.neg(tf.sum(dMeans, 1)), dMeans, cross: tf.mul(gy, y), gSum: g};
+    const gy = () => tf.mul(y, tf.expandDims(g, -1));
+    const dMeans = () => tf.mul(factor, gy());
+    return {
+      dx: () => tf.neg(tf.sum(dMeans(), 1)),
+      dMeans,
+      cross: () => tf.mul(gy(), y),
+      gSum: () => g,
+    };
   },
 };

@@ -3,12 +3,12 @@
  *
  * y^T[j, k, n] = p_kj (x'_nj - mu'_kj) with x' = x - c, mu' = mu - c, c = mean_k mu_k. The
  * gradient w.r.t. x needs no [N, K, D] tensor: -sum_k g_k p_k^2 (x' - mu'_k) =
- * -(x' * (g p^2) - g (p^2 mu')), two [N, K] x [K, D] matmuls. See shared_triangular.ts for the
- * layout rationale.
+ * -(x' * (g p^2) - g (p^2 mu')), two [N, K] x [K, D] matmuls. See shared_triangular_wasm.ts for
+ * why samples go on the last axis.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {Kernel, KernelBackward, KernelForward} from './kernel';
+import {Kernel, KernelForward, KernelGradients} from './kernel';
 
 export const sharedDiagonalKernel: Kernel = {
   forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward {
@@ -24,16 +24,17 @@ export const sharedDiagonalKernel: Kernel = {
     return {squaredNorms, saved: [yT, centredX, centredMeans, factor]};
   },
 
-  backward(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelBackward {
+  gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients {
     const [yT, centredX, centredMeans, factor] = saved;
     const [N, K] = g.shape;
     const gSum = tf.sum(g, 0);
-    const gyT = tf.mul(yT, tf.reshape(tf.transpose(g), [1, K, N]));
-    const cross = tf.transpose(tf.sum(tf.mul(gyT, yT), -1)); // [K, D]: sum_n g y^2
-    const gd = tf.sub(tf.matMul(tf.transpose(g), centredX), tf.mul(tf.reshape(gSum, [K, 1]), centredMeans));
-    const sumGY = tf.mul(factor, gd);
     const precision = tf.square(factor);
-    const dx = tf.sub(tf.matMul(g, tf.mul(precision, centredMeans)), tf.mul(centredX, tf.matMul(g, precision)));
-    return {dx, dMeans: tf.mul(factor, sumGY), cross, gSum};
+    return {
+      dx: () => tf.sub(tf.matMul(g, tf.mul(precision, centredMeans)), tf.mul(centredX, tf.matMul(g, precision))),
+      // p^2 sum_n g (x' - mu')
+      dMeans: () => tf.mul(precision, tf.sub(tf.matMul(tf.transpose(g), centredX), tf.mul(tf.reshape(gSum, [K, 1]), centredMeans))),
+      cross: () => tf.transpose(tf.sum(tf.mul(tf.mul(yT, tf.reshape(tf.transpose(g), [1, K, N])), yT), -1)), // sum_n g y^2
+      gSum: () => gSum,
+    };
   },
 };

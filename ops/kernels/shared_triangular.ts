@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {Kernel, KernelBackward, KernelForward} from './kernel';
+import {Kernel, KernelForward, KernelGradients} from './kernel';
 
 export const sharedTriangularKernel: Kernel = {
   forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward {
@@ -27,17 +27,25 @@ export const sharedTriangularKernel: Kernel = {
     return {squaredNorms, saved: [xAugmented, y, stacked, centredMeans, factor]};
   },
 
-  backward(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelBackward {
+  gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients {
     const [xAugmented, y, stacked, centredMeans, factor] = saved;
     const [N, K] = g.shape;
     const D = stacked.shape[0];
+    // g * Y feeds every gradient, so it is formed once, up front.
     const gy = tf.reshape(tf.mul(tf.reshape(y, [N, K, D]), tf.reshape(g, [N, K, 1])), [N, K * D]);
-    const moments = tf.matMul(xAugmented, gy, true, false); // [D+1, K*D]
-    const sumGY = tf.reshape(tf.slice(moments, [D, 0], [1, K * D]), [K, D]);
-    const sumGXY = tf.transpose(tf.reshape(tf.slice(moments, [0, 0], [D, K * D]), [D, K, D]), [1, 0, 2]);
-    const cross = tf.sub(sumGXY, tf.mul(tf.reshape(centredMeans, [K, D, 1]), tf.reshape(sumGY, [K, 1, D])));
-    const dx = tf.neg(tf.matMul(gy, stacked, false, true));
-    const dMeans = tf.reshape(tf.matMul(factor, tf.reshape(sumGY, [K, D, 1])), [K, D]);
-    return {dx, dMeans, cross, gSum: tf.sum(g, 0)};
+    return {
+      dx: () => tf.neg(tf.matMul(gy, stacked, false, true)),
+      dMeans: () => {
+        const sumGY = tf.reshape(tf.matMul(tf.ones([1, N]), gy), [K, D, 1]);
+        return tf.reshape(tf.matMul(factor, sumGY), [K, D]);
+      },
+      cross: () => {
+        const moments = tf.matMul(xAugmented, gy, true, false); // [D+1, K*D]: sum g x' y^T and sum g y
+        const sumGXY = tf.transpose(tf.reshape(tf.slice(moments, [0, 0], [D, K * D]), [D, K, D]), [1, 0, 2]);
+        const sumGY = tf.reshape(tf.slice(moments, [D, 0], [1, K * D]), [K, 1, D]);
+        return tf.sub(sumGXY, tf.mul(tf.reshape(centredMeans, [K, D, 1]), sumGY));
+      },
+      gSum: () => tf.sum(g, 0),
+    };
   },
 };

@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {Kernel, KernelBackward, KernelForward} from './kernel';
+import {Kernel, KernelForward, KernelGradients} from './kernel';
 
 export const sharedTriangularWasmKernel: Kernel = {
   forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward {
@@ -34,26 +34,31 @@ export const sharedTriangularWasmKernel: Kernel = {
     return {squaredNorms, saved: [centredX, centredMeans, factor]};
   },
 
-  backward(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelBackward {
+  gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients {
     const [centredX, centredMeans, factor] = saved;
     const [N, K] = g.shape;
     const D = centredX.shape[1]!;
+    // Small quantities every gradient but d/dx needs are computed once, up front.
     const centredXT = tf.transpose(centredX);
-    const gT = tf.reshape(tf.transpose(g), [K, 1, N]);
-    const weightedDiffT = tf.mul(tf.sub(tf.reshape(centredXT, [1, D, N]), tf.reshape(centredMeans, [K, D, 1])), gT);
-    const gdx = tf.reshape(tf.matMul(tf.reshape(weightedDiffT, [K * D, N]), centredX), [K, D, D]); // sum g d x'^T
-    // [sum_n g x' ; sum_n g] in one matmul.
-    const moments = tf.matMul(tf.concat([centredXT, tf.ones([1, N])], 0), g); // [D+1, K]
+    const moments = tf.matMul(tf.concat([centredXT, tf.ones([1, N])], 0), g); // [sum_n g x' ; sum_n g], [D+1, K]
     const gSum = tf.reshape(tf.slice(moments, [D, 0], [1, K]), [K]);
-    const gd = tf.sub(tf.transpose(tf.slice(moments, [0, 0], [D, K])), tf.mul(tf.reshape(gSum, [K, 1]), centredMeans)); // sum g d
-    const scatter = tf.sub(gdx, tf.mul(tf.reshape(gd, [K, D, 1]), tf.reshape(centredMeans, [K, 1, D]))); // C_k
-    const cross = tf.matMul(scatter, factor);
-    const factorT = tf.transpose(factor, [0, 2, 1]);
-    const precision = tf.matMul(factor, factorT); // P P^T = Sigma^-1
-    const dMeans = tf.reshape(tf.matMul(precision, tf.reshape(gd, [K, D, 1])), [K, D]);
-    const outer = tf.reshape(tf.mul(tf.reshape(g, [N, K, 1]), tf.reshape(centredX, [N, 1, D])), [N, K * D]);
-    const precisionMeans = tf.reshape(tf.matMul(precision, tf.reshape(centredMeans, [K, D, 1])), [K, D]);
-    const dx = tf.sub(tf.matMul(g, precisionMeans), tf.matMul(outer, tf.reshape(precision, [K * D, D])));
-    return {dx, dMeans, cross, gSum};
+    const gd = tf.sub(tf.transpose(tf.slice(moments, [0, 0], [D, K])), tf.mul(tf.reshape(gSum, [K, 1]), centredMeans)); // sum g (x - mu)
+    const precision = tf.matMul(factor, tf.transpose(factor, [0, 2, 1])); // P P^T = Sigma^-1
+    return {
+      dx: () => {
+        const outer = tf.reshape(tf.mul(tf.reshape(g, [N, K, 1]), tf.reshape(centredX, [N, 1, D])), [N, K * D]);
+        const precisionMeans = tf.reshape(tf.matMul(precision, tf.reshape(centredMeans, [K, D, 1])), [K, D]);
+        return tf.sub(tf.matMul(g, precisionMeans), tf.matMul(outer, tf.reshape(precision, [K * D, D])));
+      },
+      dMeans: () => tf.reshape(tf.matMul(precision, tf.reshape(gd, [K, D, 1])), [K, D]),
+      cross: () => {
+        const gT = tf.reshape(tf.transpose(g), [K, 1, N]);
+        const weightedDiffT = tf.mul(tf.sub(tf.reshape(centredXT, [1, D, N]), tf.reshape(centredMeans, [K, D, 1])), gT);
+        const gdx = tf.reshape(tf.matMul(tf.reshape(weightedDiffT, [K * D, N]), centredX), [K, D, D]); // sum g d x'^T
+        const scatter = tf.sub(gdx, tf.mul(tf.reshape(gd, [K, D, 1]), tf.reshape(centredMeans, [K, 1, D]))); // C_k
+        return tf.matMul(scatter, factor);
+      },
+      gSum: () => gSum,
+    };
   },
 };

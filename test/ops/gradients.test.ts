@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {expect} from 'chai';
 
-import {gmmLogProb, gmmLogProbPrecisionCholesky, gmmNLL} from '../../src';
+import {gmmLogProb, gmmLogProbPrecisionCholesky, gmmNLL, mixtureNLL} from '../../src';
 import {TriangularLayout, setTriangularLayout} from '../../ops/kernels/select';
+import {setLazyGradients} from '../../ops/internal/lazy_gradient_op';
 import {expectClose, expectNoLeak} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
 import {randomNatural, randomPrecisionCholesky, rng, fill, normal} from '../helpers/random';
@@ -138,6 +140,50 @@ describeOnBackends('hand-written gradients', () => {
       expectClose(g[0], fdMeans, gradTol(fdMeans));
       expectClose(g[1], fdCov, gradTol(fdCov));
       tf.dispose([...inputs, ...g]);
+    });
+  });
+
+  describe('gradients per input are computed only when backprop needs them', () => {
+    const random = rng(21);
+    const pc = randomPrecisionCholesky(random, 'full', 3, 4);
+    const x = fill([32, 4], () => normal(random)) as number[][];
+    const loss = (xx: tf.Tensor, l: tf.Tensor, m: tf.Tensor, f: tf.Tensor) => mixtureNLL(gmmLogProbPrecisionCholesky(xx, l, m, f, 'full'));
+
+    async function kernelCount(f: () => tf.Tensor[]): Promise<number> {
+      const info = await tf.profile(() => {
+        const out = f();
+        out.forEach((t) => t.dataSync());
+        return out;
+      });
+      return info.kernels.length;
+    }
+
+    it('asking only for parameter gradients runs fewer kernels than also asking for d/dx, with equal results', async () => {
+      const tensors = [tf.tensor(x), tf.tensor(pc.logits as number[]), tf.tensor(pc.means as number[][]), tf.tensor(pc.factors as number[][][])];
+      const [xt, ...params] = tensors;
+      const all = () => tf.grads(loss)(tensors);
+      const paramsOnly = () => tf.grads((l: tf.Tensor, m: tf.Tensor, f: tf.Tensor) => loss(xt, l, m, f))(params);
+      expect(await kernelCount(paramsOnly)).to.be.below(await kernelCount(all));
+      const a = all();
+      const p = paramsOnly();
+      p.forEach((g, i) => expectClose(g, a[i + 1], {atol: 0}));
+      tf.dispose([...tensors, ...a, ...p]);
+    });
+
+    it('the eager tf.customGrad fallback gives the same gradients as the lazy path', async () => {
+      const tensors = [tf.tensor(x), tf.tensor(pc.logits as number[]), tf.tensor(pc.means as number[][]), tf.tensor(pc.factors as number[][][])];
+      const lazy = tf.grads(loss)(tensors);
+      const previous = setLazyGradients(false);
+      try {
+        await expectNoLeak(() => {
+          const eager = tf.grads(loss)(tensors);
+          eager.forEach((g, i) => expectClose(g, lazy[i], {atol: 0}));
+          tf.dispose(eager);
+        });
+      } finally {
+        setLazyGradients(previous);
+      }
+      tf.dispose([...tensors, ...lazy]);
     });
   });
 });
