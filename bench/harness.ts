@@ -25,6 +25,20 @@ export function timeStep(step: () => void, {warmup = 2, minReps = 5, minMs = 100
   return times[Math.floor(times.length / 2)];
 }
 
+/** Like {@link timeStep} for a step that returns a promise (awaited inside the timing). */
+export async function timeStepAsync(step: () => Promise<unknown>, {warmup = 2, minReps = 5, minMs = 1000, maxReps = 50}: TimingOptions = {}): Promise<number> {
+  for (let i = 0; i < warmup; i++) await step();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < maxReps && (times.length < minReps || performance.now() - start < minMs)) {
+    const t0 = performance.now();
+    await step();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
 /** Runs `f` in a tidy scope and reads every resulting tensor back, so that the work is done. */
 export function runAndSync(f: () => tf.Tensor | tf.Tensor[]): void {
   tf.tidy(() => {

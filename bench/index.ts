@@ -8,12 +8,14 @@ import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {BenchRow, TimingOptions, markdownTable, matMulGflops} from './harness';
+import {benchLayer} from './layer.bench';
 import {benchOps} from './ops.bench';
 
 type Section = (backend: string, matMulGflops: number, timing: TimingOptions) => BenchRow[] | Promise<BenchRow[]>;
 
 const SECTIONS: Record<string, Section> = {
   ops: benchOps,
+  layer: benchLayer,
 };
 
 function parseArgs(argv: string[]): {backends: string[]; only: string[]} {

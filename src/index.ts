@@ -7,5 +7,7 @@
 import '@tensorflow/tfjs-layers';
 
 export * from '../ops';
+export * from '../layers';
 export * from './linalg';
+export {fileSystemHandler, FileSystemHandlerOptions} from './io/file_system_handler';
 export {TensorInput} from './util/args';

@@ -1,0 +1,254 @@
+/**
+ * GMMLayer: a Gaussian mixture as a tfjs-layers layer, trained with model.fit.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type {LayerArgs} from '@tensorflow/tfjs-layers/dist/engine/topology';
+import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
+import type {Regularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
+import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
+import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
+
+import {CovarianceType, CovarianceTypeName} from '../ops/covariance/covariance_type';
+import {getCovarianceType} from '../ops/covariance/types';
+import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
+import {diagMatrix, diagPart, triangleMask} from '../src/linalg/matrix_utils';
+import {TensorInput, assertInteger, assertNumber, assertShape, fail, formatShape, toFloatTensor} from '../src/util/args';
+import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
+
+/** Configuration of {@link GMMLayer}. */
+export interface GMMLayerArgs extends LayerArgs {
+  /** Number of mixture components K (>= 1). */
+  nComponents: number;
+  /** scikit-learn's covariance type (default 'full'). */
+  covarianceType?: CovarianceTypeName;
+  /**
+   * Floor on the variances, in squared input units (default 1e-3). For `diag` and `spherical` it
+   * bounds every variance; for `full` and `tied` every conditional variance (the squared diagonal
+   * of the covariance's Cholesky factor). It bounds the density from above, so a component cannot
+   * collapse onto a data point.
+   */
+  minVariance?: number;
+  /** Initializer of the mixture logits (default 'zeros': equal weights). */
+  logitsInitializer?: InitializerSpec;
+  /** Initializer of the means (default randomNormal(0, 1): suits standardised inputs). */
+  meansInitializer?: InitializerSpec;
+  /**
+   * Initializer of the raw variances r, variance = minVariance + softplus(r) (default
+   * constant(log(e - 1)): variance 1 + minVariance).
+   */
+  rawVariancesInitializer?: InitializerSpec;
+  /** Initializer of the off-diagonal precision-factor entries (full, tied; default 'zeros'). */
+  precisionOffDiagonalInitializer?: InitializerSpec;
+  logitsRegularizer?: RegularizerSpec;
+  meansRegularizer?: RegularizerSpec;
+  rawVariancesRegularizer?: RegularizerSpec;
+  precisionOffDiagonalRegularizer?: RegularizerSpec;
+}
+
+/** A mixture in natural terms. */
+export interface MixtureParameters {
+  /** [K] probabilities. */
+  weights: tf.Tensor;
+  /** [K, D]. */
+  means: tf.Tensor;
+  /** In the covariance type's shape: [K, D, D], [D, D], [K, D] or [K]. */
+  covariances: tf.Tensor;
+}
+
+/** Arguments of {@link GMMLayer.setMixture}; arrays are accepted. */
+export interface MixtureParametersInput {
+  weights: TensorInput;
+  means: TensorInput;
+  covariances: TensorInput;
+}
+
+const SOFTPLUS_INVERSE_OF_ONE = Math.log(Math.E - 1);
+
+/** softplus^-1(y) = y + log(1 - exp(-y)), stable for small and large y > 0. */
+function softplusInverse(y: tf.Tensor): tf.Tensor {
+  return tf.add(y, tf.log(tf.neg(tf.expm1(tf.neg(y)))));
+}
+
+/**
+ * A Gaussian mixture layer: input [batch, D], output [batch, K] per-component log-probabilities
+ * `log pi_k + log N(x | mu_k, Sigma_k)`, with hand-written gradients (through
+ * {@link gmmLogProbPrecisionCholesky}) w.r.t. its weights and its input.
+ *
+ * Trainable weights are unconstrained, because tfjs-layers ignores constraints during fit:
+ * `logits` [K] (weights = softmax), `means` [K, D], `rawVariances` (variances, or conditional
+ * variances for full/tied, = minVariance + softplus(raw)) and, for full/tied,
+ * `precisionOffDiagonal` (the strictly upper part of the precision Cholesky factor P, with
+ * Sigma^-1 = P P^T and diag(P) = 1/sqrt(variance)).
+ *
+ * Train it with `loss: gmmNLLLoss` (see losses.ts); read or set the mixture with
+ * {@link getMixture} / {@link setMixture}.
+ */
+export class GMMLayer extends tfl.layers.Layer {
+  /** @nocollapse */
+  static className = 'GMMLayer';
+
+  readonly nComponents: number;
+  readonly covarianceType: CovarianceTypeName;
+  readonly minVariance: number;
+  private readonly type: CovarianceType;
+  private readonly initializers: Record<'logits' | 'means' | 'rawVariances' | 'precisionOffDiagonal', Initializer>;
+  private readonly regularizers: Record<'logits' | 'means' | 'rawVariances' | 'precisionOffDiagonal', Regularizer | undefined>;
+  private nFeatures: number | null = null;
+  private logits?: LayerVariable;
+  private means?: LayerVariable;
+  private rawVariances?: LayerVariable;
+  private precisionOffDiagonal?: LayerVariable;
+
+  constructor(args: GMMLayerArgs) {
+    super(args);
+    const fn = 'GMMLayer';
+    if (!args || typeof args !== 'object') fail(fn, `args must be an object with nComponents, but got ${JSON.stringify(args)}`);
+    assertInteger(fn, 'nComponents', args.nComponents, 1);
+    this.nComponents = args.nComponents;
+    this.type = getCovarianceType(args.covarianceType ?? 'full', fn);
+    this.covarianceType = this.type.name;
+    this.minVariance = args.minVariance ?? 1e-3;
+    assertNumber(fn, 'minVariance', this.minVariance, {min: 0});
+    this.initializers = {
+      logits: resolveInitializer(fn, 'logitsInitializer', args.logitsInitializer ?? 'zeros'),
+      means: resolveInitializer(fn, 'meansInitializer', args.meansInitializer ?? tfl.initializers.randomNormal({mean: 0, stddev: 1})),
+      rawVariances: resolveInitializer(fn, 'rawVariancesInitializer', args.rawVariancesInitializer ?? tfl.initializers.constant({value: SOFTPLUS_INVERSE_OF_ONE})),
+      precisionOffDiagonal: resolveInitializer(fn, 'precisionOffDiagonalInitializer', args.precisionOffDiagonalInitializer ?? 'zeros'),
+    };
+    this.regularizers = {
+      logits: resolveRegularizer(fn, 'logitsRegularizer', args.logitsRegularizer),
+      means: resolveRegularizer(fn, 'meansRegularizer', args.meansRegularizer),
+      rawVariances: resolveRegularizer(fn, 'rawVariancesRegularizer', args.rawVariancesRegularizer),
+      precisionOffDiagonal: resolveRegularizer(fn, 'precisionOffDiagonalRegularizer', args.precisionOffDiagonalRegularizer),
+    };
+  }
+
+  /** Shape of the raw variances: the precision factor's diagonal in the covariance type's layout. */
+  private rawVariancesShape(D: number): number[] {
+    const shape = this.type.parameterShape(this.nComponents, D);
+    return this.type.form === 'triangular' ? shape.slice(0, -1) : shape;
+  }
+
+  private checkInputShape(inputShape: (number | null)[], caller: string): void {
+    if (inputShape.length !== 2) {
+      fail(`GMMLayer.${caller}`, `input must have shape [batch, D] (rank 2), but got ${formatShape(inputShape.map((s) => s ?? -1))} (rank ${inputShape.length})`);
+    }
+    const D = inputShape[1];
+    if (this.nFeatures !== null && D !== null && D !== this.nFeatures) {
+      fail(`GMMLayer.${caller}`, `input must have shape [batch, ${this.nFeatures}] (the layer was built for D = ${this.nFeatures}), but got [${inputShape.map((s) => s ?? 'batch').join(', ')}]`);
+    }
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    this.checkInputShape(shape, 'build');
+    const D = shape[1];
+    if (D === null || !(D >= 1)) fail('GMMLayer.build', `input must have a known number of features D >= 1, but got shape [${shape.join(', ')}]`);
+    this.nFeatures = D;
+    const K = this.nComponents;
+    const add = (name: keyof GMMLayer['initializers'], weightShape: number[]) =>
+      this.addWeight(name, weightShape, 'float32', this.initializers[name], this.regularizers[name], true);
+    this.logits = add('logits', [K]);
+    this.means = add('means', [K, D]);
+    this.rawVariances = add('rawVariances', this.rawVariancesShape(D));
+    if (this.type.form === 'triangular') this.precisionOffDiagonal = add('precisionOffDiagonal', this.type.parameterShape(K, D));
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    this.checkInputShape(shape, 'computeOutputShape');
+    return [shape[0], this.nComponents];
+  }
+
+  /** The precision Cholesky factor in the covariance type's layout, from the raw weights. */
+  private precisionFactor(): tf.Tensor {
+    const variances = tf.add(tf.softplus(this.rawVariances!.read()), this.minVariance);
+    const diagonal = tf.rsqrt(variances);
+    if (this.type.form === 'diagonal') return diagonal;
+    const D = this.nFeatures!;
+    return tf.add(diagMatrix(diagonal), tf.mul(this.precisionOffDiagonal!.read(), triangleMask(D, false, false)));
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      this.checkInputShape(x.shape, 'call');
+      return gmmLogProbPrecisionCholesky(x, this.logits!.read(), this.means!.read(), this.precisionFactor(), this.covarianceType);
+    });
+  }
+
+  private assertBuilt(fn: string): void {
+    if (!this.built) fail(fn, 'the layer is not built yet: call it on an input (or build a model around it) first');
+  }
+
+  /**
+   * The current mixture in natural terms: weights = softmax(logits), means, and covariances in the
+   * covariance type's shape. The caller owns the returned tensors.
+   */
+  getMixture(): MixtureParameters {
+    this.assertBuilt('GMMLayer.getMixture');
+    return tf.tidy(() => ({
+      weights: tf.softmax(this.logits!.read()),
+      means: tf.clone(this.means!.read()),
+      covariances: this.type.covarianceFromPrecisionCholesky(this.precisionFactor()),
+    }));
+  }
+
+  /**
+   * Sets the mixture from natural parameters (e.g. an EM or k-means solution). Covariances must be
+   * positive definite, with (conditional) variances above `minVariance`.
+   */
+  setMixture(mixture: MixtureParametersInput): void {
+    const fn = 'GMMLayer.setMixture';
+    this.assertBuilt(fn);
+    if (!mixture || typeof mixture !== 'object') fail(fn, `mixture must be {weights, means, covariances}, but got ${JSON.stringify(mixture)}`);
+    const K = this.nComponents;
+    const D = this.nFeatures!;
+    const values = tf.tidy(() => {
+      const weights = toFloatTensor(mixture.weights, 'weights', fn);
+      const means = toFloatTensor(mixture.means, 'means', fn);
+      const covariances = toFloatTensor(mixture.covariances, 'covariances', fn);
+      assertShape(fn, 'weights', weights.shape, [[K]]);
+      assertShape(fn, 'means', means.shape, [[K, D]]);
+      assertShape(fn, 'covariances', covariances.shape, [this.type.parameterShape(K, D)]);
+      const weightValues = weights.dataSync();
+      const badWeight = weightValues.findIndex((w) => !(w > 0) || !Number.isFinite(w));
+      if (badWeight >= 0) fail(fn, `weights must be positive and finite, but weights[${badWeight}] is ${weightValues[badWeight]}`);
+      const factor = this.type.precisionCholeskyFromCovariance(covariances, {validate: true, caller: fn});
+      const diagonal = this.type.form === 'triangular' ? diagPart(factor) : factor;
+      const excess = tf.sub(tf.reciprocal(tf.square(diagonal)), this.minVariance);
+      const excessValues = excess.dataSync();
+      const bad = excessValues.findIndex((v) => !(v > 0));
+      if (bad >= 0) {
+        fail(fn, `covariances must have every (conditional) variance above minVariance = ${this.minVariance}, but entry ${bad} is ${excessValues[bad] + this.minVariance}`);
+      }
+      const result: tf.Tensor[] = [tf.log(tf.div(weights, tf.sum(weights))), means, softplusInverse(excess)];
+      if (this.type.form === 'triangular') result.push(tf.mul(factor, triangleMask(D, false, false)));
+      return result;
+    });
+    const targets = [this.logits!, this.means!, this.rawVariances!, this.precisionOffDiagonal].filter((v): v is LayerVariable => v !== undefined);
+    targets.forEach((variable, i) => variable.write(values[i]));
+    tf.dispose(values);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      nComponents: this.nComponents,
+      covarianceType: this.covarianceType,
+      minVariance: this.minVariance,
+      logitsInitializer: serialize(this.initializers.logits),
+      meansInitializer: serialize(this.initializers.means),
+      rawVariancesInitializer: serialize(this.initializers.rawVariances),
+      precisionOffDiagonalInitializer: serialize(this.initializers.precisionOffDiagonal),
+      logitsRegularizer: serialize(this.regularizers.logits),
+      meansRegularizer: serialize(this.regularizers.means),
+      rawVariancesRegularizer: serialize(this.regularizers.rawVariances),
+      precisionOffDiagonalRegularizer: serialize(this.regularizers.precisionOffDiagonal),
+    };
+  }
+}
+
+tf.serialization.registerClass(GMMLayer);
