@@ -8,28 +8,9 @@ import {triangleMask} from '../../src/linalg/matrix_utils';
 import {assertOneOf} from '../../src/util/args';
 import {CovarianceType, CovarianceTypeName} from './covariance_type';
 
-/** Rejects non-positive variances with NaN rather than silently using |v|. */
-function precisionFromVariance(variances: tf.Tensor, validate: boolean | undefined, caller: string): tf.Tensor {
-  if (validate) {
-    const values = variances.dataSync();
-    const bad = values.findIndex((v) => !(v > 0) || !Number.isFinite(v));
-    if (bad >= 0) throw new Error(`${caller}: covariances must be positive and finite, but entry ${bad} is ${values[bad]}`);
-  }
-  return tf.rsqrt(variances);
-}
-
-/** One full covariance matrix per component: [K, D, D]. */
-export class FullCovariance extends CovarianceType {
-  readonly name = 'full' as const;
+/** Types whose canonical form is a triangular precision factor per component (full, tied). */
+abstract class TriangularCovariance extends CovarianceType {
   readonly form = 'triangular' as const;
-  readonly symbolicShape = ['K', 'D', 'D'] as const;
-  parameterShape(K: number, D: number): number[] { return [K, D, D]; }
-  nParameters(K: number, D: number): number { return (K * D * (D + 1)) / 2; }
-  identity(K: number, D: number): tf.Tensor { return tf.eye(D, D, [K]); }
-  toCanonical(parameter: tf.Tensor, _K: number, D: number): tf.Tensor {
-    return tf.mul(parameter, triangleMask(D, false));
-  }
-  fromCanonical(gradient: tf.Tensor): tf.Tensor { return gradient; }
   precisionCholeskyFromCovariance(covariances: tf.Tensor, options: {validate?: boolean; caller: string}): tf.Tensor {
     return precisionCholeskyFromCovariance(covariances, {...options, argName: 'covariances'});
   }
@@ -38,10 +19,38 @@ export class FullCovariance extends CovarianceType {
   }
 }
 
+/** Types whose canonical form is a diagonal 1/sigma per component (diag, spherical). */
+abstract class DiagonalCovariance extends CovarianceType {
+  readonly form = 'diagonal' as const;
+  precisionCholeskyFromCovariance(covariances: tf.Tensor, options: {validate?: boolean; caller: string}): tf.Tensor {
+    if (options.validate) {
+      const values = covariances.dataSync();
+      const bad = values.findIndex((v) => !(v > 0) || !Number.isFinite(v));
+      if (bad >= 0) throw new Error(`${options.caller}: covariances must be positive and finite, but entry ${bad} is ${values[bad]}`);
+    }
+    return tf.rsqrt(covariances);
+  }
+  covarianceFromPrecisionCholesky(precisionsCholesky: tf.Tensor): tf.Tensor {
+    return tf.reciprocal(tf.square(precisionsCholesky));
+  }
+}
+
+/** One full covariance matrix per component: [K, D, D]. */
+export class FullCovariance extends TriangularCovariance {
+  readonly name = 'full' as const;
+  readonly symbolicShape = ['K', 'D', 'D'] as const;
+  parameterShape(K: number, D: number): number[] { return [K, D, D]; }
+  nParameters(K: number, D: number): number { return (K * D * (D + 1)) / 2; }
+  identity(K: number, D: number): tf.Tensor { return tf.eye(D, D, [K]); }
+  toCanonical(parameter: tf.Tensor, _K: number, D: number): tf.Tensor {
+    return tf.mul(parameter, triangleMask(D, false));
+  }
+  fromCanonical(gradient: tf.Tensor): tf.Tensor { return gradient; }
+}
+
 /** One covariance matrix shared by all components: [D, D]. */
-export class TiedCovariance extends CovarianceType {
+export class TiedCovariance extends TriangularCovariance {
   readonly name = 'tied' as const;
-  readonly form = 'triangular' as const;
   readonly symbolicShape = ['D', 'D'] as const;
   parameterShape(_K: number, D: number): number[] { return [D, D]; }
   nParameters(_K: number, D: number): number { return (D * (D + 1)) / 2; }
@@ -52,36 +61,22 @@ export class TiedCovariance extends CovarianceType {
     return tf.broadcastTo(tf.expandDims(masked, -3), [...lead, K, D, D]);
   }
   fromCanonical(gradient: tf.Tensor): tf.Tensor { return tf.sum(gradient, -3); }
-  precisionCholeskyFromCovariance(covariances: tf.Tensor, options: {validate?: boolean; caller: string}): tf.Tensor {
-    return precisionCholeskyFromCovariance(covariances, {...options, argName: 'covariances'});
-  }
-  covarianceFromPrecisionCholesky(precisionsCholesky: tf.Tensor): tf.Tensor {
-    return covarianceFromPrecisionCholesky(precisionsCholesky);
-  }
 }
 
 /** A diagonal covariance per component, stored as its variances: [K, D]. */
-export class DiagCovariance extends CovarianceType {
+export class DiagCovariance extends DiagonalCovariance {
   readonly name = 'diag' as const;
-  readonly form = 'diagonal' as const;
   readonly symbolicShape = ['K', 'D'] as const;
   parameterShape(K: number, D: number): number[] { return [K, D]; }
   nParameters(K: number, D: number): number { return K * D; }
   identity(K: number, D: number): tf.Tensor { return tf.ones([K, D]); }
   toCanonical(parameter: tf.Tensor): tf.Tensor { return parameter; }
   fromCanonical(gradient: tf.Tensor): tf.Tensor { return gradient; }
-  precisionCholeskyFromCovariance(covariances: tf.Tensor, options: {validate?: boolean; caller: string}): tf.Tensor {
-    return precisionFromVariance(covariances, options.validate, options.caller);
-  }
-  covarianceFromPrecisionCholesky(precisionsCholesky: tf.Tensor): tf.Tensor {
-    return tf.reciprocal(tf.square(precisionsCholesky));
-  }
 }
 
 /** One variance per component, the same in every direction: [K]. */
-export class SphericalCovariance extends CovarianceType {
+export class SphericalCovariance extends DiagonalCovariance {
   readonly name = 'spherical' as const;
-  readonly form = 'diagonal' as const;
   readonly symbolicShape = ['K'] as const;
   parameterShape(K: number): number[] { return [K]; }
   nParameters(K: number): number { return K; }
@@ -91,12 +86,6 @@ export class SphericalCovariance extends CovarianceType {
     return tf.broadcastTo(tf.expandDims(parameter, -1), [...lead, K, D]);
   }
   fromCanonical(gradient: tf.Tensor): tf.Tensor { return tf.sum(gradient, -1); }
-  precisionCholeskyFromCovariance(covariances: tf.Tensor, options: {validate?: boolean; caller: string}): tf.Tensor {
-    return precisionFromVariance(covariances, options.validate, options.caller);
-  }
-  covarianceFromPrecisionCholesky(precisionsCholesky: tf.Tensor): tf.Tensor {
-    return tf.reciprocal(tf.square(precisionsCholesky));
-  }
 }
 
 const REGISTRY = new Map<string, CovarianceType>();

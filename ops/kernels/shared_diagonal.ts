@@ -8,15 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {centreOnMeans} from './centre';
 import {Kernel, KernelForward, KernelGradients} from './kernel';
 
 export const sharedDiagonalKernel: Kernel = {
   forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward {
     const [N, D] = x.shape;
     const K = means.shape[0];
-    const centre = tf.mean(means, 0, true);
-    const centredX = tf.sub(x, centre);
-    const centredMeans = tf.sub(means, centre);
+    const {centredX, centredMeans} = centreOnMeans(x, means);
     const factorT = tf.reshape(tf.transpose(factor), [D, K, 1]);
     const scaledMeansT = tf.mul(tf.reshape(tf.transpose(centredMeans), [D, K, 1]), factorT);
     const yT = tf.sub(tf.mul(tf.reshape(tf.transpose(centredX), [D, 1, N]), factorT), scaledMeansT); // [D, K, N]

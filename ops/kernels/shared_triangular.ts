@@ -11,15 +11,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {centreOnMeans} from './centre';
 import {Kernel, KernelForward, KernelGradients} from './kernel';
 
 export const sharedTriangularKernel: Kernel = {
   forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward {
     const [N, D] = x.shape;
     const K = means.shape[0];
-    const centre = tf.mean(means, 0, true);
-    const centredMeans = tf.sub(means, centre);
-    const xAugmented = tf.concat([tf.sub(x, centre), tf.ones([N, 1])], 1);
+    const {centredX, centredMeans} = centreOnMeans(x, means);
+    const xAugmented = tf.concat([centredX, tf.ones([N, 1])], 1);
     const stacked = tf.reshape(tf.transpose(factor, [1, 0, 2]), [D, K * D]);
     const meanRow = tf.reshape(tf.matMul(tf.reshape(centredMeans, [K, 1, D]), factor), [1, K * D]);
     const y = tf.matMul(xAugmented, tf.concat([stacked, tf.neg(meanRow)], 0));

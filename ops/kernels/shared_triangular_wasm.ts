@@ -19,15 +19,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {centreOnMeans} from './centre';
 import {Kernel, KernelForward, KernelGradients} from './kernel';
 
 export const sharedTriangularWasmKernel: Kernel = {
   forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward {
     const [N, D] = x.shape;
     const K = means.shape[0];
-    const centre = tf.mean(means, 0, true);
-    const centredX = tf.sub(x, centre);
-    const centredMeans = tf.sub(means, centre);
+    const {centredX, centredMeans} = centreOnMeans(x, means);
     const stacked = tf.reshape(tf.transpose(factor, [1, 0, 2]), [D, K * D]); // [i, (k,j)] = P_k[i, j]
     const meanRow = tf.reshape(tf.matMul(tf.reshape(centredMeans, [K, 1, D]), factor), [1, K * D]);
     const squaredNorms = tf.sum(tf.reshape(tf.squaredDifference(tf.matMul(centredX, stacked), meanRow), [N, K, D]), -1);
