@@ -1,0 +1,60 @@
+/**
+ * Progress output: a bar redrawn in place on a terminal, plain log lines otherwise.
+ */
+
+/** Where progress is written: a stream with an optional TTY flag. */
+export interface ProgressStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** One progress update. */
+export interface ProgressUpdate {
+  iteration: number;
+  /** Loss (SGD: mean NLL) or lower bound (EM: mean log-likelihood). */
+  value: number;
+  /** Change of the value since the previous update, when known. */
+  change?: number;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/**
+ * Reports progress of `total` iterations, labelled `valueName` (e.g. 'loss', 'lower bound').
+ * On a TTY it redraws one line `label [#####.....] 45/100 loss 3.2100 1.2s`; otherwise it prints a
+ * line every `logFreq` iterations and at the last one.
+ */
+export class ProgressReporter {
+  private readonly start = Date.now();
+  private lastLine = '';
+
+  constructor(
+    private readonly stream: ProgressStream,
+    private readonly label: string,
+    private readonly total: number,
+    private readonly valueName: string,
+    private readonly logFreq: number,
+  ) {}
+
+  update({iteration, value, change}: ProgressUpdate): void {
+    const elapsed = seconds(Date.now() - this.start);
+    const changeText = change === undefined ? '' : `  change ${change.toExponential(2)}`;
+    if (this.stream.isTTY) {
+      const width = 24;
+      const filled = Math.round((width * Math.min(iteration, this.total)) / this.total);
+      const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+      this.lastLine = `${this.label} ${bar} ${iteration}/${this.total}  ${this.valueName} ${value.toFixed(4)}${changeText}  ${elapsed}`;
+      this.stream.write(`\r${this.lastLine.slice(0, (this.stream.columns ?? 200) - 1)}\x1b[K`);
+    } else if (iteration % this.logFreq === 0 || iteration === 1 || iteration === this.total) {
+      this.stream.write(`${this.label} iteration ${iteration}/${this.total}  ${this.valueName} ${value.toFixed(4)}${changeText}  elapsed ${elapsed}\n`);
+    }
+  }
+
+  /** Ends the bar's line on a terminal. */
+  finish(): void {
+    if (this.stream.isTTY && this.lastLine) this.stream.write('\n');
+  }
+}
