@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {fail} from '../util/args';
+import {nodeModules} from './node_fs';
 
 /** Options of {@link fileSystemHandler}. */
 export interface FileSystemHandlerOptions {
@@ -13,11 +14,6 @@ export interface FileSystemHandlerOptions {
 
 const FN = 'fileSystemHandler';
 
-// Loaded on first use so that importing the package in a browser never touches Node modules.
-async function nodeModules() {
-  const [fs, path] = await Promise.all([import('fs'), import('path')]);
-  return {fs: fs.promises, path};
-}
 
 /**
  * An IOHandler that writes and reads the standard tfjs artifacts, `model.json` plus a binary
