@@ -50,7 +50,8 @@ describe('ops in headless Chromium on webgl (falls back to wasm, and says so)', 
     errors = collectErrors(page);
     await page.goto(`${server.url}/test/browser/pages/ops.html`);
     await page.waitForFunction('window.ready === true');
-    run = await page.evaluate((c) => (window as unknown as {runOps: (c: unknown) => Promise<typeof run>}).runOps(c), cases);
+    const payload = JSON.parse(JSON.stringify(cases)) as unknown;
+    run = (await page.evaluate((c: unknown) => (window as unknown as {runOps: (c: unknown) => Promise<unknown>}).runOps(c), payload)) as typeof run;
   });
 
   after(async () => {
