@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {BenchRow, TimingOptions, markdownTable, matMulGflops} from './harness';
 import {benchLayer} from './layer.bench';
+import {benchMdn} from './mdn.bench';
 import {benchOps} from './ops.bench';
 
 type Section = (backend: string, matMulGflops: number, timing: TimingOptions) => BenchRow[] | Promise<BenchRow[]>;
@@ -16,6 +17,7 @@ type Section = (backend: string, matMulGflops: number, timing: TimingOptions) =>
 const SECTIONS: Record<string, Section> = {
   ops: benchOps,
   layer: benchLayer,
+  mdn: benchMdn,
 };
 
 function parseArgs(argv: string[]): {backends: string[]; only: string[]} {

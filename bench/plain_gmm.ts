@@ -42,3 +42,15 @@ export function plainNaturalLogProb(type: 'full' | 'diag', x: tf.Tensor2D, weigh
 export function plainNLL(logProbs: tf.Tensor): tf.Scalar {
   return tf.neg(tf.mean(tf.logSumExp(logProbs, 1))) as tf.Scalar;
 }
+
+/**
+ * Per-sample mixtures (logits [N, K], means [N, K, D], factor [N, K, D, D] upper P or [N, K, D]
+ * 1/sigma): log-probs [N, K] with elementwise products, as a mixture-density head's loss needs.
+ */
+export function plainPerSampleLogProb(x: tf.Tensor2D, logits: tf.Tensor, means: tf.Tensor, factor: tf.Tensor, type: 'full' | 'diag'): tf.Tensor {
+  const [N, D] = x.shape;
+  const d = tf.sub(tf.reshape(x, [N, 1, D]), means);
+  const y = type === 'diag' ? tf.mul(d, factor) : tf.sum(tf.mul(tf.expandDims(d, -1), tf.mul(factor, triangleMask(D, false))), -2);
+  const logDet = tf.sum(tf.log(tf.abs(type === 'diag' ? factor : diagPart(factor))), -1);
+  return tf.add(tf.logSoftmax(logits), tf.sub(tf.sub(logDet, (D / 2) * LOG_2PI), tf.mul(tf.sum(tf.square(y), -1), 0.5)));
+}

@@ -1,3 +1,4 @@
 export {GMMLayer, GMMLayerArgs, MixtureParameters, MixtureParametersInput} from './gmm_layer';
-export {gmmNLLLoss, fitWithoutTargets} from './losses';
+export {MixtureDensityHead, MixtureDensityHeadArgs} from './mixture_density_head';
+export {gmmNLLLoss, fitWithoutTargets, mdnLoss} from './losses';
 export {InitializerSpec, RegularizerSpec} from './serialization';

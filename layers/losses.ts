@@ -1,11 +1,15 @@
 /**
- * Losses and a fit helper for models whose output is per-component log-probabilities.
+ * Losses for models whose output is per-component log-probabilities (GMMLayer) or packed
+ * mixture parameters (MixtureDensityHead), and a fit helper for training without targets.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
+import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
+import {decodeMdn, toPackedTensor} from '../ops/mdn/decode';
+import {MdnSpec, resolveMdnSpec} from '../ops/mdn/spec';
 import {mixtureLogLikelihood} from '../ops/mixture_log_likelihood';
-import {fail, formatShape} from '../src/util/args';
+import {fail, formatShape, toFloatTensor} from '../src/util/args';
 
 /**
  * Loss for `model.compile`: the negative log-likelihood per sample, `-logSumExp_k yPred[n, k]`,
@@ -38,4 +42,36 @@ export async function fitWithoutTargets(model: tfl.LayersModel, x: tf.Tensor | t
   } finally {
     tf.dispose(targets);
   }
+}
+
+/**
+ * The loss of a mixture-density network, for `model.compile({loss: mdnLoss(head)})`: the negative
+ * log-likelihood of each target row under the mixture its own output row predicts.
+ *
+ * The packed output (see `MixtureDensityHead`) is decoded into logits, means and precision
+ * Cholesky factors with plain tfjs ops, and the likelihood goes through
+ * {@link gmmLogProbPrecisionCholesky} with per-sample parameters (hand-written gradients).
+ * Standard deviations are at least `minScale`, the weights stay in log space and the log-sum-exp
+ * is max-shifted, so targets far out in a tail and components whose weight underflows give
+ * finite values and gradients, never NaN.
+ *
+ * @param spec the head itself, or the same `{nComponents, outputDim, covarianceType, minScale}`
+ *   it was built with.
+ * @returns `(yTrue [batch, outputDim], yPred [batch, P]) => [batch]` per-row NLL; tfjs-layers
+ *   averages it (applying class weights, if any), so the reported loss is the mean NLL.
+ */
+export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
+  const fn = 'mdnLoss';
+  const resolved = resolveMdnSpec(fn, spec);
+  const {outputDim: D, covarianceType} = resolved;
+  return (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor => tf.tidy(() => {
+    const packed = toPackedTensor(fn, yPred, resolved);
+    const targets = toFloatTensor(yTrue, 'yTrue', fn);
+    const N = packed.shape[0];
+    if (targets.rank !== 2 || targets.shape[0] !== N || targets.shape[1] !== D) {
+      fail(fn, `yTrue must have shape [${N}, ${D}] (the batch of yPred, outputDim), but got ${formatShape(targets.shape)}`);
+    }
+    const {logits, means, factor} = decodeMdn(packed, resolved);
+    return tf.neg(mixtureLogLikelihood(gmmLogProbPrecisionCholesky(targets, logits, means, factor, covarianceType)));
+  });
 }

@@ -9,3 +9,7 @@ export {mixtureNLL} from './mixture_nll';
 export {mixtureResponsibilities} from './mixture_responsibilities';
 export {CovarianceType, CovarianceTypeName, KernelForm} from './covariance/covariance_type';
 export {COVARIANCE_TYPES, getCovarianceType} from './covariance/types';
+export {MdnSpec, MdnCovarianceType, MDN_COVARIANCE_TYPES, DEFAULT_MIN_SCALE, mdnParamsSize} from './mdn/spec';
+export {mdnUnpack, MdnMixtures} from './mdn_unpack';
+export {mdnSample, MdnSampleOptions} from './mdn_sample';
+export {mdnMode} from './mdn_mode';

@@ -1,0 +1,40 @@
+/**
+ * Forward + backward (gradient w.r.t. the head's output) of the mixture-density loss at
+ * batch 4096, K = 8, D = 2: `mdnLoss` (decoding, then the per-sample op with hand-written
+ * gradients) against the same loss with the likelihood written as plain tfjs ops, differentiated
+ * by autodiff. Both decode the head's output with the same plain ops, so the ratio is the
+ * likelihood's.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {mdnLoss, mdnParamsSize} from '../src';
+import {decodeMdn} from '../ops/mdn/decode';
+import {resolveMdnSpec} from '../ops/mdn/spec';
+import {BenchRow, TimingOptions, runAndSync, timeStep} from './harness';
+import {plainPerSampleLogProb} from './plain_gmm';
+
+const N = 4096;
+const K = 8;
+const D = 2;
+
+export function benchMdn(backend: string, _matMulGflops: number, timing: TimingOptions): BenchRow[] {
+  // A step is short here, and the cpu backend's times vary by +-30% from step to step (garbage
+  // collection of its typed arrays): take the median of more repetitions.
+  const reps: TimingOptions = {...timing, minReps: Math.max(timing.minReps ?? 5, 11)};
+  const rows: BenchRow[] = [];
+  for (const covarianceType of ['diag', 'full'] as const) {
+    const spec = resolveMdnSpec('bench', {nComponents: K, outputDim: D, covarianceType});
+    const yPred = tf.randomNormal([N, mdnParamsSize(K, D, covarianceType)], 0, 1, 'float32', 1);
+    const yTrue = tf.randomNormal([N, D], 0, 1, 'float32', 2);
+    const loss = mdnLoss(spec);
+    const plainLoss = (p: tf.Tensor) => {
+      const {logits, means, factor} = decodeMdn(p as tf.Tensor2D, spec);
+      return tf.neg(tf.mean(tf.logSumExp(plainPerSampleLogProb(yTrue as tf.Tensor2D, logits, means, factor, covarianceType), 1)));
+    };
+    const oursMs = timeStep(() => runAndSync(() => tf.grad((p: tf.Tensor) => tf.mean(loss(yTrue, p)))(yPred)), reps);
+    const baselineMs = timeStep(() => runAndSync(() => tf.grad(plainLoss)(yPred)), reps);
+    rows.push({backend, case: `MDN loss fwd+bwd (d/dyPred), batch ${N}, K=${K}, D=${D}, ${covarianceType}`, oursMs, baselineMs, baseline: 'same loss, plain tf ops, autodiff'});
+    tf.dispose([yPred, yTrue]);
+  }
+  return rows;
+}

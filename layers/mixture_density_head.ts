@@ -1,0 +1,144 @@
+/**
+ * MixtureDensityHead: the last layer of a mixture-density network (Bishop 1994).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type {LayerArgs} from '@tensorflow/tfjs-layers/dist/engine/topology';
+import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
+import type {Regularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
+import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
+import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
+
+import {MdnCovarianceType, MdnSpec, mdnParamsSize, resolveMdnSpec} from '../ops/mdn/spec';
+import {fail, formatShape} from '../src/util/args';
+import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
+
+/** Configuration of {@link MixtureDensityHead}. */
+export interface MixtureDensityHeadArgs extends LayerArgs, MdnSpec {
+  /** Initializer of the [F, P] kernel (default 'glorotUniform'). */
+  kernelInitializer?: InitializerSpec;
+  /** Initializer of the [P] bias (default 'zeros'). */
+  biasInitializer?: InitializerSpec;
+  /** Regularizer of the kernel (none by default). */
+  kernelRegularizer?: RegularizerSpec;
+  /** Regularizer of the bias (none by default). */
+  biasRegularizer?: RegularizerSpec;
+}
+
+/**
+ * A mixture-density head: a dense projection of features [batch, F] onto the packed parameters
+ * [batch, P] of a Gaussian mixture over D-dimensional targets, one mixture per row. Train it with
+ * `loss: mdnLoss(head)`; read its output with `mdnUnpack`, `mdnSample` and `mdnMode`, passing
+ * the head (it is an `MdnSpec`).
+ *
+ * Output row layout (K components, `P = MixtureDensityHead.paramsSize(K, D, covarianceType)`):
+ * `[logits (K) | means (K D, component-major) | raw scales (K D, or K for spherical) |
+ * correlation coefficients (K D (D - 1) / 2, full only)]`, with every standard deviation
+ * `minScale + softplus(raw)`. A full component is a Gaussian autoregression in standardised
+ * units `z_i = (y_i - mu_i) / sigma_i`: given the coordinates before it, `z_j` is normal with mean
+ * `sum_{i<j} c_ji z_i` and variance 1 (`sigma_j` is the conditional standard deviation). Every
+ * entry is unconstrained (tfjs-layers ignores constraints during fit), so training needs no
+ * projection; see `ops/mdn/spec.ts` for the exact offsets.
+ *
+ * The output's declared shape is `[batch, null]`: tfjs-layers checks that the targets of `fit`
+ * have the output's declared shape, and an MDN's targets ([batch, D]) differ from its output.
+ */
+export class MixtureDensityHead extends tfl.layers.Layer implements MdnSpec {
+  /** @nocollapse */
+  static className = 'MixtureDensityHead';
+
+  /**
+   * Entries P of an output row: `K + K D + K D` (diag), `K + K D + K` (spherical),
+   * `K + K D + K D (D + 1) / 2` (full).
+   */
+  static paramsSize(nComponents: number, outputDim: number, covarianceType: MdnCovarianceType = 'diag'): number {
+    return mdnParamsSize(nComponents, outputDim, covarianceType);
+  }
+
+  /** Number of mixture components K. */
+  readonly nComponents: number;
+  /** Number of target coordinates D. */
+  readonly outputDim: number;
+  /** Covariance of each component. */
+  readonly covarianceType: MdnCovarianceType;
+  /** Lower bound on every predicted standard deviation, in target units. */
+  readonly minScale: number;
+  /** Entries P of an output row. */
+  readonly paramsSize: number;
+  private readonly initializers: Record<'kernel' | 'bias', Initializer>;
+  private readonly regularizers: Record<'kernel' | 'bias', Regularizer | undefined>;
+  private nFeatures: number | null = null;
+  private kernel?: LayerVariable;
+  private bias?: LayerVariable;
+
+  constructor(args: MixtureDensityHeadArgs) {
+    super(args);
+    const fn = 'MixtureDensityHead';
+    const spec = resolveMdnSpec(fn, args, 'args');
+    this.nComponents = spec.nComponents;
+    this.outputDim = spec.outputDim;
+    this.covarianceType = spec.covarianceType;
+    this.minScale = spec.minScale;
+    this.paramsSize = spec.paramsSize;
+    this.initializers = {
+      kernel: resolveInitializer(fn, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform'),
+      bias: resolveInitializer(fn, 'biasInitializer', args.biasInitializer ?? 'zeros'),
+    };
+    this.regularizers = {
+      kernel: resolveRegularizer(fn, 'kernelRegularizer', args.kernelRegularizer),
+      bias: resolveRegularizer(fn, 'biasRegularizer', args.biasRegularizer),
+    };
+  }
+
+  private checkInputShape(inputShape: (number | null)[], caller: string): void {
+    const fn = `MixtureDensityHead.${caller}`;
+    if (inputShape.length !== 2) {
+      fail(fn, `input must have shape [batch, F] (rank 2), but got ${formatShape(inputShape.map((s) => s ?? -1))} (rank ${inputShape.length})`);
+    }
+    const F = inputShape[1];
+    if (this.nFeatures !== null && F !== null && F !== this.nFeatures) {
+      fail(fn, `input must have shape [batch, ${this.nFeatures}] (the layer was built for F = ${this.nFeatures}), but got [${inputShape.map((s) => s ?? 'batch').join(', ')}]`);
+    }
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    this.checkInputShape(shape, 'build');
+    const F = shape[1];
+    if (F === null || !(F >= 1)) fail('MixtureDensityHead.build', `input must have a known number of features F >= 1, but got shape [${shape.join(', ')}]`);
+    this.nFeatures = F;
+    this.kernel = this.addWeight('kernel', [F, this.paramsSize], 'float32', this.initializers.kernel, this.regularizers.kernel, true);
+    this.bias = this.addWeight('bias', [this.paramsSize], 'float32', this.initializers.bias, this.regularizers.bias, true);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    this.checkInputShape(shape, 'computeOutputShape');
+    return [shape[0], null];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      this.checkInputShape(x.shape, 'call');
+      return tf.add(tf.matMul(x, this.kernel!.read()), this.bias!.read());
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      nComponents: this.nComponents,
+      outputDim: this.outputDim,
+      covarianceType: this.covarianceType,
+      minScale: this.minScale,
+      kernelInitializer: serialize(this.initializers.kernel),
+      biasInitializer: serialize(this.initializers.bias),
+      kernelRegularizer: serialize(this.regularizers.kernel),
+      biasRegularizer: serialize(this.regularizers.bias),
+    };
+  }
+}
+
+tf.serialization.registerClass(MixtureDensityHead);

@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {triangularSolve} from '../src/linalg/triangular_solve';
+import {TensorInput, assertNumber, fail} from '../src/util/args';
+import {decodeMdn, toPackedTensor} from './mdn/decode';
+import {argMaxOneHot, selectComponent} from './mdn/select';
+import {MdnSpec, resolveMdnSpec} from './mdn/spec';
+
+/** Options of {@link mdnSample}. */
+export interface MdnSampleOptions {
+  /**
+   * Divides the logits before the component is drawn: components are chosen with probabilities
+   * softmax(logits / temperature). Below 1 favours heavy components; 0 always takes the heaviest
+   * (default 1).
+   */
+  temperature?: number;
+  /**
+   * Multiplies every standard deviation of the chosen component (its covariance by the square);
+   * 0 returns the component's mean (default 1).
+   */
+  sigmaTemperature?: number;
+  /** Seed of the random draws: the same seed and inputs give the same samples on every backend. */
+  seed?: number;
+}
+
+/**
+ * Draws one sample per row from the mixture a mixture-density head predicts for that row: a
+ * component by the Gumbel-max trick on `logits / temperature`, then a normal draw from it,
+ * `mu + sigmaTemperature * P^-T z` with P the component's precision Cholesky factor (for diag and
+ * spherical, `mu + sigmaTemperature * sigma * z`).
+ *
+ * @param yPred the head's output [N, P].
+ * @param spec the head, or the `{nComponents, outputDim, covarianceType, minScale}` it was built with.
+ * @returns samples [N, D].
+ */
+export function mdnSample(yPred: TensorInput, spec: MdnSpec, options: MdnSampleOptions = {}): tf.Tensor2D {
+  const fn = 'mdnSample';
+  const resolved = resolveMdnSpec(fn, spec);
+  if (!options || typeof options !== 'object') fail(fn, `options must be an object {temperature?, sigmaTemperature?, seed?}, but got ${JSON.stringify(options)}`);
+  const {temperature = 1, sigmaTemperature = 1, seed} = options;
+  assertNumber(fn, 'temperature', temperature, {min: 0});
+  assertNumber(fn, 'sigmaTemperature', sigmaTemperature, {min: 0});
+  if (seed !== undefined) assertNumber(fn, 'seed', seed);
+  const {nComponents: K, outputDim: D, covarianceType} = resolved;
+  return tf.tidy(() => {
+    const packed = toPackedTensor(fn, yPred, resolved);
+    const N = packed.shape[0];
+    const {logits, means, scales, factor} = decodeMdn(packed, resolved);
+    // Gumbel-max: argmax(logits / T + G), G = -log(-log U), is distributed as softmax(logits / T);
+    // it is the argmax of logits + T G, which stays finite for tiny T. U is kept inside (0, 1) in
+    // float32 so that G is finite.
+    let scores = logits;
+    if (temperature > 0) {
+      const uniform = tf.clipByValue(tf.randomUniform([N, K], 0, 1, 'float32', seed), 1e-30, 1 - 2 ** -24);
+      scores = tf.add(logits, tf.mul(tf.neg(tf.log(tf.neg(tf.log(uniform)))), temperature));
+    }
+    const oneHot = argMaxOneHot(scores);
+    const z = tf.randomNormal([N, D], 0, 1, 'float32', seed === undefined ? undefined : seed + 1);
+    let deviation: tf.Tensor;
+    if (covarianceType === 'full') {
+      // P^T w = z gives w = P^-T z, whose covariance is (P P^T)^-1 = Sigma.
+      deviation = tf.reshape(triangularSolve(selectComponent(oneHot, factor), tf.reshape(z, [N, D, 1]), {lower: false, transposeA: true}), [N, D]);
+    } else {
+      const sigma = selectComponent(oneHot, scales);
+      deviation = tf.mul(covarianceType === 'spherical' ? tf.reshape(sigma, [N, 1]) : sigma, z);
+    }
+    return tf.add(selectComponent(oneHot, means), tf.mul(deviation, sigmaTemperature)) as tf.Tensor2D;
+  });
+}
