@@ -8,4 +8,5 @@ import '@tensorflow/tfjs-layers';
 
 export * from '../ops';
 export * from './linalg';
+export * from './em';
 export {TensorInput} from './util/args';
