@@ -53,6 +53,23 @@ export const DEFAULT_BATCH_SIZE = 16384;
  */
 export const FEATURE_CACHE_BYTES = 768 * 1024 * 1024;
 
+let featureCacheBytes = FEATURE_CACHE_BYTES;
+
+/**
+ * @internal Sets the feature-cache budget (0 forces the rebuild-every-iteration mode), so that
+ * tests can run both modes. Returns the previous budget.
+ */
+export function setFeatureCacheBytes(bytes: number): number {
+  const previous = featureCacheBytes;
+  featureCacheBytes = bytes;
+  return previous;
+}
+
+/** The current feature-cache budget in bytes. */
+export function featureCacheBudget(): number {
+  return featureCacheBytes;
+}
+
 /** Cached features of one chunk: the basis Z [B, W] and, for wide bases, Z^T [W, B]. */
 export interface ChunkFeatures {
   z: tf.Tensor2D;

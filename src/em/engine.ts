@@ -11,17 +11,21 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {ChunkFeatures, EmData, FEATURE_CACHE_BYTES} from './data';
-import {EmCovariance, Moments, NK_EPSILON, centreScatter, exactScatterChunk} from './covariance/em_covariance';
+import {ChunkFeatures, EmData, featureCacheBudget} from './data';
+import {diagPart} from '../linalg/matrix_utils';
+import {EmCovariance, Moments, NK_EPSILON, centreScatter, exactScatterChunk, replaceRows} from './covariance/em_covariance';
 import {ScaledState, disposeState, stateTensors} from './parameters';
 
 /**
  * Components whose conditioning kappa (see em_covariance.ts) exceeds this limit take the exact
- * path. At the limit the fast path's relative error is about eps32 * kappa ~ 2.4e-4 in the worst
- * case (rounding errors mostly average out, so the observed errors are far smaller); typical
- * clustered data after centring have kappa between D and a few hundred.
+ * path. The fast path's log-probabilities are off by up to about (D + 2) eps32 kappa (the
+ * expansion has (D+1)^2 terms of size ~kappa), i.e. ~1e-4 per 100 of kappa at D = 16; rounding
+ * mostly averages out in the sums, so parameters come out far more accurate than that. Typical
+ * clustered data have kappa between D and a few hundred. Measured (scikit-learn fixtures): a
+ * collapsing component at kappa ~1300 needed the exact path for its tail responsibilities to be
+ * right to 1e-5; the 100k-point benchmark has 1 of 16 components above 1024.
  */
-const DEFAULT_EXACT_PATH_LIMIT = 2048;
+const DEFAULT_EXACT_PATH_LIMIT = 1024;
 
 let exactPathLimit = DEFAULT_EXACT_PATH_LIMIT;
 
@@ -57,7 +61,7 @@ export function createContext(fn: string, data: EmData, em: EmCovariance, regCov
     fn, data, em,
     regCovar: regCovar / (data.transform.scale * data.transform.scale),
     userRegCovar: regCovar,
-    cacheFeatures: data.N * bytesPerRow <= FEATURE_CACHE_BYTES,
+    cacheFeatures: data.N * bytesPerRow <= featureCacheBudget(),
   };
 }
 
@@ -182,8 +186,16 @@ function disposePlan(plan: ExactPlan | null): void {
 }
 
 /**
+ * An exact scatter taken around shifts c has to be centred: sum r (x - mu)(x - mu)^T =
+ * S_c - n (mu - c)(mu - c)^T (+ tiny terms). When the component moved far in this iteration,
+ * that subtraction cancels; above this ratio trace(S_c) / trace(centred) (one bit lost), the
+ * component is redone around its new mean.
+ */
+const MAX_SHIFT_CANCELLATION = 2;
+
+/**
  * New parameters from the moments, with the exact scatter for the planned components.
- * Returns the state and a check vector [kappa_1..K, finite_1..K].
+ * Returns the state and a check vector [kappa_1..K, finite_1..K, cancellation_1..K].
  */
 function finalize(ctx: EmContext, momentsAll: tf.Tensor2D, exact: ExactPlan | null, exactScatter: tf.Tensor | null): {state: ScaledState; check: tf.Tensor1D} {
   const {em, data} = ctx;
@@ -200,11 +212,14 @@ function finalize(ctx: EmContext, momentsAll: tf.Tensor2D, exact: ExactPlan | nu
     const allExact = exact !== null && exact.indices.length === K;
     const fast = allExact ? null : em.scatterFromMoments(moments, means, data);
     let scatter: tf.Tensor;
+    let cancellation: tf.Tensor = tf.ones([K]);
     if (exact && exactScatter) {
       const idx = exact.indexTensor;
       const centred = centreScatter(em.form, exactScatter, tf.gather(moments.n, idx) as tf.Tensor1D, tf.gather(moments.m1, idx) as tf.Tensor2D,
         tf.gather(means, idx) as tf.Tensor2D, exact.shifts);
       scatter = em.combineScatter(fast, centred, exact.indices);
+      const trace = (t: tf.Tensor) => tf.add(tf.sum(tf.reshape(em.form === 'matrix' ? diagPart(t) : t, [exact.indices.length, D]), -1), 1e-30);
+      cancellation = replaceRows(cancellation, tf.div(trace(exactScatter), trace(centred)), exact.indices);
     } else {
       scatter = fast!;
     }
@@ -214,7 +229,7 @@ function finalize(ctx: EmContext, momentsAll: tf.Tensor2D, exact: ExactPlan | nu
     const kappa = em.conditioning(state);
     const perComponent = tf.reshape(precisionsCholesky, em.perComponentExact ? [K, -1] : [1, -1]);
     const finite = tf.mul(tf.ones([K]), tf.cast(tf.isFinite(tf.sum(perComponent, -1)), 'float32'));
-    return [...stateTensors(state), tf.concat([kappa, finite])];
+    return [...stateTensors(state), tf.concat([kappa, finite, cancellation])];
   });
   const [weights, means, covariances, precisionsCholesky, check] = result;
   return {state: {weights: weights as tf.Tensor1D, means: means as tf.Tensor2D, covariances, precisionsCholesky}, check: check as tf.Tensor1D};
@@ -286,11 +301,15 @@ export function mStep(
       const checkAndLikelihood = tf.tidy(() => (pass!.logLikelihoodSum ? tf.concat([first.check, tf.reshape(pass!.logLikelihoodSum, [1])]) : tf.clone(first.check)));
       const values = checkAndLikelihood.dataSync();
       tf.dispose([checkAndLikelihood, first.check]);
-      if (pass.logLikelihoodSum) logLikelihood = meanLogLikelihood(ctx, values[2 * K]);
+      if (pass.logLikelihoodSum) logLikelihood = meanLogLikelihood(ctx, values[3 * K]);
       redo = [];
       for (let k = 0; k < K; k++) {
         const wasExact = firstPlan !== null && firstPlan.indices.includes(k);
-        if (values[K + k] !== 1 || (!wasExact && !(values[k] <= exactPathLimit))) redo.push(k);
+        const indefinite = values[K + k] !== 1;
+        const illConditioned = !wasExact && !(values[k] <= exactPathLimit);
+        const ratio = values[2 * K + k];
+        const cancelled = wasExact && !(ratio > 0 && ratio <= MAX_SHIFT_CANCELLATION);
+        if (indefinite || illConditioned || cancelled) redo.push(k);
       }
       if (redo.length === 0) return {state, logLikelihood, exactNext: exactSetFromKappa(em, values.subarray(0, K))};
       if (firstPlan) redo = Array.from(new Set([...redo, ...firstPlan.indices])).sort((a, b) => a - b);
@@ -340,7 +359,7 @@ interface EStepPlan {
   exact: number[];
 }
 
-function planEStep(em: EmCovariance, state: ScaledState, exact: number[]): EStepPlan {
+export function planEStep(em: EmCovariance, state: ScaledState, exact: number[]): EStepPlan {
   const {K} = em;
   if (exact.length === K) return {coefficients: null, placement: null, exact};
   const kept = tf.tidy(() => {
@@ -439,7 +458,7 @@ export function runEm(ctx: EmContext, initial: ScaledState, options: LoopOptions
       disposeState(state);
       state = next.state;
       exact = next.exactNext;
-      lowerBound = next.logLikelihood;
+          lowerBound = next.logLikelihood;
       if (!Number.isFinite(lowerBound)) {
         throw new Error(`${ctx.fn}: the log-likelihood must stay finite, but it is ${lowerBound} at iteration ${iteration} (numerical overflow; check the data for extreme values)`);
       }

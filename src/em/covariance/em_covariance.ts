@@ -18,18 +18,18 @@
  * their error grows with kappa_k = r_k^T |Sigma_k^-1| r_k, r_ki = sqrt(mu_ki^2 + Sigma_k,ii)
  * (how far, in its own standard deviations, component k sits from the centre of the data): the
  * E-step's log-probabilities carry an absolute error of about eps * kappa_k and the M-step's
- * covariances a relative error of about eps * kappa_k. Components with kappa_k above a limit
- * (see em_step.ts), and components whose covariance comes out indefinite, take the exact path
- * instead: log-probabilities from the ops' direct kernels (P^T (x - mu) formed explicitly) and
- * covariances from sum_n r (x - c_k)(x - c_k)^T around a shift c_k close to mu_k, which has no
- * cancellation. That is what keeps a collapsing component (duplicate points, a constant feature)
- * positive definite with only regCovar on its diagonal.
+ * covariances a relative error of about eps * kappa_k (times the growth of float32 rounding in
+ * sums over a chunk's rows). Components with kappa_k above a limit (see engine.ts), and
+ * components whose covariance comes out indefinite, take the exact path instead:
+ * log-probabilities from y = (x' - mu_k) P_k with the differences formed first, and covariances
+ * from sum_n r (x' - c_k)(x' - c_k)^T around a shift c_k close to mu_k. Neither cancels. That is
+ * what keeps a collapsing component (duplicate points, a constant feature) positive definite
+ * with exactly regCovar on its diagonal, as in float64.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceType, CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../../ops/covariance/types';
-import {pickKernel} from '../../../ops/kernels/select';
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
 
@@ -141,16 +141,25 @@ export abstract class EmCovariance {
   }
 
   /**
-   * Log-probabilities of the components `indices` by the direct kernels of the ops
-   * (P^T (x - mu) formed explicitly): [B, Kf].
+   * Log-probabilities of the components `indices`, [B, Kf], with the differences formed first:
+   * y = (x' - mu_k) P_k, so that points near a component (which decide a collapsing
+   * component's fate) get their log-probabilities to float32 accuracy whatever the component's
+   * scale. (The ops' shared kernels compute x' P - mu' P, which cancels when P is large.)
+   * One [B, D] product per component; only the exact-path components come here.
    */
   directLogits(x: tf.Tensor2D, state: ScaledState, indices: number[]): tf.Tensor2D {
+    const D = this.D;
     const idx = tf.tensor1d(indices, 'int32');
-    const means = tf.gather(state.means, idx);
-    const factor = this.canonicalFactor(state, idx);
-    const kernel = pickKernel(this.type.form, false);
-    const {squaredNorms} = kernel.forward(x, means, factor);
-    const constant = tf.gather(this.logConstant(state), idx);
+    const factor = this.canonicalFactor(state, idx); // [Kf, D, D] upper or [Kf, D]
+    const columns = indices.map((k, f) => {
+      const d = tf.sub(x, tf.slice(state.means, [k, 0], [1, D]));
+      const y = this.form === 'matrix'
+        ? tf.matMul(d, tf.reshape(tf.slice(factor, [f, 0, 0], [1, D, D]), [D, D]))
+        : tf.mul(d, tf.slice(factor, [f, 0], [1, D]));
+      return tf.sum(tf.square(y), -1, true);
+    });
+    const squaredNorms = columns.length === 1 ? columns[0] : tf.concat(columns, 1);
+    const constant = tf.reshape(tf.gather(this.logConstant(state), idx), [1, indices.length]);
     return tf.sub(constant, tf.mul(squaredNorms, 0.5)) as tf.Tensor2D;
   }
 }
@@ -164,20 +173,24 @@ export function precisionFromFactor(P: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Exact scatter of one chunk for the components `indices`: sum_n r (x' - c_f)(x' - c_f)^T
+ * Exact scatter of one chunk for the components of `resp`'s columns: sum_n r (x' - c_f)(x' - c_f)^T
  * ([Kf, D, D]) or its diagonal ([Kf, D]), with shifts c_f [Kf, D] close to the components' means.
- * Only products of small differences are summed, so there is no cancellation.
+ * Only products of small differences are summed, so there is no cancellation. One [D, B] x [B, D]
+ * matmul per component (on wasm, a batched matmul would run a naive loop several times slower).
  */
 export function exactScatterChunk(form: ScatterForm, x: tf.Tensor2D, resp: tf.Tensor2D, shifts: tf.Tensor2D): tf.Tensor {
   const [B, D] = x.shape;
   const Kf = shifts.shape[0];
-  const diff = tf.sub(tf.reshape(x, [1, B, D]), tf.reshape(shifts, [Kf, 1, D])); // [Kf, B, D]
   const respT = tf.transpose(resp); // [Kf, B]
-  if (form === 'matrix') {
-    const weighted = tf.mul(diff, tf.reshape(respT, [Kf, B, 1]));
-    return tf.matMul(weighted, diff, true, false); // [Kf, D, D]
+  const parts: tf.Tensor[] = [];
+  for (let f = 0; f < Kf; f++) {
+    const diff = tf.sub(x, tf.slice(shifts, [f, 0], [1, D])); // [B, D]
+    const r = tf.slice(respT, [f, 0], [1, B]); // [1, B]
+    parts.push(form === 'matrix'
+      ? tf.matMul(tf.mul(tf.transpose(diff), r), diff) // [D, D]
+      : tf.matMul(r, tf.square(diff))); // [1, D]
   }
-  return tf.reshape(tf.matMul(tf.reshape(respT, [Kf, 1, B]), tf.square(diff)), [Kf, D]);
+  return form === 'matrix' ? tf.stack(parts) : tf.concat(parts, 0);
 }
 
 /**
