@@ -9,7 +9,7 @@ import {EmData} from '../data';
 import {EmContext, mStep} from '../engine';
 import {ScaledState} from '../parameters';
 import {SeededRandom} from '../random';
-import {kmeansOnData, kmeansPlusPlusIndices, nearestLabels} from './kmeans';
+import {kmeansOnData, kmeansPlusPlusIndices, nearestLabels, oneHotRows} from './kmeans';
 
 /** scikit-learn's `init_params` values. */
 export type InitParams = 'kmeans' | 'k-means++' | 'random' | 'random_from_data';
@@ -29,7 +29,7 @@ function fromLabels(data: EmData, K: number, labels: Int32Array): Responsibility
   return {
     chunk: (index) => {
       const c = data.chunks[index];
-      return tf.cast(tf.oneHot(tf.tensor1d(labels.subarray(c.start, c.start + c.size), 'int32'), K), 'float32') as tf.Tensor2D;
+      return oneHotRows(tf.tensor1d(labels.subarray(c.start, c.start + c.size), 'int32'), K);
     },
     rowsSumToOne: true,
   };

@@ -11,6 +11,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import {Chunk, EmData} from '../data';
 import {SeededRandom, searchCumulative} from '../random';
 
+/** One-hot float rows [B, K] of int32 labels (tf.oneHot needs K >= 2). */
+export function oneHotRows(labels: tf.Tensor1D, K: number): tf.Tensor2D {
+  if (K === 1) return tf.ones([labels.shape[0], 1]);
+  return tf.cast(tf.oneHot(labels, K), 'float32') as tf.Tensor2D;
+}
+
 /** Squared distances [B, C] of the rows of x to centres given transposed ([D, C]) with norms [1, C]. */
 function squaredDistances(x: tf.Tensor2D, centresT: tf.Tensor2D, centreNorms: tf.Tensor2D): tf.Tensor2D {
   const rowNorms = tf.sum(tf.square(x), -1, true);
@@ -129,8 +135,8 @@ function assignAndSum(data: EmData, centres: number[][]): {labels: Int32Array; d
     for (const chunk of data.chunks) {
       const [label, distance, total] = tf.tidy(() => {
         const d = squaredDistances(chunk.x, centresT, norms);
-        const label = tf.argMin(d, -1);
-        let oneHot = tf.cast(tf.oneHot(label, K), 'float32');
+        const label = tf.argMin(d, -1) as tf.Tensor1D;
+        let oneHot: tf.Tensor = oneHotRows(label, K);
         if (chunk.weightColumn) oneHot = tf.mul(oneHot, chunk.weightColumn);
         const augmented = tf.concat([tf.ones([chunk.size, 1]), chunk.x], 1);
         return [label, tf.min(d, -1), tf.add(sums, tf.matMul(tf.transpose(oneHot), augmented))];
