@@ -43,8 +43,18 @@ export interface Chunk {
  */
 const NEGLIGIBLE = 1e-15;
 
-/** Default number of rows per chunk. */
-export const DEFAULT_BATCH_SIZE = 16384;
+/**
+ * Default chunk size: as many rows as keep one chunk's [B, width] features under 2^24 floats
+ * (64 MiB), between 1024 and 65536 rows. Fewer, larger chunks mean fewer kernel launches (on wasm
+ * 1 chunk of 100k rows is measurably faster than 7 of 16k); the cap bounds the memory of wide
+ * bases (full covariances at D = 32: ~15k rows).
+ */
+export function autoBatchSize(width: number): number {
+  return Math.max(1024, Math.min(65536, Math.floor(2 ** 24 / width)));
+}
+
+/** Rows per chunk: a number, or a function of D (the number of features) for automatic sizes. */
+export type BatchSizeOption = number | ((D: number) => number);
 
 /**
  * Upper bound on the bytes of cached per-chunk features (the E/M-step bases). Below it the
@@ -232,7 +242,7 @@ function computeTransform(values: Float32Array, N: number, D: number, weights: F
  *
  * @param fn caller name for messages.
  * @param argName name of the data argument (`X` for the estimator, `x` for the functions).
- * @param batchSize rows per chunk (>= 1).
+ * @param batchSizeOption rows per chunk (>= 1), or a function of D.
  * @param transform reuse this transform instead of computing one from the data.
  */
 export function prepareData(
@@ -240,10 +250,11 @@ export function prepareData(
   argName: string,
   x: TensorInput,
   sampleWeights: TensorInput | undefined | null,
-  batchSize: number,
+  batchSizeOption: BatchSizeOption,
   transform?: DataTransform,
 ): EmData {
   const {values, N, D} = readMatrix(fn, argName, x);
+  const batchSize = typeof batchSizeOption === 'function' ? batchSizeOption(D) : batchSizeOption;
   const weights = readSampleWeights(fn, 'sampleWeight', sampleWeights, N);
   let total = N;
   if (weights) total = weights.reduce((s, w) => s + w, 0);

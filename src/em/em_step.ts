@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/types';
 import {TensorInput, assertInteger, assertNumber, fail} from '../util/args';
-import {createEmCovariance} from './covariance/registry';
-import {DEFAULT_BATCH_SIZE, prepareData} from './data';
+import {basisWidth, createEmCovariance} from './covariance/registry';
+import {BatchSizeOption, autoBatchSize, prepareData} from './data';
 import {IterationInfo, createContext, emIteration, readExactSet, runEm} from './engine';
 import {GaussianMixtureParameters, GaussianMixtureParametersInput, disposeState, fromScaledState, readParameters, toScaledState} from './parameters';
 
@@ -19,7 +19,10 @@ export interface EmStepOptions {
   regCovar?: number;
   /** Non-negative weight per sample [N]; EM then maximises the weighted log-likelihood. */
   sampleWeights?: TensorInput;
-  /** Rows per chunk of the E- and M-step (default 16384); bounds memory, not the result. */
+  /**
+   * Rows per chunk of the E- and M-step; bounds memory, not the result (default: as many rows as
+   * keep a chunk's features under 64 MiB, at most 65536).
+   */
   batchSize?: number;
 }
 
@@ -57,12 +60,11 @@ export interface EmFitResult {
 }
 
 /** Validated common options. */
-export function readStepOptions(fn: string, options: EmStepOptions): {regCovar: number; batchSize: number} {
+export function readStepOptions(fn: string, options: EmStepOptions, type: CovarianceTypeName): {regCovar: number; batchSize: BatchSizeOption} {
   const regCovar = options.regCovar ?? 1e-6;
   assertNumber(fn, 'regCovar', regCovar, {min: 0});
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  assertInteger(fn, 'batchSize', batchSize, 1);
-  return {regCovar, batchSize};
+  if (options.batchSize !== undefined) assertInteger(fn, 'batchSize', options.batchSize, 1);
+  return {regCovar, batchSize: options.batchSize ?? ((D: number) => autoBatchSize(basisWidth(type, D)))};
 }
 
 function readType(fn: string, params: GaussianMixtureParametersInput): CovarianceTypeName {
@@ -81,7 +83,7 @@ function withScaledProblem<T>(
   body: (ctx: ReturnType<typeof createContext>, scaled: ReturnType<typeof toScaledState>) => T,
 ): T {
   const type = readType(fn, params);
-  const {regCovar, batchSize} = readStepOptions(fn, options);
+  const {regCovar, batchSize} = readStepOptions(fn, options, type);
   const data = prepareData(fn, 'x', x, options.sampleWeights, batchSize);
   let em: ReturnType<typeof createEmCovariance> | null = null;
   try {

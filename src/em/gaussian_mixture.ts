@@ -11,8 +11,8 @@ import {mixtureResponsibilities} from '../../ops/mixture_responsibilities';
 import {cholesky} from '../linalg/cholesky';
 import {triangularInverse} from '../linalg/triangular_solve';
 import {TensorInput, assertInteger, assertNumber, assertOneOf, fail, formatShape, shapeMatches, toFloatTensor} from '../util/args';
-import {createEmCovariance} from './covariance/registry';
-import {DEFAULT_BATCH_SIZE, EmData, prepareData, readMatrix, readSampleWeights} from './data';
+import {basisWidth, createEmCovariance} from './covariance/registry';
+import {EmData, autoBatchSize, prepareData, readMatrix, readSampleWeights} from './data';
 import {EmContext, IterationInfo, LoopResult, createContext, runEm} from './engine';
 import {INIT_PARAMS, InitParams, initialResponsibilities, stateFromResponsibilities} from './init/initialize';
 import {GaussianMixtureParameters, ScaledState, assertFiniteValues, assertProbabilities, disposeState, fromScaledState, toScaledState} from './parameters';
@@ -51,8 +51,12 @@ export interface GaussianMixtureOptions {
   warmStart?: boolean;
   /** Seed of every random choice (default 0: fits are reproducible). */
   seed?: number;
-  /** Rows per chunk of the E- and M-step (default 16384); bounds memory. */
-  batchSize?: number;
+  /**
+   * Rows per chunk of the E- and M-step and of the scoring methods; bounds memory, not the
+   * result. Default (null): as many rows as keep a chunk's [rows, width] working set under
+   * 64 MiB, at most 65536.
+   */
+  batchSize?: number | null;
   /** Called after every EM iteration with the iteration, lower bound and its change. */
   onIteration?: (info: IterationInfo) => void;
   /** Receives warnings (non-convergence); default console.warn. */
@@ -92,7 +96,7 @@ export interface GaussianMixtureJSON {
     precisionsInit: NestedNumbers | null;
     warmStart: boolean;
     seed: number;
-    batchSize: number;
+    batchSize: number | null;
   };
   fitted: null | {
     nFeatures: number;
@@ -159,7 +163,7 @@ export class GaussianMixture {
   readonly precisionsInit: NestedNumbers | null;
   readonly warmStart: boolean;
   readonly seed: number;
-  readonly batchSize: number;
+  readonly batchSize: number | null;
   onIteration?: (info: IterationInfo) => void;
   onWarning: (message: string) => void;
   private fitted: Fitted | null = null;
@@ -186,8 +190,8 @@ export class GaussianMixture {
     this.seed = options.seed ?? 0;
     assertNumber(fn, 'seed', this.seed);
     if (!Number.isInteger(this.seed)) fail(fn, `seed must be an integer, but got ${this.seed}`);
-    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    assertInteger(fn, 'batchSize', this.batchSize, 1);
+    this.batchSize = options.batchSize ?? null;
+    if (this.batchSize !== null) assertInteger(fn, 'batchSize', this.batchSize, 1);
     if (options.onIteration !== undefined && typeof options.onIteration !== 'function') fail(fn, `onIteration must be a function, but got ${typeof options.onIteration}`);
     if (options.onWarning !== undefined && typeof options.onWarning !== 'function') fail(fn, `onWarning must be a function, but got ${typeof options.onWarning}`);
     this.onIteration = options.onIteration;
@@ -274,7 +278,7 @@ export class GaussianMixture {
    */
   fit(X: TensorInput, options: FitOptions = {}): this {
     const fn = `${CLASS}.fit`;
-    const data = prepareData(fn, 'X', X, options.sampleWeight, this.batchSize);
+    const data = prepareData(fn, 'X', X, options.sampleWeight, this.batchSize ?? ((D: number) => autoBatchSize(basisWidth(this.covarianceType, D))));
     let em: ReturnType<typeof createEmCovariance> | null = null;
     try {
       this.checkData(fn, data);
@@ -410,11 +414,13 @@ export class GaussianMixture {
     const fitted = this.require(fn.slice(CLASS.length + 1));
     const {values, N, D} = readMatrix(fn, 'X', X, fitted.nFeatures);
     const p = fitted.params;
+    // The direct kernel's working set is [rows, K D].
+    const batchSize = this.batchSize ?? autoBatchSize(this.nComponents * D + this.nComponents);
     return tf.tidy(() => {
       const logits = tf.log(p.weights);
       const parts: tf.Tensor[] = [];
-      for (let start = 0; start < N; start += this.batchSize) {
-        const size = Math.min(this.batchSize, N - start);
+      for (let start = 0; start < N; start += batchSize) {
+        const size = Math.min(batchSize, N - start);
         const x = tf.tensor2d(values.subarray(start * D, (start + size) * D), [size, D]);
         parts.push(body(gmmLogProbPrecisionCholesky(x, logits, p.means, p.precisionsCholesky, this.covarianceType) as tf.Tensor2D));
       }

@@ -27,3 +27,11 @@ export function createEmCovariance(name: unknown, K: number, D: number, caller =
   const Ctor = EM_REGISTRY.get(type.name)!;
   return new Ctor(K, D);
 }
+
+/** Width of the feature basis of `name` at D features (see em_covariance.ts). */
+export function basisWidth(name: CovarianceTypeName, D: number): number {
+  const em = createEmCovariance(name, 1, D);
+  const width = em.width;
+  em.dispose();
+  return width;
+}

@@ -8,7 +8,7 @@ import {CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../../ops/covariance/types';
 import {TensorInput, assertInteger, assertNumber, assertOneOf, fail} from '../../util/args';
 import {createEmCovariance} from '../covariance/registry';
-import {DEFAULT_BATCH_SIZE, DataTransform, EmData, prepareData} from '../data';
+import {DataTransform, EmData, prepareData} from '../data';
 import {createContext} from '../engine';
 import {GaussianMixtureParameters, disposeState, fromScaledState} from '../parameters';
 import {SeededRandom} from '../random';
@@ -21,7 +21,7 @@ export interface InitOptions {
   seed?: number;
   /** Non-negative weight per sample [N]. */
   sampleWeights?: TensorInput;
-  /** Rows per chunk (default 16384). */
+  /** Rows per chunk (default 65536). */
   batchSize?: number;
 }
 
@@ -49,7 +49,7 @@ function withData<T>(fn: string, x: TensorInput, nClusters: number, options: Ini
   assertInteger(fn, 'nClusters', nClusters, 1);
   const seed = options.seed ?? 0;
   assertNumber(fn, 'seed', seed);
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const batchSize = options.batchSize ?? 65536;
   assertInteger(fn, 'batchSize', batchSize, 1);
   const data = prepareData(fn, 'x', x, options.sampleWeights, batchSize);
   try {
