@@ -7,12 +7,13 @@
  * log-likelihood = rowMax(logits) - log rowMax(R), and the moments Z^T R accumulate (M-step).
  * Only [width, K]-sized sums cross chunk boundaries, so memory is bounded by the chunk size
  * (`batchSize`), never by N. The host reads back one small vector per iteration (the
- * log-likelihood sum and, per component, the conditioning and a finiteness flag).
+ * log-likelihood sum and, per component, the conditioning, a finiteness flag and the
+ * cancellation of the exact path), which decides whether a component is redone exactly.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {ChunkFeatures, EmData, featureCacheBudget} from './data';
 import {diagPart} from '../linalg/matrix_utils';
+import {ChunkFeatures, EmData, featureCacheBudget} from './data';
 import {EmCovariance, Moments, NK_EPSILON, centreScatter, exactScatterChunk, replaceRows} from './covariance/em_covariance';
 import {ScaledState, disposeState, stateTensors} from './parameters';
 
@@ -72,20 +73,22 @@ export function rowMax(t: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * Responsibilities below this are set to zero. Softmax produces subnormal floats for logits
+ * Responsibilities are floored at this value. Softmax produces subnormal floats for logits
  * 87-103 below the row maximum, and one subnormal operand makes wasm's (XNNPACK's) matmul about
  * 100x slower per multiply: measured 4 ms -> 420 ms for a [153, 16384] x [16384, 16] product.
+ * The floor (one clip, cheaper than zeroing) adds at most N * 1e-30 to N_k, far below
+ * scikit-learn's 10 eps, so an empty component still gets mean ~0 and covariance regCovar.
  */
 const RESPONSIBILITY_FLOOR = 1e-30;
 
 /**
- * Responsibilities softmax(L) (flushed below 1e-30) and log-likelihoods
+ * Responsibilities softmax(L) (floored at 1e-30) and log-likelihoods
  * max L - log max softmax(L) = logSumExp L.
  */
 export function posterior(logits: tf.Tensor2D): {resp: tf.Tensor2D; logLikelihood: tf.Tensor2D} {
   const softmax = tf.softmax(logits) as tf.Tensor2D;
-  const logLikelihood = tf.sub(rowMax(logits), tf.log(rowMax(softmax)));
-  return {resp: tf.relu(tf.sub(softmax, RESPONSIBILITY_FLOOR)) as tf.Tensor2D, logLikelihood: logLikelihood as tf.Tensor2D};
+  const logLikelihood = tf.sub(rowMax(logits), tf.log(rowMax(softmax))) as tf.Tensor2D;
+  return {resp: tf.clipByValue(softmax, RESPONSIBILITY_FLOOR, 1) as tf.Tensor2D, logLikelihood};
 }
 
 /** Responsibilities (and, in an E-step, log-likelihoods [B, 1]) of one chunk. */
@@ -236,11 +239,11 @@ function finalize(ctx: EmContext, momentsAll: tf.Tensor2D, exact: ExactPlan | nu
 }
 
 /** Components that must take the exact path: kappa above the limit (all of them for tied). */
-function exactSetFromKappa(em: EmCovariance, kappa: ArrayLike<number>, extra: number[] = []): number[] {
-  const set = new Set(extra);
-  for (let k = 0; k < em.K; k++) if (!(kappa[k] <= exactPathLimit)) set.add(k);
-  if (set.size > 0 && !em.perComponentExact) return Array.from({length: em.K}, (_, k) => k);
-  return Array.from(set).sort((a, b) => a - b);
+function exactSetFromKappa(em: EmCovariance, kappa: ArrayLike<number>): number[] {
+  const set: number[] = [];
+  for (let k = 0; k < em.K; k++) if (!(kappa[k] <= exactPathLimit)) set.push(k);
+  if (set.length > 0 && !em.perComponentExact) return Array.from({length: em.K}, (_, k) => k);
+  return set;
 }
 
 /** The conditioning of a state, read back. */

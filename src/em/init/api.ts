@@ -29,6 +29,11 @@ export interface InitOptions {
 export interface KMeansOptions extends InitOptions {
   /** Maximum number of Lloyd iterations (default 300). */
   maxIter?: number;
+  /**
+   * Stop when the total squared shift of the centres is below tol times the mean variance of
+   * the features (default 1e-4, scikit-learn's); iterations also stop when no label changes.
+   */
+  tol?: number;
 }
 
 /** Result of {@link kmeans}; tensors are owned by the caller. */
@@ -41,7 +46,7 @@ export interface KMeansResult {
   inertia: number;
   /** Number of assignment passes. */
   nIter: number;
-  /** Whether the assignments stopped changing within maxIter passes. */
+  /** Whether the assignments stopped changing (or the centres moving) within maxIter passes. */
   converged: boolean;
 }
 
@@ -82,13 +87,17 @@ export function kmeansPlusPlus(x: TensorInput, nClusters: number, options: InitO
 
 /**
  * k-means, as scikit-learn's `KMeans(n_init=1)` with `init='k-means++'`: greedy k-means++
- * seeding, then Lloyd iterations until the assignments stop changing.
+ * seeding, then Lloyd iterations until the assignments stop changing or the centres move less
+ * than `tol`.
  */
 export function kmeans(x: TensorInput, nClusters: number, options: KMeansOptions = {}): KMeansResult {
   const maxIter = options.maxIter ?? 300;
   assertInteger('kmeans', 'maxIter', maxIter, 1);
+  const tol = options.tol ?? 1e-4;
+  assertNumber('kmeans', 'tol', tol, {min: 0});
   return withData('kmeans', x, nClusters, options, (data, rng) => {
-    const result = kmeansOnData(data, nClusters, rng, maxIter);
+    // The scaled space has mean feature variance 1 (unweighted data), so tol applies as is.
+    const result = kmeansOnData(data, nClusters, rng, maxIter, tol);
     return {
       centers: unscale(data.transform, result.centres),
       labels: tf.tensor1d(result.labels, 'int32'),

@@ -44,7 +44,7 @@ function eligibleRows(data: EmData): number[] | null {
 }
 
 const INIT_METHODS: Record<InitParams, InitMethod> = {
-  /** KMeans(n_init=1) labels: k-means++ seeding, then Lloyd until the labels are stable. */
+  /** KMeans(n_init=1) labels: k-means++ seeding, then Lloyd (scikit-learn's stopping rules). */
   kmeans: (data, K, rng) => fromLabels(data, K, kmeansOnData(data, K, rng).labels),
 
   /** k-means++ seeds alone; every row is assigned to its nearest seed (as ott-jax does). */

@@ -1,39 +1,20 @@
 /**
  * k-means for initialising EM: k-means++ seeding (scikit-learn's greedy variant) and Lloyd
- * iterations until the assignments stop changing. Works on the prepared (centred, scaled) data.
- * Distances, assignments and centroid sums run on the backend (squared distances
- * |x|^2 - 2 x.c + |c|^2 from one matmul per chunk, clipped at zero); the host reads back only
- * what the sequential choices need (the closest distances for k-means++ sampling, the labels to
- * detect convergence, and [K, D]-sized sums).
+ * iterations with scikit-learn's stopping rules. Works on the prepared (centred, scaled) data.
+ * The O(N D K) distance computations run on the backend (squared distances
+ * |x|^2 - 2 x.c + |c|^2 from one matmul per chunk); the host reads back what the sequential
+ * choices need (the closest distances for k-means++ sampling, the labels) and does the O(N D)
+ * centroid sums in float64.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {Chunk, EmData} from '../data';
+import {EmData} from '../data';
 import {SeededRandom, searchCumulative} from '../random';
 
 /** One-hot float rows [B, K] of int32 labels (tf.oneHot needs K >= 2). */
 export function oneHotRows(labels: tf.Tensor1D, K: number): tf.Tensor2D {
   if (K === 1) return tf.ones([labels.shape[0], 1]);
   return tf.cast(tf.oneHot(labels, K), 'float32') as tf.Tensor2D;
-}
-
-/** Squared distances [B, C] of the rows of x to centres given transposed ([D, C]) with norms [1, C]. */
-function squaredDistances(x: tf.Tensor2D, centresT: tf.Tensor2D, centreNorms: tf.Tensor2D): tf.Tensor2D {
-  const rowNorms = tf.sum(tf.square(x), -1, true);
-  return tf.relu(tf.add(tf.sub(rowNorms, tf.mul(tf.matMul(x, centresT), 2)), centreNorms)) as tf.Tensor2D;
-}
-
-/** Centres given as host rows -> (transposed centres [D, C], squared norms [1, C]). */
-function centreTensors(centres: number[][]): [tf.Tensor2D, tf.Tensor2D] {
-  return tf.tidy(() => {
-    const c = tf.tensor2d(centres);
-    return [tf.transpose(c) as tf.Tensor2D, tf.reshape(tf.sum(tf.square(c), -1), [1, centres.length]) as tf.Tensor2D];
-  }) as [tf.Tensor2D, tf.Tensor2D];
-}
-
-/** sum_n w_n t_n over the rows of a chunk ([B, C] -> [1, C]) as a matmul. */
-function weightedColumnSums(chunk: Chunk, t: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(chunk.weightRow ?? tf.ones([1, chunk.size]), t);
 }
 
 /** Picks a row with probability proportional to its sample weight. */
@@ -49,10 +30,36 @@ function weightedIndex(data: EmData, rng: SeededRandom): number {
 }
 
 /**
+ * Per chunk, the transposed rows x^T [D, B] and their squared norms [1, B] (cached for the fit:
+ * x^T is the right operand of every distance matmul, so XNNPACK packs it once).
+ */
+function transposedRows(data: EmData, index: number): {xT: tf.Tensor2D; norms: tf.Tensor2D} {
+  const chunk = data.chunks[index];
+  const xT = data.extra(`kmeans:xT:${index}`, () => tf.transpose(chunk.x)) as tf.Tensor2D;
+  const norms = data.extra(`kmeans:norms:${index}`, () => tf.sum(tf.square(xT), 0, true)) as tf.Tensor2D;
+  return {xT, norms};
+}
+
+/** Squared distances [C, B] of centres [C, D] to a chunk's rows, in the transposed layout. */
+function squaredDistancesT(centres: tf.Tensor2D, xT: tf.Tensor2D, rowNorms: tf.Tensor2D): tf.Tensor2D {
+  const centreNorms = tf.sum(tf.square(centres), -1, true); // [C, 1]
+  return tf.relu(tf.add(tf.sub(rowNorms, tf.mul(tf.matMul(centres, xT), 2)), centreNorms)) as tf.Tensor2D;
+}
+
+/**
+ * min(a, b) for b broadcast over a's leading axis, as b - relu(b - a): on wasm, tf.minimum with
+ * broadcasting is ~17x slower than these two ops.
+ */
+function minimumBroadcast(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return tf.sub(b, tf.relu(tf.sub(b, a)));
+}
+
+/**
  * k-means++ seeding, scikit-learn's greedy variant: the first centre is a random row (weighted
  * by sample weight); each next one is the best, by total weighted squared distance to the
  * closest centre, of 2 + floor(ln K) candidates drawn with probability proportional to
- * w * (squared distance to the closest centre so far).
+ * w * (squared distance to the closest centre so far). Distances are computed in the transposed
+ * layout [candidates, rows], where every broadcast runs over the leading axis.
  *
  * @returns the row indices of the centres.
  */
@@ -61,47 +68,47 @@ export function kmeansPlusPlusIndices(data: EmData, nClusters: number, rng: Seed
   const weights = data.sampleWeights;
   const first = weightedIndex(data, rng);
   const indices = [first];
-  // Closest squared distance of every row, on the backend ([B, 1] per chunk) and on the host.
-  let closest: tf.Tensor2D[] = [];
+  // Closest squared distance of every row: [1, B] per chunk on the backend, and on the host.
+  const closestTo = (centre: number[], previous: tf.Tensor2D[] | null): tf.Tensor2D[] => data.chunks.map((_, i) => tf.tidy(() => {
+    const {xT, norms} = transposedRows(data, i);
+    const d = squaredDistancesT(tf.tensor2d([centre]), xT, norms);
+    return (previous ? minimumBroadcast(d, previous[i]) : d) as tf.Tensor2D;
+  }));
+  let closest = closestTo(data.row(first), null);
   const host = new Float64Array(data.N);
-  const [firstT, firstNorm] = centreTensors([data.row(first)]);
-  for (const chunk of data.chunks) closest.push(tf.tidy(() => squaredDistances(chunk.x, firstT, firstNorm)));
-  tf.dispose([firstT, firstNorm]);
   try {
     for (let c = 1; c < nClusters; c++) {
       const cumulative = new Float64Array(data.N);
       let potential = 0;
       data.chunks.forEach((chunk, i) => {
-        const values = closest[i].dataSync();
+        host.set(closest[i].dataSync(), chunk.start);
         for (let b = 0; b < chunk.size; b++) {
           const n = chunk.start + b;
-          host[n] = values[b];
-          potential += (weights ? weights[n] : 1) * values[b];
+          potential += (weights ? weights[n] : 1) * host[n];
           cumulative[n] = potential;
         }
       });
       const candidates = Array.from({length: trials}, () => searchCumulative(cumulative, rng.uniform() * potential));
-      // One pass: every candidate's updated closest distances and total potential.
-      const [candT, candNorms] = centreTensors(candidates.map((n) => data.row(n)));
-      const updated: tf.Tensor2D[] = [];
-      let potentials: tf.Tensor = tf.zeros([1, trials]);
+      // One pass: every candidate's total potential sum_n w min(closest, d(candidate)).
+      const candidateRows = tf.tensor2d(candidates.map((n) => data.row(n)));
+      let potentials: tf.Tensor = tf.zeros([trials]);
       for (let i = 0; i < data.chunks.length; i++) {
         const chunk = data.chunks[i];
-        const [m, total] = tf.tidy(() => {
-          const m = tf.minimum(squaredDistances(chunk.x, candT, candNorms), closest[i]) as tf.Tensor2D;
-          return [m, tf.add(potentials, weightedColumnSums(chunk, m))];
+        const total = tf.tidy(() => {
+          const {xT, norms} = transposedRows(data, i);
+          const m = minimumBroadcast(squaredDistancesT(candidateRows, xT, norms), closest[i]); // [T, B]
+          return tf.add(potentials, tf.sum(chunk.weightRow ? tf.mul(m, chunk.weightRow) : m, -1));
         });
-        updated.push(m as tf.Tensor2D);
         potentials.dispose();
         potentials = total;
       }
       const totals = potentials.dataSync();
-      tf.dispose([candT, candNorms, potentials]);
+      tf.dispose([candidateRows, potentials]);
       let best = 0;
       for (let t = 1; t < trials; t++) if (totals[t] < totals[best]) best = t;
       indices.push(candidates[best]);
-      const next = updated.map((m, i) => tf.tidy(() => tf.slice(m, [0, best], [data.chunks[i].size, 1]) as tf.Tensor2D));
-      tf.dispose([...updated, ...closest]);
+      const next = closestTo(data.row(candidates[best]), closest);
+      tf.dispose(closest);
       closest = next;
     }
   } finally {
@@ -124,63 +131,96 @@ export interface LloydResult {
   converged: boolean;
 }
 
-/** One pass: labels, distances to the closest centre, and per-cluster [count, sum of rows]. */
-function assignAndSum(data: EmData, centres: number[][]): {labels: Int32Array; distances: Float64Array; sums: Float32Array} {
+/**
+ * The label (closest centre) of every row: per chunk one matmul of the cached [x, 1] with
+ * [-2 C^T; |c|^2] (the squared distance minus |x|^2, which does not change the argmin) and an
+ * argMin; only the labels are read back.
+ */
+function assignLabels(data: EmData, centres: number[][]): Int32Array {
   const K = centres.length;
-  const [centresT, norms] = centreTensors(centres);
+  const weights = tf.tidy(() => {
+    const c = tf.tensor2d(centres);
+    return tf.concat([tf.mul(tf.transpose(c), -2), tf.reshape(tf.sum(tf.square(c), -1), [1, K])], 0);
+  });
   const labels = new Int32Array(data.N);
-  const distances = new Float64Array(data.N);
-  let sums: tf.Tensor = tf.zeros([K, data.D + 1]);
   try {
-    for (const chunk of data.chunks) {
-      const [label, distance, total] = tf.tidy(() => {
-        const d = squaredDistances(chunk.x, centresT, norms);
-        const label = tf.argMin(d, -1) as tf.Tensor1D;
-        let oneHot: tf.Tensor = oneHotRows(label, K);
-        if (chunk.weightColumn) oneHot = tf.mul(oneHot, chunk.weightColumn);
-        const augmented = tf.concat([tf.ones([chunk.size, 1]), chunk.x], 1);
-        return [label, tf.min(d, -1), tf.add(sums, tf.matMul(tf.transpose(oneHot), augmented))];
-      });
+    data.chunks.forEach((chunk, i) => {
+      const augmented = data.extra(`kmeans:augmented:${i}`, () => tf.concat([chunk.x, tf.ones([chunk.size, 1])], 1)) as tf.Tensor2D;
+      const label = tf.tidy(() => tf.argMin(tf.matMul(augmented, weights as tf.Tensor2D), -1));
       labels.set(label.dataSync() as Int32Array, chunk.start);
-      distances.set(distance.dataSync(), chunk.start);
-      tf.dispose([label, distance, sums]);
-      sums = total;
-    }
-    return {labels, distances, sums: sums.dataSync() as Float32Array};
+      label.dispose();
+    });
   } finally {
-    tf.dispose([centresT, norms, sums]);
+    weights.dispose();
   }
+  return labels;
+}
+
+/** Weighted counts and sums of the rows per label, in float64 on the host (O(N D)). */
+function clusterSums(data: EmData, labels: Int32Array, K: number): {counts: number[]; sums: number[][]} {
+  const {N, D} = data;
+  const counts = new Array<number>(K).fill(0);
+  const sums = Array.from({length: K}, () => new Array<number>(D).fill(0));
+  for (let n = 0; n < N; n++) {
+    const w = data.sampleWeights ? data.sampleWeights[n] : 1;
+    if (w === 0) continue;
+    const k = labels[n];
+    counts[k] += w;
+    const sum = sums[k];
+    for (let j = 0; j < D; j++) sum[j] += w * data.scaled[n * D + j];
+  }
+  return {counts, sums};
+}
+
+/** Squared distance of every row to its assigned centre, in float64 on the host (O(N D)). */
+function assignedDistances(data: EmData, labels: Int32Array, centres: number[][]): Float64Array {
+  const {N, D} = data;
+  const out = new Float64Array(N);
+  for (let n = 0; n < N; n++) {
+    const c = centres[labels[n]];
+    let d = 0;
+    for (let j = 0; j < D; j++) d += (data.scaled[n * D + j] - c[j]) ** 2;
+    out[n] = d;
+  }
+  return out;
 }
 
 /**
- * Lloyd iterations from `initial` centres until the assignments stop changing (or `maxIter`
- * passes). An empty cluster is moved to the row farthest from its own centre, as scikit-learn
- * relocates empty clusters.
+ * Lloyd iterations from `initial` centres, stopping as scikit-learn's KMeans does: when the
+ * assignments no longer change, or when the total squared shift of the centres falls to
+ * `tol` times the mean variance of the features (1 in the scaled space EM uses), after which
+ * the rows are assigned once more to the final centres. An empty cluster is moved to the row
+ * farthest from its own centre, as scikit-learn relocates empty clusters.
  */
-export function lloyd(data: EmData, initial: number[][], maxIter: number): LloydResult {
-  const {N, D} = data;
+export function lloyd(data: EmData, initial: number[][], maxIter: number, tol = 1e-4): LloydResult {
+  const {N} = data;
   const K = initial.length;
   let centres = initial.map((c) => c.slice());
   let previous: Int32Array | null = null;
   let labels: Int32Array = new Int32Array(N);
-  let distances: Float64Array = new Float64Array(N);
   let nIter = 0;
   let converged = false;
   while (nIter < maxIter) {
-    const pass = assignAndSum(data, centres);
-    ({labels, distances} = pass);
+    labels = assignLabels(data, centres);
     nIter++;
     if (previous && previous.every((v, n) => v === labels[n])) {
       converged = true;
       break;
     }
     previous = labels;
-    const counts = Array.from({length: K}, (_, k) => pass.sums[k * (D + 1)]);
-    const sums = Array.from({length: K}, (_, k) => Array.from(pass.sums.subarray(k * (D + 1) + 1, (k + 1) * (D + 1))));
+    const {counts, sums} = clusterSums(data, labels, K);
     const empty = Array.from({length: K}, (_, k) => k).filter((k) => !(counts[k] > 0));
-    if (empty.length) relocateEmpty(data, empty, labels, distances, counts, sums);
-    centres = sums.map((s, k) => (counts[k] > 0 ? s.map((v) => v / counts[k]) : centres[k]));
+    if (empty.length) relocateEmpty(data, empty, labels, assignedDistances(data, labels, centres), counts, sums);
+    const next = sums.map((sum, k) => (counts[k] > 0 ? sum.map((v) => v / counts[k]) : centres[k]));
+    const shift = next.reduce((t, c, k) => t + c.reduce((u, v, j) => u + (v - centres[k][j]) ** 2, 0), 0);
+    centres = next;
+    if (shift <= tol) {
+      labels = assignLabels(data, centres);
+      converged = true;
+      break;
+    }
   }
+  const distances = assignedDistances(data, labels, centres);
   let inertia = 0;
   for (let n = 0; n < N; n++) inertia += (data.sampleWeights ? data.sampleWeights[n] : 1) * distances[n];
   return {labels, centres, nIter, inertia, converged};
@@ -209,11 +249,14 @@ function relocateEmpty(data: EmData, empty: number[], labels: Int32Array, distan
 
 /** Labels of the closest centre for every row. */
 export function nearestLabels(data: EmData, centres: number[][]): Int32Array {
-  return assignAndSum(data, centres).labels;
+  return assignLabels(data, centres);
 }
 
-/** scikit-learn's `KMeans(n_init=1)`: k-means++ seeding, then Lloyd until the labels are stable. */
-export function kmeansOnData(data: EmData, nClusters: number, rng: SeededRandom, maxIter = 300): LloydResult {
+/**
+ * scikit-learn's `KMeans(n_init=1)`: k-means++ seeding, then Lloyd iterations until the labels
+ * are stable or the centres move less than `tol` (relative to the data's variance).
+ */
+export function kmeansOnData(data: EmData, nClusters: number, rng: SeededRandom, maxIter = 300, tol = 1e-4): LloydResult {
   const seeds = kmeansPlusPlusIndices(data, nClusters, rng).map((n) => data.row(n));
-  return lloyd(data, seeds, maxIter);
+  return lloyd(data, seeds, maxIter, tol);
 }
