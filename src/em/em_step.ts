@@ -21,7 +21,7 @@ export interface EmStepOptions {
   sampleWeights?: TensorInput;
   /**
    * Rows per chunk of the E- and M-step; bounds memory, not the result (default: as many rows as
-   * keep a chunk's features under 64 MiB, at most 65536).
+   * keep a chunk's features under 64 MiB, at most 131072).
    */
   batchSize?: number;
 }

@@ -54,7 +54,7 @@ export interface GaussianMixtureOptions {
   /**
    * Rows per chunk of the E- and M-step and of the scoring methods; bounds memory, not the
    * result. Default (null): as many rows as keep a chunk's [rows, width] working set under
-   * 64 MiB, at most 65536.
+   * 64 MiB, at most 131072.
    */
   batchSize?: number | null;
   /** Called after every EM iteration with the iteration, lower bound and its change. */
@@ -291,19 +291,24 @@ export class GaussianMixture {
       const inits = warm ? 1 : this.nInit;
       const rng = new SeededRandom(this.seed);
       let best: LoopResult | null = null;
-      for (let init = 0; init < inits; init++) {
-        const start = warm ? this.warmState(ctx) : this.initialState(fn, ctx, rng);
-        const result = runEm(ctx, start, {
-          maxIter: this.maxIter, tol: this.tol, onIteration: this.onIteration, init,
-          startLowerBound: warm ? this.fitted!.lowerBound : -Infinity,
-        });
-        // scikit-learn: keep the largest lower bound (with maxIter = 0, the last initialisation).
-        if (best === null || this.maxIter === 0 || result.lowerBound > best.lowerBound) {
-          if (best) disposeState(best.state);
-          best = result;
-        } else {
-          disposeState(result.state);
+      try {
+        for (let init = 0; init < inits; init++) {
+          const start = warm ? this.warmState(ctx) : this.initialState(fn, ctx, rng);
+          const result = runEm(ctx, start, {
+            maxIter: this.maxIter, tol: this.tol, onIteration: this.onIteration, init,
+            startLowerBound: warm ? this.fitted!.lowerBound : -Infinity,
+          });
+          // scikit-learn: keep the largest lower bound (with maxIter = 0, the last initialisation).
+          if (best === null || this.maxIter === 0 || result.lowerBound > best.lowerBound) {
+            if (best) disposeState(best.state);
+            best = result;
+          } else {
+            disposeState(result.state);
+          }
         }
+      } catch (e) {
+        if (best) disposeState((best as LoopResult).state);
+        throw e;
       }
       const params = fromScaledState(this.covarianceType, data.transform, best!.state);
       disposeState(best!.state);
@@ -374,7 +379,9 @@ export class GaussianMixture {
       if (weights && means && factor) return toScaledState(this.covarianceType, data.transform, weights, means, factor);
       const base = stateFromResponsibilities(ctx, initialResponsibilities(this.initParams, data, K, rng));
       if (!weights && !means && !factor) return base;
-      // scikit-learn: the given parts replace those estimated from the initialisation.
+      // scikit-learn: the given parts replace those estimated from the initialisation. The given
+      // parts are mapped into the scaled space together (parts not given are placeholders, and
+      // `pick` keeps the estimated state's tensor for them).
       const placeholder = means ? null : tf.zeros([K, D]);
       const given = toScaledState(this.covarianceType, data.transform, weights ?? base.weights, means ?? placeholder!, factor ?? base.precisionsCholesky);
       placeholder?.dispose();
