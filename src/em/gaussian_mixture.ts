@@ -638,10 +638,10 @@ export class GaussianMixture {
   }
 
   /**
-   * @internal Sets fitted parameters (data space) after validating their shapes; computes the
+   * Sets fitted parameters (data space) after validating their shapes; computes the
    * covariances from the precision factors or the other way round when one is missing.
    */
-  restore(
+  private restore(
     fn: string,
     params: {weights: TensorInput; means: TensorInput; covariances?: TensorInput | null; precisionsCholesky?: TensorInput | null},
     diagnostics: {converged: boolean; nIter: number; lowerBound: number; lowerBounds: number[]},
