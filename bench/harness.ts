@@ -61,10 +61,17 @@ export interface BenchRow {
   backend: string;
   case: string;
   oursMs: number;
-  baselineMs: number;
+  /** null when the baseline could not run (e.g. no python3 with scikit-learn). */
+  baselineMs: number | null;
   baseline: string;
   gflops?: number;
   matMulGflops?: number;
+}
+
+/** One-line summary of a row. */
+export function describeRow(r: BenchRow): string {
+  const baseline = r.baselineMs === null ? `baseline n/a (${r.baseline})` : `baseline ${r.baselineMs.toFixed(1)} ms (${(r.baselineMs / r.oursMs).toFixed(2)}x)`;
+  return `${r.case}: ours ${r.oursMs.toFixed(1)} ms, ${baseline}`;
 }
 
 /** Formats rows as a markdown table. */
@@ -77,7 +84,9 @@ export function markdownTable(rows: BenchRow[]): string {
     const g = r.gflops === undefined ? '' : r.gflops.toFixed(1);
     const m = r.matMulGflops === undefined ? '' : r.matMulGflops.toFixed(1);
     const pct = r.gflops === undefined || r.matMulGflops === undefined ? '' : `${((100 * r.gflops) / r.matMulGflops).toFixed(0)}%`;
-    lines.push(`| ${r.backend} | ${r.case} | ${r.oursMs.toFixed(1)} | ${r.baselineMs.toFixed(1)} | ${r.baseline} | ${(r.baselineMs / r.oursMs).toFixed(2)}x | ${g} | ${m} | ${pct} |`);
+    const baselineMs = r.baselineMs === null ? 'n/a' : r.baselineMs.toFixed(1);
+    const speedUp = r.baselineMs === null ? '' : `${(r.baselineMs / r.oursMs).toFixed(2)}x`;
+    lines.push(`| ${r.backend} | ${r.case} | ${r.oursMs.toFixed(1)} | ${baselineMs} | ${r.baseline} | ${speedUp} | ${g} | ${m} | ${pct} |`);
   }
   return lines.join('\n');
 }

@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: every benchmark, on wasm then cpu, with each backend's large-matMul speed
- * measured in the same run. Options: `--backend wasm|cpu` (repeatable), `--only <section>`.
+ * measured in the same run. Options: `--backend wasm|cpu` (repeatable), `--only <section>`
+ * (repeatable; opt-in sections such as `em-large` run only when named).
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 
-import {BenchRow, TimingOptions, markdownTable, matMulGflops} from './harness';
+import {benchEm, benchEmLarge} from './em.bench';
+import {BenchRow, TimingOptions, describeRow, markdownTable, matMulGflops} from './harness';
 import {benchLayer} from './layer.bench';
 import {benchMdn} from './mdn.bench';
 import {benchOps} from './ops.bench';
@@ -18,7 +20,12 @@ const SECTIONS: Record<string, Section> = {
   ops: benchOps,
   layer: benchLayer,
   mdn: benchMdn,
+  em: benchEm,
+  'em-large': benchEmLarge,
 };
+
+/** Sections that run only when named with --only (minutes long). */
+const OPT_IN = new Set(['em-large']);
 
 function parseArgs(argv: string[]): {backends: string[]; only: string[]} {
   const backends: string[] = [];
@@ -30,7 +37,7 @@ function parseArgs(argv: string[]): {backends: string[]; only: string[]} {
       throw new Error(`bench: unknown argument ${flag}; use --backend wasm|cpu and --only ${Object.keys(SECTIONS).join('|')}`);
     }
   }
-  return {backends: backends.length ? backends : ['wasm', 'cpu'], only: only.length ? only : Object.keys(SECTIONS)};
+  return {backends: backends.length ? backends : ['wasm', 'cpu'], only: only.length ? only : Object.keys(SECTIONS).filter((s) => !OPT_IN.has(s))};
 }
 
 async function main(): Promise<void> {
@@ -47,7 +54,7 @@ async function main(): Promise<void> {
       const section = SECTIONS[name];
       if (!section) throw new Error(`bench: unknown section ${name}; choose from ${Object.keys(SECTIONS).join(', ')}`);
       const sectionRows = await section(backend, reference, timing);
-      for (const r of sectionRows) console.log(`  ${r.case}: ours ${r.oursMs.toFixed(1)} ms, baseline ${r.baselineMs.toFixed(1)} ms (${(r.baselineMs / r.oursMs).toFixed(2)}x)`);
+      for (const r of sectionRows) console.log(`  ${describeRow(r)}`);
       rows.push(...sectionRows);
     }
   }

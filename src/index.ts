@@ -10,4 +10,5 @@ export * from '../ops';
 export * from '../layers';
 export * from './linalg';
 export {fileSystemHandler, FileSystemHandlerOptions} from './io/file_system_handler';
+export * from './em';
 export {TensorInput} from './util/args';

@@ -50,12 +50,14 @@ describe('npm package', function () {
     const script = `
       require('@tensorflow/tfjs-backend-cpu');
       const tf = require('@tensorflow/tfjs-core');
-      const {gmmLogLikelihood} = require('tfjs-gmm');
+      const {gmmLogLikelihood, GaussianMixture} = require('tfjs-gmm');
       tf.setBackend('cpu').then(() => {
         const ll = gmmLogLikelihood([[0, 0]], [1], [[0, 0]], [[[1, 0], [0, 1]]]);
         console.log(ll.dataSync()[0].toFixed(6));
+        const gm = new GaussianMixture({nComponents: 2}).fit([[0, 0], [0.1, 0], [5, 5], [5.1, 5]]);
+        console.log(gm.converged);
       });`;
-    expect(run('node', ['-e', script], project).trim()).to.equal((-Math.log(2 * Math.PI)).toFixed(6));
+    expect(run('node', ['-e', script], project).trim()).to.equal(`${(-Math.log(2 * Math.PI)).toFixed(6)}\ntrue`);
   });
 
   it('works with import from an ES module', () => {
@@ -73,12 +75,17 @@ describe('npm package', function () {
   it('type-checks from TypeScript', () => {
     fs.writeFileSync(path.join(project, 'consumer.ts'), `
       import * as tf from '@tensorflow/tfjs-core';
-      import {gmmLogProb, gmmNLL, CovarianceTypeName, cholesky} from 'tfjs-gmm';
+      import {gmmLogProb, gmmNLL, CovarianceTypeName, cholesky, GaussianMixture, SklearnGaussianMixtureJSON, emStep} from 'tfjs-gmm';
       const type: CovarianceTypeName = 'spherical';
       const lp: tf.Tensor = gmmLogProb([[0, 1]], [1], [[0, 0]], [2], type);
       const loss: tf.Scalar = gmmNLL(tf.zeros([4, 2]), [1], [[0, 0]], [2], type);
       const L: tf.Tensor = cholesky(tf.eye(3));
-      export {lp, loss, L};
+      const gm = new GaussianMixture({nComponents: 2, covarianceType: 'diag', onIteration: (i) => console.log(i.lowerBound)});
+      const labels: tf.Tensor1D = gm.fit([[0, 0], [1, 1], [5, 5]]).predict([[0, 1]]);
+      const sk: SklearnGaussianMixtureJSON = gm.toSklearnJSON();
+      const step = emStep([[0], [1]], {covarianceType: 'spherical', weights: [1], means: [[0]], covariances: [1]});
+      const ll: number = step.logLikelihood;
+      export {lp, loss, L, labels, sk, ll};
     `);
     fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
       compilerOptions: {strict: true, noEmit: true, module: 'commonjs', moduleResolution: 'node', target: 'ES2020', lib: ['ES2020', 'DOM'], skipLibCheck: true},

@@ -1,0 +1,58 @@
+/**
+ * EM for `diag` covariances. Basis [1, x', x'^2] (width 2D + 1); with p = 1 / sigma:
+ * log-prob_k = c_k + sum_j (p_kj^2 mu_kj x'_j - p_kj^2 x'_j^2 / 2),
+ * c_k = log pi_k + sum_j log p_kj - sum_j p_kj^2 mu_kj^2 / 2 - D/2 log(2 pi)
+ * (scikit-learn's own diag formula), and the M-step reads N_k, sum r x' and sum r x'^2.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {EmData} from '../data';
+import {ScaledState} from '../parameters';
+import {EmCovariance, Moments, centreScatter, replaceRows} from './em_covariance';
+
+export class DiagEm extends EmCovariance {
+  readonly name = 'diag' as const;
+  readonly width: number;
+
+  constructor(K: number, D: number) {
+    super(K, D);
+    this.width = 2 * D + 1;
+  }
+
+  features(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.concat([tf.ones([x.shape[0], 1]), x, tf.square(x)], 1) as tf.Tensor2D;
+  }
+
+  logitCoefficients(state: ScaledState): tf.Tensor2D {
+    const precision = tf.square(state.precisionsCholesky); // [K, D]
+    const b = tf.mul(precision, state.means);
+    const c = tf.sub(this.logConstant(state), tf.mul(tf.sum(tf.mul(b, state.means), -1), 0.5));
+    return tf.concat([tf.reshape(c, [1, this.K]), tf.transpose(b), tf.transpose(tf.mul(precision, -0.5))], 0) as tf.Tensor2D;
+  }
+
+  logDetFactor(state: ScaledState): tf.Tensor1D {
+    return tf.sum(tf.log(tf.abs(state.precisionsCholesky)), -1) as tf.Tensor1D;
+  }
+
+  canonicalFactor(state: ScaledState, indices: tf.Tensor1D): tf.Tensor {
+    return tf.gather(state.precisionsCholesky, indices);
+  }
+
+  scatterFromMoments(moments: Moments, means: tf.Tensor2D, _data: EmData): tf.Tensor {
+    const second = tf.slice(moments.all, [0, this.D + 1], [this.K, this.D]);
+    return centreScatter('vector', second, moments.n, moments.m1, means, null);
+  }
+
+  combineScatter(fast: tf.Tensor | null, exact: tf.Tensor, indices: number[]): tf.Tensor {
+    return replaceRows(fast, exact, indices);
+  }
+
+  covariancesFromScatter(scatter: tf.Tensor, nk: tf.Tensor1D, regCovar: number): tf.Tensor {
+    return tf.add(tf.div(scatter, tf.reshape(nk, [this.K, 1])), regCovar);
+  }
+
+  conditioning(state: ScaledState): tf.Tensor1D {
+    const precision = tf.square(state.precisionsCholesky);
+    return tf.sum(tf.mul(precision, tf.add(tf.square(state.means), state.covariances)), -1) as tf.Tensor1D;
+  }
+}

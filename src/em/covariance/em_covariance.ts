@@ -1,0 +1,233 @@
+/**
+ * The covariance-type-specific half of EM, one class per type behind a registry (see
+ * `registry.ts`), keyed by the same names as the ops' covariance types.
+ *
+ * Both steps are written against a per-type *feature basis* Z = phi(x') of the scaled data
+ * (x' = (x - c) / s, see data.ts), so that the large work of an iteration is two matmuls:
+ *
+ * - E-step: the per-component log-probabilities are a quadratic in x', i.e. linear in Z:
+ *   `logits = Z W` with W [width, K] built from the current parameters (plus, for `tied`, one
+ *   component-independent column -|P^T x'|^2 / 2 computed directly).
+ * - M-step: every moment the update needs (N_k, sum_n r x', and the second moments the type
+ *   needs) is a column of `Z^T R` ([width, K]).
+ *
+ * The bases: full [1, x', x'_i x'_j (i <= j)]; tied [1, x'] (its second moment is the constant
+ * sum_n w x' x'^T); diag [1, x', x'^2]; spherical [1, x', |x'|^2].
+ *
+ * Accuracy. Both steps expand a quadratic around the origin of the scaled space, so in float32
+ * their error grows with kappa_k = r_k^T |Sigma_k^-1| r_k, r_ki = sqrt(mu_ki^2 + Sigma_k,ii)
+ * (how far, in its own standard deviations, component k sits from the centre of the data): the
+ * E-step's log-probabilities carry an absolute error of about eps * kappa_k and the M-step's
+ * covariances a relative error of about eps * kappa_k (times the growth of float32 rounding in
+ * sums over a chunk's rows). Components with kappa_k above a limit (see engine.ts), and
+ * components whose covariance comes out indefinite, take the exact path instead:
+ * log-probabilities from y = (x' - mu_k) P_k with the differences formed first, and covariances
+ * from sum_n r (x' - c_k)(x' - c_k)^T around a shift c_k close to mu_k. Neither cancels. That is
+ * what keeps a collapsing component (duplicate points, a constant feature) positive definite
+ * with exactly regCovar on its diagonal, as in float64.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {CovarianceType, CovarianceTypeName} from '../../../ops/covariance/covariance_type';
+import {getCovarianceType} from '../../../ops/covariance/types';
+import {EmData} from '../data';
+import {ScaledState} from '../parameters';
+
+const LOG_2PI = Math.log(2 * Math.PI);
+
+/**
+ * Lower clamp of log-weights: a zero weight gives a very negative but finite logit, so that the
+ * E-step matmul never multiplies -Infinity by zero.
+ */
+const MIN_LOG_WEIGHT = -1e30;
+
+/** scikit-learn adds 10 * eps(float64) to N_k so that an empty component divides without NaN. */
+export const NK_EPSILON = 10 * 2.220446049250313e-16;
+
+/** Shape of the per-component scatter a type works with. */
+export type ScatterForm = 'matrix' | 'vector';
+
+/** Moments of the M-step, unpacked. */
+export interface Moments {
+  /** Raw sum of responsibilities per component, [K]. */
+  n: tf.Tensor1D;
+  /** sum_n r x', [K, D]. */
+  m1: tf.Tensor2D;
+  /** All moments as [K, width] (row k for component k). */
+  all: tf.Tensor2D;
+}
+
+/** The EM behaviour of one covariance type for a fit with K components and D features. */
+export abstract class EmCovariance {
+  /** scikit-learn's name of the type. */
+  abstract readonly name: CovarianceTypeName;
+  /** Number of columns of the feature basis Z. */
+  abstract readonly width: number;
+
+  constructor(readonly K: number, readonly D: number) {}
+
+  /** The ops' covariance type of the same name (shapes, conversions, kernels' canonical form). */
+  get type(): CovarianceType {
+    return getCovarianceType(this.name);
+  }
+
+  /** Per-component scatter: [K, D, D] (full, tied) or [K, D] (diag, spherical). */
+  get form(): ScatterForm {
+    return this.type.form === 'triangular' ? 'matrix' : 'vector';
+  }
+
+  /**
+   * Whether the M-step computes Z^T R (wide bases: Z^T is cached next to Z and the fresh R is
+   * the small right operand) rather than R^T Z (narrow bases: Z is the cached right operand).
+   */
+  get transposedMoments(): boolean {
+    return this.width > 64;
+  }
+
+  /**
+   * Whether the exact path can be taken per component. `tied` shares one covariance, so it takes
+   * it for all components or none.
+   */
+  get perComponentExact(): boolean {
+    return true;
+  }
+
+  /** Builds the basis Z [B, width] from scaled rows x' [B, D]. */
+  abstract features(x: tf.Tensor2D): tf.Tensor2D;
+
+  /**
+   * E-step coefficients W [width, K]: `Z W` (plus {@link sharedLogit}) are the log-probabilities
+   * `log pi_k + log N(x | mu_k, Sigma_k)`.
+   */
+  abstract logitCoefficients(state: ScaledState): tf.Tensor2D;
+
+  /** A component-independent log-probability column [B, 1] added to `Z W`, if the type has one. */
+  sharedLogit(_x: tf.Tensor2D, _state: ScaledState): tf.Tensor2D | null {
+    return null;
+  }
+
+  /** log |det P_k| per component, [K]. */
+  abstract logDetFactor(state: ScaledState): tf.Tensor1D;
+
+  /** The kernels' canonical precision factor of the components `indices`: [Kf, D, D] or [Kf, D]. */
+  abstract canonicalFactor(state: ScaledState, indices: tf.Tensor1D): tf.Tensor;
+
+  /**
+   * The centred scatter sum_n r (x' - mu_k)(...)^T (in the type's own reduced form) from the
+   * moments, by the fast cancellation-prone formula.
+   */
+  abstract scatterFromMoments(moments: Moments, means: tf.Tensor2D, data: EmData): tf.Tensor;
+
+  /**
+   * Replaces the fast scatter of the components `indices` with their exact scatter
+   * `exact` ([Kf, D, D] or [Kf, D], already centred on the new means). `fast` is null when every
+   * component is exact (`indices` is then 0..K-1).
+   */
+  abstract combineScatter(fast: tf.Tensor | null, exact: tf.Tensor, indices: number[]): tf.Tensor;
+
+  /** Covariances (type shape) from the scatter: divide by N_k and add regCovar to the diagonal. */
+  abstract covariancesFromScatter(scatter: tf.Tensor, nk: tf.Tensor1D, regCovar: number): tf.Tensor;
+
+  /** kappa_k (see the file comment), [K]. */
+  abstract conditioning(state: ScaledState): tf.Tensor1D;
+
+  /** Releases constant tensors. */
+  dispose(): void {}
+
+  /** log pi + log|det P| - D/2 log(2 pi), [K]. */
+  logConstant(state: ScaledState): tf.Tensor1D {
+    const logWeights = tf.maximum(tf.log(state.weights), MIN_LOG_WEIGHT);
+    return tf.sub(tf.add(logWeights, this.logDetFactor(state)), (this.D / 2) * LOG_2PI) as tf.Tensor1D;
+  }
+
+  /**
+   * Log-probabilities of the components `indices`, [B, Kf], with the differences formed first:
+   * y = (x' - mu_k) P_k, so that points near a component (which decide a collapsing
+   * component's fate) get their log-probabilities to float32 accuracy whatever the component's
+   * scale. (The ops' shared kernels compute x' P - mu' P, which cancels when P is large.)
+   * One [B, D] product per component; only the exact-path components come here.
+   */
+  directLogits(x: tf.Tensor2D, state: ScaledState, indices: number[]): tf.Tensor2D {
+    const D = this.D;
+    const idx = tf.tensor1d(indices, 'int32');
+    const factor = this.canonicalFactor(state, idx); // [Kf, D, D] upper or [Kf, D]
+    const columns = indices.map((k, f) => {
+      const d = tf.sub(x, tf.slice(state.means, [k, 0], [1, D]));
+      const y = this.form === 'matrix'
+        ? tf.matMul(d, tf.reshape(tf.slice(factor, [f, 0, 0], [1, D, D]), [D, D]))
+        : tf.mul(d, tf.slice(factor, [f, 0], [1, D]));
+      return tf.sum(tf.square(y), -1, true);
+    });
+    const squaredNorms = columns.length === 1 ? columns[0] : tf.concat(columns, 1);
+    const constant = tf.reshape(tf.gather(this.logConstant(state), idx), [1, indices.length]);
+    return tf.sub(constant, tf.mul(squaredNorms, 0.5)) as tf.Tensor2D;
+  }
+}
+
+/** [K, D, D] Sigma^-1 = P P^T from upper factors (any leading shape). */
+export function precisionFromFactor(P: tf.Tensor): tf.Tensor {
+  const perm = P.shape.map((_, i) => i);
+  perm[P.rank - 1] = P.rank - 2;
+  perm[P.rank - 2] = P.rank - 1;
+  return tf.matMul(P, tf.transpose(P, perm));
+}
+
+/**
+ * Exact scatter of one chunk for the components of `resp`'s columns: sum_n r (x' - c_f)(x' - c_f)^T
+ * ([Kf, D, D]) or its diagonal ([Kf, D]), with shifts c_f [Kf, D] close to the components' means.
+ * Only products of small differences are summed, so there is no cancellation. One [D, B] x [B, D]
+ * matmul per component (on wasm, a batched matmul would run a naive loop several times slower).
+ */
+export function exactScatterChunk(form: ScatterForm, x: tf.Tensor2D, resp: tf.Tensor2D, shifts: tf.Tensor2D): tf.Tensor {
+  const [B, D] = x.shape;
+  const Kf = shifts.shape[0];
+  const respT = tf.transpose(resp); // [Kf, B]
+  const parts: tf.Tensor[] = [];
+  for (let f = 0; f < Kf; f++) {
+    const diff = tf.sub(x, tf.slice(shifts, [f, 0], [1, D])); // [B, D]
+    const r = tf.slice(respT, [f, 0], [1, B]); // [1, B]
+    parts.push(form === 'matrix'
+      ? tf.matMul(tf.mul(tf.transpose(diff), r), diff) // [D, D]
+      : tf.matMul(r, tf.square(diff))); // [1, D]
+  }
+  return form === 'matrix' ? tf.stack(parts) : tf.concat(parts, 0);
+}
+
+/**
+ * Centres a scatter taken around shifts c: with a = m1 - n c and delta = c - mu,
+ * sum_n r (x - mu)(x - mu)^T = S_c + a delta^T + delta a^T + n delta delta^T (matrix form), or
+ * the diagonal S_c + 2 a delta + n delta^2 (vector form). Exact for any c; with c = 0 it is the
+ * fast moment formula, with c close to mu every term but S_c is small.
+ */
+export function centreScatter(form: ScatterForm, scatter: tf.Tensor, n: tf.Tensor1D, m1: tf.Tensor2D, means: tf.Tensor2D, shifts: tf.Tensor2D | null): tf.Tensor {
+  const [K, D] = means.shape;
+  const nCol = tf.reshape(n, [K, 1]);
+  const a = shifts ? tf.sub(m1, tf.mul(nCol, shifts)) : m1;
+  const delta = shifts ? tf.sub(shifts, means) : tf.neg(means);
+  if (form === 'vector') {
+    return tf.add(scatter, tf.add(tf.mul(tf.mul(a, delta), 2), tf.mul(nCol, tf.square(delta))));
+  }
+  const outer = (u: tf.Tensor, v: tf.Tensor) => tf.mul(tf.reshape(u, [K, D, 1]), tf.reshape(v, [K, 1, D]));
+  const cross = outer(a, delta);
+  return tf.add(tf.add(scatter, tf.add(cross, tf.transpose(cross, [0, 2, 1]))), tf.mul(tf.reshape(n, [K, 1, 1]), outer(delta, delta)));
+}
+
+/**
+ * Replaces rows `indices` (ascending) of `fast` ([K, ...]) with the rows of `exact` ([Kf, ...]);
+ * with `fast` null, every row is replaced.
+ */
+export function replaceRows(fast: tf.Tensor | null, exact: tf.Tensor, indices: number[]): tf.Tensor {
+  if (fast === null) return exact;
+  const K = fast.shape[0];
+  const rest = fast.shape.slice(1);
+  const size = rest.reduce((p, s) => p * s, 1);
+  const keep = new Float32Array(K).fill(1);
+  const placement = new Float32Array(K * indices.length);
+  indices.forEach((k, f) => {
+    keep[k] = 0;
+    placement[k * indices.length + f] = 1;
+  });
+  const placed = tf.matMul(tf.tensor2d(placement, [K, indices.length]), tf.reshape(exact, [indices.length, size]));
+  const kept = tf.mul(tf.reshape(fast, [K, size]), tf.tensor2d(keep, [K, 1]));
+  return tf.reshape(tf.add(kept, placed), fast.shape);
+}

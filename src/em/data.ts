@@ -1,0 +1,283 @@
+/**
+ * Data preparation for EM: validation, centring and scaling (in float64), and chunking.
+ *
+ * EM runs on `x' = (x - c) / s`, with c the (weighted) mean of the data and s one scalar (the
+ * root-mean-square deviation per feature). A Gaussian mixture is affine-equivariant, so the fit in
+ * x' space maps back exactly (means c + s mu', covariances s^2 Sigma', precision factors P' / s,
+ * regCovar / s^2 in x' space). Centring is what keeps the float32 second moments of the M-step
+ * accurate (scikit-learn#30382 is the float32 failure without it); the scalar scale keeps squares
+ * of large inputs in range and leaves every covariance type's structure intact.
+ *
+ * The data are read back once anyway (to find non-finite rows), so the transform is computed in
+ * float64 on the host and the scaled chunks are uploaded to the active backend.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {TensorInput, fail, formatShape, toFloatTensor} from '../util/args';
+
+/** The affine map between the data and the space EM runs in: x' = (x - centre) / scale. */
+export interface DataTransform {
+  /** [D] centre c. */
+  centre: Float64Array;
+  /** Scalar scale s > 0. */
+  scale: number;
+}
+
+/** One block of rows, resident on the backend. */
+export interface Chunk {
+  /** Index of the first row. */
+  start: number;
+  /** Number of rows B. */
+  size: number;
+  /** Scaled rows x' [B, D]. */
+  x: tf.Tensor2D;
+  /** Sample weights as a column [B, 1], or null when unweighted. */
+  weightColumn: tf.Tensor2D | null;
+  /** Sample weights as a row [1, B], or null when unweighted. */
+  weightRow: tf.Tensor2D | null;
+}
+
+/**
+ * Scaled values below this (relative to the data's RMS deviation) are set to zero, so that no
+ * product of two of them is a subnormal float (these make wasm's matmuls ~100x slower).
+ */
+const NEGLIGIBLE = 1e-15;
+
+/**
+ * Default chunk size: as many rows as keep one chunk's [B, width] features under 2^24 floats
+ * (64 MiB), between 1024 and 131072 rows. Fewer, larger chunks mean fewer kernel launches (on wasm
+ * 1 chunk of 100k rows is measurably faster than 7 of 16k); the budget bounds the memory of wide
+ * bases (full covariances at D = 16: ~58k rows, at D = 32: ~15k rows).
+ */
+export function autoBatchSize(width: number): number {
+  return Math.max(1024, Math.min(131072, Math.floor(2 ** 24 / width)));
+}
+
+/** Rows per chunk: a number, or a function of D (the number of features) for automatic sizes. */
+export type BatchSizeOption = number | ((D: number) => number);
+
+/**
+ * Upper bound on the bytes of cached per-chunk features (the E/M-step bases). Below it the
+ * features are built once per fit; above it they are rebuilt for every chunk in every iteration,
+ * which bounds memory at the cost of a few more matmuls.
+ */
+export const FEATURE_CACHE_BYTES = 768 * 1024 * 1024;
+
+let featureCacheBytes = FEATURE_CACHE_BYTES;
+
+/**
+ * @internal Sets the feature-cache budget (0 forces the rebuild-every-iteration mode), so that
+ * tests can run both modes. Returns the previous budget.
+ */
+export function setFeatureCacheBytes(bytes: number): number {
+  const previous = featureCacheBytes;
+  featureCacheBytes = bytes;
+  return previous;
+}
+
+/** The current feature-cache budget in bytes. */
+export function featureCacheBudget(): number {
+  return featureCacheBytes;
+}
+
+/** Cached features of one chunk: the basis Z [B, W] and, for wide bases, Z^T [W, B]. */
+export interface ChunkFeatures {
+  z: tf.Tensor2D;
+  zT: tf.Tensor2D | null;
+}
+
+/** Validated, scaled, chunked data. Owns its tensors: call {@link EmData.dispose}. */
+export class EmData {
+  private readonly featureCache = new Map<string, ChunkFeatures[]>();
+  private readonly extras = new Map<string, tf.Tensor>();
+  private disposed = false;
+
+  constructor(
+    /** Number of rows N. */
+    readonly N: number,
+    /** Number of features D. */
+    readonly D: number,
+    readonly transform: DataTransform,
+    readonly chunks: Chunk[],
+    /** Sum of the sample weights (N when unweighted). */
+    readonly totalWeight: number,
+    /** Sample weights, or null when unweighted. */
+    readonly sampleWeights: Float64Array | null,
+    /** The scaled rows on the host, row-major [N * D] (for picking data points as centres). */
+    readonly scaled: Float32Array,
+  ) {}
+
+  /** Row n of the scaled data as a plain array. */
+  row(n: number): number[] {
+    return Array.from(this.scaled.subarray(n * this.D, (n + 1) * this.D));
+  }
+
+  /**
+   * Runs `body` with the features of chunk `index` for the basis `key`. They are built with
+   * `build` and cached for later calls when `cache` is true; otherwise they are built inside the
+   * caller's tidy scope and disposed with it.
+   */
+  features(key: string, index: number, cache: boolean, build: (chunk: Chunk) => ChunkFeatures): ChunkFeatures {
+    if (!cache) return build(this.chunks[index]);
+    let cached = this.featureCache.get(key);
+    if (!cached) {
+      cached = [];
+      this.featureCache.set(key, cached);
+    }
+    if (!cached[index]) {
+      // tf.keep: callers run inside their own tidy scopes, which must not dispose the cache.
+      const built = tf.tidy(() => {
+        const f = build(this.chunks[index]);
+        return f.zT ? [f.z, f.zT] : [f.z];
+      }).map((t) => tf.keep(t));
+      cached[index] = {z: built[0] as tf.Tensor2D, zT: (built[1] as tf.Tensor2D | undefined) ?? null};
+    }
+    return cached[index];
+  }
+
+  /** A tensor computed once per data set and kept until {@link dispose} (e.g. sum w x x^T). */
+  extra(key: string, compute: () => tf.Tensor): tf.Tensor {
+    let value = this.extras.get(key);
+    if (!value) {
+      value = tf.keep(tf.tidy(compute));
+      this.extras.set(key, value);
+    }
+    return value;
+  }
+
+  /** Releases every tensor held by the data set. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const chunk of this.chunks) tf.dispose([chunk.x, chunk.weightColumn, chunk.weightRow].filter((t): t is tf.Tensor2D => t !== null));
+    for (const list of this.featureCache.values()) for (const f of list) if (f) tf.dispose(f.zT ? [f.z, f.zT] : [f.z]);
+    for (const t of this.extras.values()) t.dispose();
+    this.featureCache.clear();
+    this.extras.clear();
+  }
+}
+
+/** Shows at most 8 entries of a row. */
+function formatRow(values: ArrayLike<number>, start: number, D: number): string {
+  const shown = Array.from({length: Math.min(D, 8)}, (_, j) => String(values[start + j]));
+  return `[${shown.join(', ')}${D > 8 ? ', ...' : ''}]`;
+}
+
+/**
+ * Reads `x` as an [N, D] float32 matrix, failing with a message that names the first row holding
+ * NaN or +-Infinity.
+ *
+ * @returns the values (row-major) with N and D.
+ */
+export function readMatrix(fn: string, argName: string, x: TensorInput, expectedD?: number): {values: Float32Array; N: number; D: number} {
+  const t = toFloatTensor(x, argName, fn);
+  try {
+    if (t.rank !== 2) {
+      const expected = expectedD === undefined ? '[N, D]' : `[N, ${expectedD}] (N, D: ${expectedD} features seen in fit)`;
+      fail(fn, `${argName} must have shape ${expected}, but got ${formatShape(t.shape)}`);
+    }
+    const [N, D] = t.shape;
+    if (expectedD !== undefined && D !== expectedD) {
+      fail(fn, `${argName} must have shape [N, ${expectedD}] (N, D: ${expectedD} features seen in fit), but got ${formatShape(t.shape)}`);
+    }
+    if (N < 1 || D < 1) fail(fn, `${argName} must have at least one sample and one feature, but got shape ${formatShape(t.shape)}`);
+    const values = t.dataSync() as Float32Array;
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) {
+        const row = Math.floor(i / D);
+        fail(fn, `${argName} must contain only finite values, but row ${row} is ${formatRow(values, row * D, D)}`);
+      }
+    }
+    return {values, N, D};
+  } finally {
+    if (t !== x) t.dispose();
+  }
+}
+
+/** Validates sample weights: [N], finite, non-negative, positive sum. */
+export function readSampleWeights(fn: string, argName: string, weights: TensorInput | undefined | null, N: number): Float64Array | null {
+  if (weights === undefined || weights === null) return null;
+  const t = toFloatTensor(weights, argName, fn);
+  try {
+    if (t.rank !== 1 || t.shape[0] !== N) fail(fn, `${argName} must have shape [${N}] (N), but got ${formatShape(t.shape)}`);
+    const values = Float64Array.from(t.dataSync());
+    let total = 0;
+    for (let i = 0; i < N; i++) {
+      if (!Number.isFinite(values[i]) || values[i] < 0) {
+        fail(fn, `${argName} must contain finite non-negative values, but entry ${i} is ${values[i]}`);
+      }
+      total += values[i];
+    }
+    if (!(total > 0)) fail(fn, `${argName} must have a positive sum, but got ${total}`);
+    return values;
+  } finally {
+    if (t !== weights) t.dispose();
+  }
+}
+
+/** Float64 weighted mean and RMS scale of the rows. */
+function computeTransform(values: Float32Array, N: number, D: number, weights: Float64Array | null, total: number): DataTransform {
+  const centre = new Float64Array(D);
+  for (let n = 0; n < N; n++) {
+    const w = weights ? weights[n] : 1;
+    if (w === 0) continue;
+    for (let j = 0; j < D; j++) centre[j] += w * values[n * D + j];
+  }
+  for (let j = 0; j < D; j++) centre[j] /= total;
+  let squares = 0;
+  for (let n = 0; n < N; n++) {
+    const w = weights ? weights[n] : 1;
+    if (w === 0) continue;
+    for (let j = 0; j < D; j++) {
+      const d = values[n * D + j] - centre[j];
+      squares += w * d * d;
+    }
+  }
+  const scale = Math.sqrt(squares / (total * D));
+  return {centre, scale: scale > 0 && Number.isFinite(scale) ? scale : 1};
+}
+
+/**
+ * Validates and prepares the data of a fit.
+ *
+ * @param fn caller name for messages.
+ * @param argName name of the data argument (`X` for the estimator, `x` for the functions).
+ * @param batchSizeOption rows per chunk (>= 1), or a function of D.
+ * @param transform reuse this transform instead of computing one from the data.
+ */
+export function prepareData(
+  fn: string,
+  argName: string,
+  x: TensorInput,
+  sampleWeights: TensorInput | undefined | null,
+  batchSizeOption: BatchSizeOption,
+  transform?: DataTransform,
+): EmData {
+  const {values, N, D} = readMatrix(fn, argName, x);
+  const batchSize = typeof batchSizeOption === 'function' ? batchSizeOption(D) : batchSizeOption;
+  const weights = readSampleWeights(fn, 'sampleWeight', sampleWeights, N);
+  let total = N;
+  if (weights) total = weights.reduce((s, w) => s + w, 0);
+  const t = transform ?? computeTransform(values, N, D, weights, total);
+  const scaled = new Float32Array(N * D);
+  for (let n = 0; n < N; n++) {
+    for (let j = 0; j < D; j++) {
+      const v = (values[n * D + j] - t.centre[j]) / t.scale;
+      scaled[n * D + j] = Math.abs(v) < NEGLIGIBLE ? 0 : v;
+    }
+  }
+  const chunks: Chunk[] = [];
+  for (let start = 0; start < N; start += batchSize) {
+    const size = Math.min(batchSize, N - start);
+    const xChunk = tf.tensor2d(scaled.subarray(start * D, (start + size) * D), [size, D]);
+    let weightColumn: tf.Tensor2D | null = null;
+    let weightRow: tf.Tensor2D | null = null;
+    if (weights) {
+      const w = Float32Array.from(weights.subarray(start, start + size));
+      weightColumn = tf.tensor2d(w, [size, 1]);
+      weightRow = tf.tensor2d(w, [1, size]);
+    }
+    chunks.push({start, size, x: xChunk, weightColumn, weightRow});
+  }
+  return new EmData(N, D, t, chunks, total, weights, scaled);
+}

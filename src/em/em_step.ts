@@ -1,0 +1,153 @@
+/**
+ * EM as pure functions (the EM part of the TorchLean GMM spec: `gmmEmStepSpec` and
+ * `gmmEmTrainSpec`), with scikit-learn's M-step (regCovar on the diagonal, N_k + 10 eps) and its
+ * lower bound (the weighted mean log-likelihood).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
+import {getCovarianceType} from '../../ops/covariance/types';
+import {TensorInput, assertInteger, assertNumber, fail} from '../util/args';
+import {basisWidth, createEmCovariance} from './covariance/registry';
+import {BatchSizeOption, autoBatchSize, prepareData} from './data';
+import {IterationInfo, createContext, emIteration, readExactSet, runEm} from './engine';
+import {GaussianMixtureParameters, GaussianMixtureParametersInput, disposeState, fromScaledState, readParameters, toScaledState} from './parameters';
+
+/** Options of {@link emStep}. */
+export interface EmStepOptions {
+  /** Added to the diagonal of every covariance (default 1e-6, scikit-learn's `reg_covar`). */
+  regCovar?: number;
+  /** Non-negative weight per sample [N]; EM then maximises the weighted log-likelihood. */
+  sampleWeights?: TensorInput;
+  /**
+   * Rows per chunk of the E- and M-step; bounds memory, not the result (default: as many rows as
+   * keep a chunk's features under 64 MiB, at most 131072).
+   */
+  batchSize?: number;
+}
+
+/** Result of {@link emStep}: the updated parameters and the log-likelihood before the update. */
+export interface EmStepResult extends GaussianMixtureParameters {
+  /**
+   * Weighted mean log-likelihood of x under the parameters passed in (scikit-learn's lower bound
+   * of the iteration).
+   */
+  logLikelihood: number;
+}
+
+/** Options of {@link emFit}. */
+export interface EmFitOptions extends EmStepOptions {
+  /** Maximum number of iterations (default 100). */
+  maxIter?: number;
+  /** Convergence threshold on the change of the lower bound (default 1e-3). */
+  tol?: number;
+  /** Called after every iteration. */
+  onIteration?: (info: IterationInfo) => void;
+}
+
+/** Result of {@link emFit}. */
+export interface EmFitResult {
+  /** The fitted parameters (owned by the caller). */
+  parameters: GaussianMixtureParameters;
+  /** Whether |change of the lower bound| < tol was reached within maxIter iterations. */
+  converged: boolean;
+  /** Number of iterations run. */
+  nIter: number;
+  /** Lower bound of the last iteration (-Infinity when maxIter is 0). */
+  lowerBound: number;
+  /** Lower bound of every iteration. */
+  lowerBounds: number[];
+}
+
+/** Validated common options. */
+export function readStepOptions(fn: string, options: EmStepOptions, type: CovarianceTypeName): {regCovar: number; batchSize: BatchSizeOption} {
+  const regCovar = options.regCovar ?? 1e-6;
+  assertNumber(fn, 'regCovar', regCovar, {min: 0});
+  if (options.batchSize !== undefined) assertInteger(fn, 'batchSize', options.batchSize, 1);
+  return {regCovar, batchSize: options.batchSize ?? ((D: number) => autoBatchSize(basisWidth(type, D)))};
+}
+
+function readType(fn: string, params: GaussianMixtureParametersInput): CovarianceTypeName {
+  if (params === null || typeof params !== 'object') fail(fn, `params must be an object {covarianceType, weights, means, covariances or precisionsCholesky}, but got ${String(params)}`);
+  return getCovarianceType(params.covarianceType ?? 'full', fn, 'params.covarianceType').name;
+}
+
+/**
+ * Runs `body` on prepared data and scaled parameters, releasing everything afterwards.
+ */
+function withScaledProblem<T>(
+  fn: string,
+  x: TensorInput,
+  params: GaussianMixtureParametersInput,
+  options: EmStepOptions,
+  body: (ctx: ReturnType<typeof createContext>, scaled: ReturnType<typeof toScaledState>) => T,
+): T {
+  const type = readType(fn, params);
+  const {regCovar, batchSize} = readStepOptions(fn, options, type);
+  const data = prepareData(fn, 'x', x, options.sampleWeights, batchSize);
+  let em: ReturnType<typeof createEmCovariance> | null = null;
+  try {
+    const scaled = tf.tidy(() => {
+      const p = readParameters(fn, 'params', params, type, data.D);
+      const s = toScaledState(type, data.transform, p.weights, p.means, p.precisionsCholesky);
+      return [s.weights, s.means, s.covariances, s.precisionsCholesky];
+    });
+    const state = {weights: scaled[0] as tf.Tensor1D, means: scaled[1] as tf.Tensor2D, covariances: scaled[2], precisionsCholesky: scaled[3]};
+    em = createEmCovariance(type, state.weights.shape[0], data.D, fn);
+    const ctx = createContext(fn, data, em, regCovar);
+    return body(ctx, state);
+  } finally {
+    em?.dispose();
+    data.dispose();
+  }
+}
+
+/**
+ * One EM iteration: the E-step (responsibilities under `params`) and the M-step (new weights,
+ * means and covariances, with `regCovar` added to the diagonal), as scikit-learn's
+ * `GaussianMixture` performs it for every covariance type.
+ *
+ * @param x data [N, D].
+ * @param params current parameters (covarianceType defaults to 'full'); not modified.
+ * @returns the new parameters (owned by the caller) and the log-likelihood under `params`.
+ *
+ * @example
+ * const next = emStep(x, {covarianceType: 'diag', weights, means, covariances});
+ * console.log(next.logLikelihood);
+ */
+export function emStep(x: TensorInput, params: GaussianMixtureParametersInput, options: EmStepOptions = {}): EmStepResult {
+  const fn = 'emStep';
+  return withScaledProblem(fn, x, params, options, (ctx, state) => {
+    try {
+      const result = emIteration(ctx, state, readExactSet(ctx, state));
+      const out = fromScaledState(ctx.em.name, ctx.data.transform, result.state);
+      disposeState(result.state);
+      return {...out, logLikelihood: result.logLikelihood};
+    } finally {
+      disposeState(state);
+    }
+  });
+}
+
+/**
+ * Iterates EM from `params` until the lower bound (the weighted mean log-likelihood) changes by
+ * less than `tol`, or for `maxIter` iterations (scikit-learn's loop for one initialisation).
+ *
+ * @returns the fitted parameters (owned by the caller) and the convergence diagnostics.
+ */
+export function emFit(x: TensorInput, params: GaussianMixtureParametersInput, options: EmFitOptions = {}): EmFitResult {
+  const fn = 'emFit';
+  const maxIter = options.maxIter ?? 100;
+  assertInteger(fn, 'maxIter', maxIter, 0);
+  const tol = options.tol ?? 1e-3;
+  assertNumber(fn, 'tol', tol, {min: 0});
+  if (options.onIteration !== undefined && typeof options.onIteration !== 'function') {
+    fail(fn, `onIteration must be a function, but got ${typeof options.onIteration}`);
+  }
+  return withScaledProblem(fn, x, params, options, (ctx, state) => {
+    const result = runEm(ctx, state, {maxIter, tol, onIteration: options.onIteration});
+    const parameters = fromScaledState(ctx.em.name, ctx.data.transform, result.state);
+    disposeState(result.state);
+    return {parameters, converged: result.converged, nIter: result.nIter, lowerBound: result.lowerBound, lowerBounds: result.lowerBounds};
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * scikit-learn's fitted attributes of `GaussianMixture` as JSON, so that a model fitted in
+ * Python can be scored in JavaScript and the other way round.
+ *
+ * Python side, export:
+ * ```python
+ * import json
+ * json.dump({"covariance_type": gm.covariance_type, "weights_": gm.weights_.tolist(),
+ *            "means_": gm.means_.tolist(), "covariances_": gm.covariances_.tolist(),
+ *            "precisions_cholesky_": gm.precisions_cholesky_.tolist()}, open("gm.json", "w"))
+ * ```
+ * and import (scoring uses weights_, means_ and precisions_cholesky_):
+ * ```python
+ * d = json.load(open("gm.json"))
+ * gm = GaussianMixture(n_components=len(d["weights_"]), covariance_type=d["covariance_type"])
+ * for key in ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_"):
+ *     setattr(gm, key, np.asarray(d[key]))
+ * ```
+ */
+import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
+import {getCovarianceType} from '../../ops/covariance/types';
+import {fail} from '../util/args';
+
+/** Nested arrays of numbers. */
+type Nested = number | Nested[];
+
+/** scikit-learn's fitted attributes, by their Python names. */
+export interface SklearnGaussianMixtureJSON {
+  covariance_type: CovarianceTypeName;
+  n_components?: number;
+  n_features_in_?: number;
+  weights_: number[];
+  means_: number[][];
+  /** At least one of covariances_ and precisions_cholesky_ is required on import. */
+  covariances_?: Nested;
+  precisions_cholesky_?: Nested;
+  /** Exported for completeness (precision matrices / precisions); ignored on import. */
+  precisions_?: Nested;
+  converged_?: boolean;
+  n_iter_?: number;
+  lower_bound_?: number | null;
+}
+
+/** Validated content of a scikit-learn JSON document. */
+export interface ParsedSklearnJSON {
+  covarianceType: CovarianceTypeName;
+  nComponents: number;
+  weights: number[];
+  means: number[][];
+  covariances: Nested | null;
+  precisionsCholesky: Nested | null;
+  converged: boolean;
+  nIter: number;
+  lowerBound: number;
+}
+
+/** Checks the structure of a scikit-learn JSON document (shapes are checked when it is loaded). */
+export function parseSklearnJSON(fn: string, json: SklearnGaussianMixtureJSON): ParsedSklearnJSON {
+  if (json === null || typeof json !== 'object') fail(fn, `json must be an object with scikit-learn's fitted attributes, but got ${String(json)}`);
+  const type = getCovarianceType(json.covariance_type, fn, 'json.covariance_type').name;
+  if (!Array.isArray(json.weights_) || json.weights_.length < 1) fail(fn, `json.weights_ must be a non-empty array, but got ${JSON.stringify(json.weights_)}`);
+  if (!Array.isArray(json.means_)) fail(fn, `json.means_ must be an array [K, D], but got ${JSON.stringify(json.means_)}`);
+  const K = json.weights_.length;
+  if (json.n_components !== undefined && json.n_components !== K) fail(fn, `json.n_components must equal len(weights_) = ${K}, but got ${json.n_components}`);
+  const covariances = json.covariances_ ?? null;
+  const precisionsCholesky = json.precisions_cholesky_ ?? null;
+  if (covariances === null && precisionsCholesky === null) fail(fn, 'json must have covariances_ or precisions_cholesky_, but got neither');
+  return {
+    covarianceType: type,
+    nComponents: K,
+    weights: json.weights_,
+    means: json.means_,
+    covariances,
+    precisionsCholesky,
+    converged: json.converged_ ?? true,
+    nIter: json.n_iter_ ?? 0,
+    lowerBound: typeof json.lower_bound_ === 'number' ? json.lower_bound_ : -Infinity,
+  };
+}
