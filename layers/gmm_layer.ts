@@ -85,7 +85,6 @@ function softplusInverse(y: tf.Tensor): tf.Tensor {
  * {@link getMixture} / {@link setMixture}.
  */
 export class GMMLayer extends tfl.layers.Layer {
-  /** @nocollapse */
   static className = 'GMMLayer';
 
   readonly nComponents: number;

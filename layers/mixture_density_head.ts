@@ -44,7 +44,6 @@ export interface MixtureDensityHeadArgs extends LayerArgs, MdnSpec {
  * have the output's declared shape, and an MDN's targets ([batch, D]) differ from its output.
  */
 export class MixtureDensityHead extends tfl.layers.Layer implements MdnSpec {
-  /** @nocollapse */
   static className = 'MixtureDensityHead';
 
   /**

@@ -19,7 +19,7 @@ import {mixtureLogProb} from './internal/mixture_log_prob_op';
  * - `means`: [K, D].
  * - `precisionsCholesky`: `full` [K, D, D] and `tied` [D, D] upper-triangular P with
  *   Sigma^-1 = P P^T (entries below the diagonal are ignored and get zero gradient);
- *   `diag` [K, D] and `spherical` [K]: 1 / standard deviation.
+ *   `diag` [K, D] and `spherical` [K] hold the reciprocal standard deviations.
  * As in {@link gmmLogProb}, each parameter may carry a leading N for one mixture per sample.
  *
  * The determinant term uses |P_ii|, so the sign of a diagonal entry does not matter; keep the

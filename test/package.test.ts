@@ -72,6 +72,12 @@ describe('npm package', function () {
     expect(out).to.equal(`2x3 ${(-1.5 * Math.log(2 * Math.PI)).toFixed(6)}`);
   });
 
+  it('installs the tfjs-gmm command: npx tfjs-gmm fits generated data', () => {
+    const out = run('npx', ['--no-install', 'tfjs-gmm', '--samples', '200', '--components', '2', '--quiet', '--backend', 'cpu'], project);
+    expect(out).to.match(/mean log-likelihood -?\d+\.\d{4}, BIC/);
+    expect(run('npx', ['--no-install', 'tfjs-gmm', '--help'], project)).to.contain('Usage: tfjs-gmm [options]');
+  });
+
   it('type-checks from TypeScript', () => {
     fs.writeFileSync(path.join(project, 'consumer.ts'), `
       import * as tf from '@tensorflow/tfjs-core';

@@ -30,6 +30,7 @@ function seconds(ms: number): string {
 export class ProgressReporter {
   private readonly start = Date.now();
   private lastLine = '';
+  private pending: ProgressUpdate | null = null;
 
   constructor(
     private readonly stream: ProgressStream,
@@ -39,7 +40,8 @@ export class ProgressReporter {
     private readonly logFreq: number,
   ) {}
 
-  update({iteration, value, change}: ProgressUpdate): void {
+  update(progress: ProgressUpdate): void {
+    const {iteration, value, change} = progress;
     const elapsed = seconds(Date.now() - this.start);
     const changeText = change === undefined ? '' : `  change ${change.toExponential(2)}`;
     if (this.stream.isTTY) {
@@ -50,11 +52,20 @@ export class ProgressReporter {
       this.stream.write(`\r${this.lastLine.slice(0, (this.stream.columns ?? 200) - 1)}\x1b[K`);
     } else if (iteration % this.logFreq === 0 || iteration === 1 || iteration === this.total) {
       this.stream.write(`${this.label} iteration ${iteration}/${this.total}  ${this.valueName} ${value.toFixed(4)}${changeText}  elapsed ${elapsed}\n`);
+      this.pending = null;
+      return;
     }
+    this.pending = progress;
   }
 
-  /** Ends the bar's line on a terminal. */
+  /** Ends the bar's line on a terminal; otherwise prints the last update if it was skipped. */
   finish(): void {
-    if (this.stream.isTTY && this.lastLine) this.stream.write('\n');
+    if (this.stream.isTTY) {
+      if (this.lastLine) this.stream.write('\n');
+    } else if (this.pending) {
+      const {iteration, value} = this.pending;
+      this.pending = null;
+      this.stream.write(`${this.label} iteration ${iteration}/${this.total}  ${this.valueName} ${value.toFixed(4)}  elapsed ${seconds(Date.now() - this.start)} (stopped)\n`);
+    }
   }
 }

@@ -1,0 +1,238 @@
+#!/usr/bin/env node
+/**
+ * `tfjs-gmm`: fit a Gaussian mixture from the command line (see `tfjs-gmm --help`).
+ *
+ * Exit codes: 0 success, 1 a runtime failure (unreadable or bad input, a fit that fails),
+ * 2 a usage error (unknown option, bad value).
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import * as fs from 'fs';
+
+import '../index';
+import {GaussianMixture, GaussianMixtureJSON} from '../em/gaussian_mixture';
+import {SklearnGaussianMixtureJSON} from '../em/sklearn_json';
+import {CsvError, formatCsv, parseNumericCsv} from './csv';
+import {GeneratedData, generateMixtureData} from './data';
+import {FitOutcome, fitEm, fitSgd} from './fit';
+import {CliOptions, UsageError, helpText, parseOptions} from './options';
+import {PlainMixture, lossFigure, lossFigurePath, mixtureFigure, writeFigure} from './plot';
+import {ProgressReporter, ProgressStream} from './progress';
+
+/** Streams the CLI writes to (the process's, or captured ones in tests). */
+export interface CliStreams {
+  stdout: ProgressStream;
+  stderr: ProgressStream;
+}
+
+/** A failure reported as `tfjs-gmm: <message>` with exit code 1. */
+class RunError extends Error {}
+
+function readJSON(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RunError(`cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new RunError(`${what} ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Our estimator JSON, or scikit-learn's fitted attributes (recognised by `weights_`). */
+function loadModel(file: string): GaussianMixture {
+  const json = readJSON(file, 'model') as Record<string, unknown>;
+  try {
+    return 'weights_' in json ? GaussianMixture.fromSklearnJSON(json as unknown as SklearnGaussianMixtureJSON) : GaussianMixture.fromJSON(json as unknown as GaussianMixtureJSON);
+  } catch (e) {
+    throw new RunError(`model ${file} cannot be loaded: ${(e as Error).message}`);
+  }
+}
+
+function readInput(file: string): number[][] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RunError(`cannot read input ${file}: ${(e as Error).message}`);
+  }
+  return parseNumericCsv(text, file).rows;
+}
+
+/** The model's covariances as full D x D matrices, for reports and plots. */
+function plainMixture(model: GaussianMixture): PlainMixture {
+  const D = model.nFeatures;
+  const covariances = tf.tidy(() => {
+    const c = model.covariances;
+    switch (model.covarianceType) {
+      case 'full': return c.arraySync() as number[][][];
+      case 'tied': return tf.broadcastTo(c, [model.nComponents, D, D]).arraySync() as number[][][];
+      case 'diag': return tf.mul(tf.expandDims(c, -1), tf.eye(D)).arraySync() as number[][][];
+      default: return tf.mul(tf.reshape(c, [-1, 1, 1]), tf.eye(D)).arraySync() as number[][][];
+    }
+  });
+  return {weights: model.weights.arraySync() as number[], means: model.means.arraySync() as number[][], covariances};
+}
+
+function vector(v: number[], digits = 3): string {
+  const shown = v.slice(0, 6).map((x) => x.toFixed(digits));
+  return `[${shown.join(', ')}${v.length > 6 ? `, ... (${v.length})` : ''}]`;
+}
+
+/** Pairs each true component with the nearest unused fitted one (greedy, by mean distance). */
+function matchComponents(truth: PlainMixture, fitted: PlainMixture): number[] {
+  const used = new Set<number>();
+  return truth.means.map((t) => {
+    let best = -1;
+    let bestDistance = Infinity;
+    fitted.means.forEach((m, k) => {
+      const d = m.reduce((s, v, i) => s + (v - t[i]) ** 2, 0);
+      if (!used.has(k) && d < bestDistance) {
+        best = k;
+        bestDistance = d;
+      }
+    });
+    if (best >= 0) used.add(best);
+    return best;
+  });
+}
+
+function report(out: ProgressStream, fitted: PlainMixture, generated: GeneratedData | null): void {
+  const lines = ['', 'component  weight  mean'];
+  fitted.weights.forEach((w, k) => lines.push(`${String(k + 1).padStart(9)}  ${w.toFixed(3).padStart(6)}  ${vector(fitted.means[k])}`));
+  if (generated) {
+    const order = matchComponents(generated.truth, fitted);
+    lines.push('', 'true component  weight  mean                   fitted as  mean error');
+    generated.truth.means.forEach((t, j) => {
+      const k = order[j];
+      const error = k >= 0 ? Math.sqrt(fitted.means[k].reduce((s, v, i) => s + (v - t[i]) ** 2, 0)).toFixed(3) : '-';
+      lines.push(`${String(j + 1).padStart(14)}  ${generated.truth.weights[j].toFixed(3).padStart(6)}  ${vector(t).padEnd(22)} ${String(k >= 0 ? k + 1 : '-').padStart(9)}  ${error.padStart(10)}`);
+    });
+  }
+  out.write(lines.join('\n') + '\n');
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code.
+ */
+export async function run(argv: readonly string[], streams: CliStreams): Promise<number> {
+  const {stdout, stderr} = streams;
+  let options: CliOptions;
+  try {
+    options = parseOptions(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      stderr.write(`tfjs-gmm: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (options.help) {
+    stdout.write(helpText() + '\n');
+    return 0;
+  }
+  try {
+    await execute(options, streams);
+    return 0;
+  } catch (e) {
+    if (e instanceof RunError || e instanceof CsvError) {
+      stderr.write(`tfjs-gmm: ${e.message}\n`);
+      return 1;
+    }
+    stderr.write(`tfjs-gmm: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promise<void> {
+  // Library warnings (tfjs's "install tfjs-node" banner) are noise on a command line.
+  tf.env().set('PROD', true);
+  if (!(await tf.setBackend(options.backend))) throw new RunError(`the ${options.backend} backend failed to initialise`);
+  await tf.ready();
+  const say = (text: string) => {
+    if (!options.quiet) stdout.write(text + '\n');
+  };
+
+  const generated = options.input ? null : generateMixtureData(options.samples, options.components, options.dims, options.radius, options.seed);
+  const rows = options.input ? readInput(options.input) : generated!.x;
+  const x = tf.tensor2d(rows);
+  const [N, D] = x.shape;
+  const source = options.input ? `${options.input} (${N} x ${D})` : `${N} x ${D} generated samples`;
+  let outcome: FitOutcome | null = null;
+  let model: GaussianMixture;
+  const started = Date.now();
+  try {
+    if (options.model) {
+      model = loadModel(options.model);
+      if (model.nFeatures !== D) throw new RunError(`model ${options.model} has ${model.nFeatures} features, but ${options.input} has ${D} columns`);
+      say(`tfjs-gmm on ${tf.getBackend()}: scoring ${source} with ${options.model} (${model.nComponents} ${model.covarianceType} components)`);
+    } else {
+      if (N < options.components) throw new RunError(`--components ${options.components} needs at least that many samples, but the data have ${N}`);
+      const iterations = options.iterations ?? (options.method === 'em' ? 100 : 1000);
+      const logFreq = options.logFreq ?? (options.method === 'em' ? 10 : 100);
+      say(`tfjs-gmm on ${tf.getBackend()}: fitting ${options.components} ${options.covariance} components to ${source} by ${options.method === 'em' ? 'EM' : 'gradient descent (Adam)'}`);
+      const progress = new ProgressReporter(options.quiet ? {write: () => true} : stdout, options.method === 'em' ? 'EM' : 'Adam', iterations, options.method === 'em' ? 'lower bound' : 'loss', logFreq);
+      const settings = {
+        components: options.components, covarianceType: options.covariance, iterations, seed: options.seed,
+        onProgress: (u: Parameters<ProgressReporter['update']>[0]) => progress.update(u),
+        onWarning: (message: string) => stderr.write(`tfjs-gmm: warning: ${message}\n`),
+      };
+      outcome = options.method === 'em'
+        ? fitEm(x, {...settings, tol: options.tol, nInit: options.nInit})
+        : fitSgd(x, {...settings, mixtureLr: options.mixtureLr, componentLr: options.componentLr});
+      progress.finish();
+      model = outcome.model;
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(2);
+    const meanLogLikelihood = model.score(x);
+    const fitLine = outcome
+      ? `fitted in ${seconds} s: ${outcome.iterations} iterations${options.method === 'em' ? (outcome.converged ? ', converged' : ', not converged') : ''}`
+      : `scored in ${seconds} s`;
+    stdout.write(`${fitLine}; mean log-likelihood ${meanLogLikelihood.toFixed(4)}, BIC ${model.bic(x).toFixed(1)}, AIC ${model.aic(x).toFixed(1)}\n`);
+    const mixture = plainMixture(model);
+    if (!options.quiet) report(stdout, mixture, generated);
+
+    if (options.output) {
+      writeFile(options.output, JSON.stringify(model.toJSON()));
+      say(`wrote the model to ${options.output}`);
+    }
+    const labels = tf.tidy(() => model.predict(x).arraySync() as number[]);
+    if (options.predict) {
+      const [logLikelihoods, probabilities] = tf.tidy(() => [model.scoreSamples(x).arraySync() as number[], model.predictProba(x).arraySync() as number[][]]);
+      const header = ['row', 'label', 'log_likelihood', ...mixture.weights.map((_, k) => `p${k + 1}`)];
+      writeFile(options.predict, formatCsv(header, labels.map((label, n) => [n + 1, label + 1, logLikelihoods[n], ...probabilities[n]])));
+      say(`wrote labels, log-likelihoods and responsibilities of ${N} rows to ${options.predict}`);
+    }
+    if (options.visualize) {
+      const title = `${model.nComponents} ${model.covarianceType} components, ${source}`;
+      writeFigure(options.visualize, mixtureFigure(rows, labels, mixture, title));
+      say(`wrote the figure to ${options.visualize}`);
+      if (outcome) {
+        const lossPath = lossFigurePath(options.visualize);
+        writeFigure(lossPath, lossFigure(outcome.curve, outcome.curveLabel, `${options.method === 'em' ? 'EM' : 'Adam'}: ${outcome.curveLabel}`));
+        say(`wrote the ${options.method === 'em' ? 'lower-bound' : 'loss'} curve to ${lossPath}`);
+      }
+    }
+    model.dispose();
+  } finally {
+    x.dispose();
+  }
+}
+
+function writeFile(file: string, content: string): void {
+  try {
+    fs.writeFileSync(file, content);
+  } catch (e) {
+    throw new RunError(`cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2), {stdout: process.stdout, stderr: process.stderr}).then((code) => {
+    process.exitCode = code;
+  });
+}
