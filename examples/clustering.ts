@@ -16,26 +16,15 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import {GMMLayer, fitWithoutTargets, gmmNLLLoss, mixtureResponsibilities, spdLogDet} from '../src';
+import {GMMLayer, SeededRandom, fitWithoutTargets, gmmNLLLoss, mixtureResponsibilities, spdLogDet} from '../src';
 
 const D = 4;
 const K = 3;
 
-/** Small seeded PRNG (mulberry32) with Box-Muller normals, so that runs are reproducible. */
-function normalSampler(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12))) * Math.cos(2 * Math.PI * uniform());
-}
-
 /** Three axis-aligned clusters in a latent space, mixed by a fixed random linear map. */
 export function generateClusteringData(N = 900, seed = 1): {x: number[][]; labels: number[]} {
-  const normal = normalSampler(seed);
+  const rng = new SeededRandom(seed);
+  const normal = () => rng.normal();
   const centres = [[-3, 0, 0, 0], [3, 0, 0, 0], [0, 3.5, 0, 0]];
   const scales = [[0.6, 1.2, 0.4, 1.0], [0.8, 0.5, 1.1, 0.6], [1.0, 0.5, 0.7, 0.9]];
   const mixing = Array.from({length: D}, (_, i) => Array.from({length: D}, (_, j) => (i === j ? 1 : 0) + 0.6 * normal()));

@@ -20,7 +20,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import {MdnCovarianceType, MixtureDensityHead, mdnLoss, mdnMode, mdnSample} from '../src';
+import {MdnCovarianceType, MixtureDensityHead, SeededRandom, mdnLoss, mdnMode, mdnSample} from '../src';
 
 /** Inputs and targets are fed to the network as (value - CENTRE) / SCALE: roughly unit scale. */
 export const CENTRE = 0.5;
@@ -29,19 +29,6 @@ export const SCALE = 0.3;
 /** The forward map of the problem without noise: x = t + 0.3 sin(2 pi t). */
 export function forwardMap(t: number): number {
   return t + 0.3 * Math.sin(2 * Math.PI * t);
-}
-
-/** mulberry32 uniforms and Box-Muller normals, so that every run draws the same data. */
-function randomSource(seed: number): {uniform: () => number; normal: () => number} {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12))) * Math.cos(2 * Math.PI * uniform());
-  return {uniform, normal};
 }
 
 /** A data set in problem units (`x`, `t`) and in network units (`inputs`, `targets`). */
@@ -63,7 +50,9 @@ export interface InverseProblemData {
  *   e standard normal: two coordinates that are strongly correlated within each branch.
  */
 export function inverseProblemData(N: number, seed: number, options: {correlatedNoise?: number} = {}): InverseProblemData {
-  const {uniform, normal} = randomSource(seed);
+  const rng = new SeededRandom(seed);
+  const uniform = () => rng.uniform();
+  const normal = () => rng.normal();
   const data: InverseProblemData = {x: [], t: [], inputs: [], targets: []};
   const unit = (v: number) => (v - CENTRE) / SCALE;
   for (let n = 0; n < N; n++) {

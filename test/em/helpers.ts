@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName, GaussianMixtureParameters} from '../../src';
 import {Nested, expectClose, flat} from '../helpers/assertions';
+import {choleskyLower} from '../helpers/reference_f64';
 
 /**
  * Asserts max |actual - expected| <= tol * max |expected|: the error relative to the scale of
@@ -15,23 +16,6 @@ import {Nested, expectClose, flat} from '../helpers/assertions';
 export function expectCloseToScale(actual: Nested | tf.Tensor | Float32Array, expected: Nested, tol: number, label: string): void {
   const scale = Math.max(...flat(expected).map(Math.abs));
   expectClose(actual, expected, {rtol: 0, atol: tol * scale, label});
-}
-
-/** Lower-triangular Cholesky factor in float64. */
-function choleskyLower(a: number[][]): number[][] {
-  const n = a.length;
-  const L = a.map(() => new Array(n).fill(0));
-  for (let j = 0; j < n; j++) {
-    let s = a[j][j];
-    for (let k = 0; k < j; k++) s -= L[j][k] * L[j][k];
-    L[j][j] = Math.sqrt(s);
-    for (let i = j + 1; i < n; i++) {
-      let t = a[i][j];
-      for (let k = 0; k < j; k++) t -= L[i][k] * L[j][k];
-      L[i][j] = t / L[j][j];
-    }
-  }
-  return L;
 }
 
 /** Upper P with P P^T = precision (scikit-learn: P = J chol(J Lambda J) J), in float64. */

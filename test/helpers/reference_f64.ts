@@ -29,7 +29,8 @@ export class F64 {
   clone(): F64 { return new F64(this.data.slice(), this.shape.slice()); }
 }
 
-function choleskyLower(a: number[][]): number[][] {
+/** Lower Cholesky factor in float64 (throws when a pivot is not positive). */
+export function choleskyLower(a: number[][]): number[][] {
   const n = a.length;
   const L = a.map(() => new Array(n).fill(0));
   for (let j = 0; j < n; j++) {
