@@ -1,9 +1,11 @@
 /**
  * The packed package installs into an empty project and can be imported from plain Node (CommonJS
- * and ES modules) and from TypeScript, with tfjs as peer dependencies.
+ * and ES modules), from TypeScript, and by a bundler targeting browsers, with tfjs as peer
+ * dependencies.
  */
 import {execFileSync} from 'child_process';
 import {expect} from 'chai';
+import * as esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -98,5 +100,46 @@ describe('npm package', function () {
       files: ['consumer.ts'],
     }));
     run('node', [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
+  });
+
+  it('resolves to the ES module bundle in a bundler targeting browsers (esbuild, platform browser)', async () => {
+    fs.writeFileSync(path.join(project, 'app.js'), `
+      import * as tf from '@tensorflow/tfjs-core';
+      import '@tensorflow/tfjs-backend-cpu';
+      import {GaussianMixture, fileSystemHandler} from 'tfjs-gmm';
+      await tf.setBackend('cpu');
+      console.log(new GaussianMixture({nComponents: 2}).fit([[0, 0], [0.1, 0], [5, 5], [5.1, 5]]).converged, fileSystemHandler);`);
+    const result = await esbuild.build({
+      entryPoints: ['app.js'], absWorkingDir: project, bundle: true, platform: 'browser', format: 'esm',
+      write: false, metafile: true, logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs).filter((file) => file.startsWith('node_modules/tfjs-gmm/'));
+    // The `browser` condition of the package's exports picks the bundle, not the CommonJS build.
+    expect(inputs).to.deep.equal(['node_modules/tfjs-gmm/dist/tfjs-gmm.esm.js']);
+    const code = result.outputFiles[0].text;
+    expect(code, 'no require() of Node built-ins').to.not.match(/\brequire\(\s*["'](fs|path|os|node:)/);
+    // ... and the browser stand-in of the file-system loader, with its explanation.
+    expect(code).to.contain('fileSystemHandler: needs Node (fs)');
+  });
+
+  it('resolves to the CommonJS build in a bundler targeting Node, with a working fileSystemHandler', async () => {
+    // The `node` condition comes before `module`: the ES module bundle carries the browser
+    // stand-in of the file-system loader, which would break fileSystemHandler in a bundled Node app.
+    fs.writeFileSync(path.join(project, 'node-app.js'), `
+      import '@tensorflow/tfjs-backend-cpu';
+      import * as tf from '@tensorflow/tfjs-core';
+      import {fileSystemHandler} from 'tfjs-gmm';
+      tf.setBackend('cpu')
+        .then(() => fileSystemHandler('./saved-model').save({modelTopology: {class_name: 'Sequential'}, weightSpecs: [], weightData: new ArrayBuffer(0)}))
+        .then((result) => console.log(result.modelArtifactsInfo.modelTopologyType));`);
+    const result = await esbuild.build({
+      entryPoints: ['node-app.js'], absWorkingDir: project, bundle: true, platform: 'node', format: 'cjs',
+      external: ['@tensorflow/*'], outfile: path.join(project, 'node-app.bundle.cjs'), metafile: true, logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs).filter((file) => file.startsWith('node_modules/tfjs-gmm/'));
+    expect(inputs).to.include('node_modules/tfjs-gmm/dist/src/index.js');
+    expect(inputs).to.not.include('node_modules/tfjs-gmm/dist/tfjs-gmm.esm.js');
+    expect(run('node', ['node-app.bundle.cjs'], project).trim()).to.equal('JSON');
+    expect(fs.existsSync(path.join(project, 'saved-model/model.json'))).to.equal(true);
   });
 });

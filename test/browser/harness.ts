@@ -1,42 +1,16 @@
 /**
- * Shared pieces of the browser tests: a static server for the repository and a headless
- * Chromium from the system (Debian's `chromium`; `.ci/run` installs it). No browser download.
+ * Shared pieces of the browser tests: the demo's static server for the repository
+ * (examples/browser/serve.ts) and a headless Chromium from the system (Debian's `chromium`;
+ * `.ci/run` installs it). No browser download.
  */
 import {execFileSync} from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
-import {AddressInfo} from 'net';
 import * as path from 'path';
 import type {Browser, ConsoleMessage, Page} from 'playwright-core';
 
-export const ROOT = path.resolve(__dirname, '../..');
+import {ROOT, startServer} from '../../examples/browser/serve';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
-  '.wasm': 'application/wasm', '.css': 'text/css', '.map': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
-};
-
-/** Serves files below `root` on a free local port. */
-export async function startServer(root = ROOT): Promise<{url: string; close: () => Promise<void>}> {
-  const server = http.createServer((req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url!, 'http://localhost').pathname);
-    const file = path.join(root, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
-    if (!file.startsWith(root)) {
-      res.writeHead(403).end();
-      return;
-    }
-    fs.readFile(file, (err, body) => {
-      if (err) {
-        res.writeHead(404).end(`not found: ${pathname}`);
-        return;
-      }
-      res.writeHead(200, {'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream'}).end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const {port} = server.address() as AddressInfo;
-  return {url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve()))};
-}
+export {ROOT, startServer};
 
 /** The system Chromium; fails with instructions when it is missing. */
 export function chromiumPath(): string {

@@ -1,0 +1,163 @@
+/**
+ * The demo's tfjs side: picking a backend, and the two ways of fitting a mixture to the points,
+ * written as generators that yield a snapshot after every EM iteration or every few gradient
+ * steps. The page draws each snapshot and waits for the next animation frame before asking for
+ * the next one, so the fit is watched live; leaving the loop early (Stop) runs the generator's
+ * `finally`, which frees its tensors.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {GMMLayer, GaussianMixture, initializeGaussianMixture, mixtureNLL} from 'tfjs-gmm';
+
+/** EM settings: scikit-learn's defaults, spelled out because the tests rerun the fit in Node. */
+export const EM_OPTIONS = {tol: 1e-3, regCovar: 1e-6, maxIter: 100, seed: 0};
+
+/**
+ * Gradient-descent settings. The start is EM's (k-means labels, then one M-step); `initRegCovar`
+ * adds 2 minVariance to every variance of that start, because the layer needs every
+ * (conditional) variance above its minVariance floor. The learning rate falls from
+ * `learningRate` to 0 along a half cosine over the steps: with a constant rate, Adam's
+ * normalised steps keep a size of about the rate near the minimum, where the gradient is mostly
+ * float32 noise, and the mixture would jitter instead of settling.
+ */
+export const GD_OPTIONS = {learningRate: 0.08, steps: 200, stepsPerFrame: 10, minVariance: 1e-3, initRegCovar: 2e-3, seed: 0};
+
+/** The learning rate of step `step` (from 0) of `steps`: a half cosine from `initial` to 0. */
+function cosineLearningRate(initial, step, steps) {
+  return initial * 0.5 * (1 + Math.cos((Math.PI * step) / steps));
+}
+
+/** Backends in order of preference. */
+const PREFERENCE = ['webgl', 'wasm', 'cpu'];
+
+/**
+ * Activates the first backend of `preference` that initialises: webgl, else wasm (its module and
+ * .wasm files are served from node_modules), else cpu.
+ *
+ * @returns the backend's name and a description (e.g. "webgl (WebGL 2)").
+ */
+export async function chooseBackend(preference = PREFERENCE) {
+  for (const name of preference) {
+    try {
+      if (name === 'wasm') {
+        // Loaded only when needed: its module is large, and webgl usually works.
+        const {setWasmPaths} = await import('@tensorflow/tfjs-backend-wasm');
+        setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+      }
+      // setBackend resolves to false (and tfjs logs a warning) when a backend fails to initialise.
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        const detail = name === 'webgl' ? ` (WebGL ${tf.env().getNumber('WEBGL_VERSION')})` : '';
+        return {name, description: name + detail};
+      }
+    } catch (error) {
+      console.warn(`tfjs backend ${name} is not available: ${error.message}`);
+    }
+  }
+  throw new Error(`none of the tfjs backends ${preference.join(', ')} could be initialised`);
+}
+
+/**
+ * Each component's 2 x 2 covariance matrix, from covariances in the shape of the covariance
+ * type: full [K, 2, 2], tied [2, 2], diag [K, 2], spherical [K].
+ */
+function fullCovariances(covarianceType, covariances, K) {
+  switch (covarianceType) {
+    case 'full': return covariances;
+    case 'tied': return Array.from({length: K}, () => covariances);
+    case 'diag': return covariances.map(([a, b]) => [[a, 0], [0, b]]);
+    case 'spherical': return covariances.map((v) => [[v, 0], [0, v]]);
+    default: throw new Error(`unknown covariance type ${covarianceType}`);
+  }
+}
+
+/** Plain-array copy of a mixture's tensors, with 2 x 2 covariances for drawing. */
+function readMixture(covarianceType, {weights, means, covariances}) {
+  const w = weights.arraySync();
+  return {weights: w, means: means.arraySync(), covariances: fullCovariances(covarianceType, covariances.arraySync(), w.length)};
+}
+
+/**
+ * Fits by EM, one iteration per snapshot. A `GaussianMixture` with `warmStart` and `maxIter: 1`
+ * runs one iteration per `fit` call, each continuing from the previous parameters and measuring
+ * the change of the lower bound from the previous call's, so the chain of calls is the same
+ * computation as one `fit` with `maxIter` iterations (test/em/single_iterations.test.ts checks
+ * this), only with the page repainting in between.
+ *
+ * Yields `{iteration, lowerBound, converged, mixture, labels, logLikelihood}` with `lowerBound`
+ * the mean log-likelihood EM monitors (that of the parameters before the iteration's M-step) and
+ * `logLikelihood` the mean log-likelihood of the parameters after it.
+ */
+export function* fitEM(points, {nComponents, covarianceType}) {
+  const x = tf.tensor2d(points);
+  const gm = new GaussianMixture({
+    nComponents, covarianceType, tol: EM_OPTIONS.tol, regCovar: EM_OPTIONS.regCovar, seed: EM_OPTIONS.seed,
+    warmStart: true, maxIter: 1,
+    // Every single-iteration fit that does not meet tol "did not converge"; the loop below
+    // judges convergence over the whole chain instead.
+    onWarning: () => {},
+  });
+  try {
+    for (let iteration = 1; iteration <= EM_OPTIONS.maxIter; iteration++) {
+      gm.fit(x);
+      const labels = gm.predict(x);
+      const snapshot = {
+        iteration, lowerBound: gm.lowerBound, converged: gm.converged,
+        mixture: readMixture(covarianceType, gm), labels: Array.from(labels.dataSync()), logLikelihood: gm.score(x),
+      };
+      labels.dispose();
+      yield snapshot;
+      if (gm.converged) return;
+    }
+  } finally {
+    gm.dispose();
+    x.dispose();
+  }
+}
+
+/**
+ * Fits by gradient descent: a `GMMLayer` (unconstrained weights: logits, means, softplus variances
+ * and precision-factor entries) started from EM's initialisation and trained with Adam on the mean
+ * negative log-likelihood, `stepsPerFrame` steps per snapshot. tfjs optimizers have no
+ * learning-rate schedules, but Adam reads its `learningRate` at every step, so the loop sets it.
+ *
+ * Yields `{step, losses, mixture, labels, logLikelihood}` with `losses` the mean NLL before each
+ * step of the batch and `logLikelihood` the mean log-likelihood after its last step.
+ */
+export function* fitGD(points, {nComponents, covarianceType}) {
+  const {learningRate, steps, stepsPerFrame, minVariance, initRegCovar, seed} = GD_OPTIONS;
+  const x = tf.tensor2d(points);
+  const layer = new GMMLayer({nComponents, covarianceType, minVariance});
+  const optimizer = tf.train.adam(learningRate);
+  try {
+    tf.dispose(layer.apply(x)); // calling the layer builds its weights
+    const start = initializeGaussianMixture(x, nComponents, {covarianceType, regCovar: initRegCovar, seed});
+    try {
+      layer.setMixture(start);
+    } finally {
+      tf.dispose(start);
+    }
+    const variables = layer.trainableWeights.map((w) => w.read());
+    const loss = () => mixtureNLL(layer.apply(x));
+    for (let step = 0; step < steps;) {
+      const losses = [];
+      for (const end = Math.min(step + stepsPerFrame, steps); step < end; step++) {
+        optimizer.learningRate = cosineLearningRate(learningRate, step, steps);
+        const value = optimizer.minimize(loss, true, variables);
+        losses.push(value.dataSync()[0]);
+        value.dispose();
+      }
+      const snapshot = tf.tidy(() => {
+        const logProb = layer.apply(x);
+        return {
+          step, losses, mixture: readMixture(covarianceType, layer.getMixture()),
+          labels: Array.from(tf.argMax(logProb, -1).dataSync()), logLikelihood: -mixtureNLL(logProb).dataSync()[0],
+        };
+      });
+      yield snapshot;
+    }
+  } finally {
+    optimizer.dispose();
+    if (layer.built) layer.dispose();
+    x.dispose();
+  }
+}
