@@ -13,7 +13,8 @@ import {CovarianceType, CovarianceTypeName} from '../ops/covariance/covariance_t
 import {getCovarianceType} from '../ops/covariance/types';
 import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
 import {diagMatrix, diagPart, triangleMask} from '../src/linalg/matrix_utils';
-import {TensorInput, assertInteger, assertNumber, assertShape, fail, formatShape, toFloatTensor} from '../src/util/args';
+import {TensorInput, assertInteger, assertNumber, assertShape, fail, toFloatTensor} from '../src/util/args';
+import {checkFeatureInput, singleInputShape} from './input_shape';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
 
 /** Configuration of {@link GMMLayer}. */
@@ -130,17 +131,11 @@ export class GMMLayer extends tfl.layers.Layer {
   }
 
   private checkInputShape(inputShape: (number | null)[], caller: string): void {
-    if (inputShape.length !== 2) {
-      fail(`GMMLayer.${caller}`, `input must have shape [batch, D] (rank 2), but got ${formatShape(inputShape.map((s) => s ?? -1))} (rank ${inputShape.length})`);
-    }
-    const D = inputShape[1];
-    if (this.nFeatures !== null && D !== null && D !== this.nFeatures) {
-      fail(`GMMLayer.${caller}`, `input must have shape [batch, ${this.nFeatures}] (the layer was built for D = ${this.nFeatures}), but got [${inputShape.map((s) => s ?? 'batch').join(', ')}]`);
-    }
+    checkFeatureInput(`GMMLayer.${caller}`, inputShape, this.nFeatures, 'D');
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    const shape = singleInputShape(inputShape);
     this.checkInputShape(shape, 'build');
     const D = shape[1];
     if (D === null || !(D >= 1)) fail('GMMLayer.build', `input must have a known number of features D >= 1, but got shape [${shape.join(', ')}]`);
@@ -156,7 +151,7 @@ export class GMMLayer extends tfl.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    const shape = singleInputShape(inputShape);
     this.checkInputShape(shape, 'computeOutputShape');
     return [shape[0], this.nComponents];
   }

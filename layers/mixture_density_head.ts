@@ -10,7 +10,8 @@ import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 
 import {MdnCovarianceType, MdnSpec, mdnParamsSize, resolveMdnSpec} from '../ops/mdn/spec';
-import {fail, formatShape} from '../src/util/args';
+import {fail} from '../src/util/args';
+import {checkFeatureInput, singleInputShape} from './input_shape';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
 
 /** Configuration of {@link MixtureDensityHead}. */
@@ -90,18 +91,11 @@ export class MixtureDensityHead extends tfl.layers.Layer implements MdnSpec {
   }
 
   private checkInputShape(inputShape: (number | null)[], caller: string): void {
-    const fn = `MixtureDensityHead.${caller}`;
-    if (inputShape.length !== 2) {
-      fail(fn, `input must have shape [batch, F] (rank 2), but got ${formatShape(inputShape.map((s) => s ?? -1))} (rank ${inputShape.length})`);
-    }
-    const F = inputShape[1];
-    if (this.nFeatures !== null && F !== null && F !== this.nFeatures) {
-      fail(fn, `input must have shape [batch, ${this.nFeatures}] (the layer was built for F = ${this.nFeatures}), but got [${inputShape.map((s) => s ?? 'batch').join(', ')}]`);
-    }
+    checkFeatureInput(`MixtureDensityHead.${caller}`, inputShape, this.nFeatures, 'F');
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    const shape = singleInputShape(inputShape);
     this.checkInputShape(shape, 'build');
     const F = shape[1];
     if (F === null || !(F >= 1)) fail('MixtureDensityHead.build', `input must have a known number of features F >= 1, but got shape [${shape.join(', ')}]`);
@@ -112,7 +106,7 @@ export class MixtureDensityHead extends tfl.layers.Layer implements MdnSpec {
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    const shape = singleInputShape(inputShape);
     this.checkInputShape(shape, 'computeOutputShape');
     return [shape[0], null];
   }

@@ -7,6 +7,7 @@ import * as path from 'path';
 
 import {MixtureDensityHead, fileSystemHandler, mdnLoss, mdnSample} from '../../src';
 import {expectClose} from '../helpers/assertions';
+import {roundTripInMemory} from '../helpers/models';
 import {describeOnBackends} from '../helpers/backends';
 import {fill, normal, rng} from '../helpers/random';
 
@@ -72,12 +73,7 @@ describeOnBackends('saving and loading models with MixtureDensityHead', () => {
   it('round-trips through tf.io.withSaveHandler / tf.io.fromMemory', async () => {
     const model = buildModel('full');
     const {x} = data(5);
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const loaded = await roundTripInMemory(model);
     const a = model.predict(x) as tf.Tensor;
     const b = loaded.predict(x) as tf.Tensor;
     expectClose(b, a, {atol: 0});
