@@ -19,7 +19,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import {GaussianMixture} from '../src';
-import {SeededRandom} from '../src/em/random';
+import {SeededRandom} from '../src/util/random';
 import {BenchRow} from './harness';
 
 type BenchType = 'full' | 'diag';

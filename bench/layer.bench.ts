@@ -9,7 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 
 import {GMMLayer, gmmNLLLoss} from '../src';
-import {diagMatrix, triangleMask} from '../src/linalg/matrix_utils';
+import {diagMatrix, triangleMask} from '../ops/linalg/matrix_utils';
 import {BenchRow, TimingOptions, timeStepAsync} from './harness';
 import {plainDiagLogProb, plainFullLogProb} from './plain_gmm';
 

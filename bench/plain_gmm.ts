@@ -4,8 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {precisionCholeskyFromCovariance} from '../src/linalg';
-import {diagPart, triangleMask} from '../src/linalg/matrix_utils';
+import {precisionCholeskyFromCovariance} from '../ops/linalg';
+import {diagPart, triangleMask} from '../ops/linalg/matrix_utils';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 

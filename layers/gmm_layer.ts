@@ -12,8 +12,8 @@ import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {CovarianceType, CovarianceTypeName} from '../ops/covariance/covariance_type';
 import {getCovarianceType} from '../ops/covariance/types';
 import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
-import {diagMatrix, diagPart, triangleMask} from '../src/linalg/matrix_utils';
-import {TensorInput, assertInteger, assertNumber, assertShape, fail, toFloatTensor} from '../src/util/args';
+import {diagMatrix, diagPart, triangleMask} from '../ops/linalg/matrix_utils';
+import {TensorInput, assertInteger, assertNumber, assertShape, fail, toFloatTensor} from '../ops/util/args';
 import {checkFeatureInput, singleInputShape} from './input_shape';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
 

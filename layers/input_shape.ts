@@ -3,7 +3,7 @@
  */
 import type {Shape} from '@tensorflow/tfjs-layers';
 
-import {fail, formatShape} from '../src/util/args';
+import {fail, formatShape} from '../ops/util/args';
 
 /** The shape of a layer's (single) input, from what tfjs-layers passes to build/computeOutputShape. */
 export function singleInputShape(inputShape: Shape | Shape[]): (number | null)[] {

@@ -9,7 +9,7 @@ import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesk
 import {decodeMdn, toPackedTensor} from '../ops/mdn/decode';
 import {MdnSpec, resolveMdnSpec} from '../ops/mdn/spec';
 import {mixtureLogLikelihood} from '../ops/mixture_log_likelihood';
-import {fail, formatShape, toFloatTensor} from '../src/util/args';
+import {fail, formatShape, toFloatTensor} from '../ops/util/args';
 
 /**
  * Loss for `model.compile`: the negative log-likelihood per sample, `-logSumExp_k yPred[n, k]`,

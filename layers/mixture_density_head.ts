@@ -10,7 +10,7 @@ import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 
 import {MdnCovarianceType, MdnSpec, mdnParamsSize, resolveMdnSpec} from '../ops/mdn/spec';
-import {fail} from '../src/util/args';
+import {fail} from '../ops/util/args';
 import {checkFeatureInput, singleInputShape} from './input_shape';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
 

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
 import type {Regularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
 
-import {fail} from '../src/util/args';
+import {fail} from '../ops/util/args';
 
 /** An initializer instance, its tfjs-layers identifier (e.g. `'zeros'`), or its serialized config. */
 export type InitializerSpec = Initializer | string | tf.serialization.ConfigDict;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {assertInteger} from '../src/util/args';
+import {assertInteger} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
 import {getCovarianceType} from './covariance/types';
 

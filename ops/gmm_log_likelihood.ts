@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput} from '../src/util/args';
+import {TensorInput} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
 import {CovarianceOpOptions, gmmLogProb} from './gmm_log_prob';
 import {mixtureLogLikelihood} from './mixture_log_likelihood';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput} from '../src/util/args';
+import {TensorInput} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
 import {parseMixtureArgs} from './internal/mixture_args';
 import {mixtureLogProb} from './internal/mixture_log_prob_op';

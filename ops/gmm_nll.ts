@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, fail, formatShape, toFloatTensor} from '../src/util/args';
+import {TensorInput, fail, formatShape, toFloatTensor} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
 import {CovarianceOpOptions, gmmLogProb} from './gmm_log_prob';
 import {mixtureNLL} from './mixture_nll';

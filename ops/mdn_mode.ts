@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput} from '../src/util/args';
+import {TensorInput} from './util/args';
 import {decodeMdn, toPackedTensor} from './mdn/decode';
 import {MdnSpec, resolveMdnSpec} from './mdn/spec';
 import {argMaxOneHot, selectComponent} from './mdn/select';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {triangularSolve} from '../src/linalg/triangular_solve';
-import {TensorInput, assertNumber, fail} from '../src/util/args';
+import {triangularSolve} from './linalg/triangular_solve';
+import {TensorInput, assertNumber, fail} from './util/args';
 import {decodeMdn, toPackedTensor} from './mdn/decode';
 import {argMaxOneHot, selectComponent} from './mdn/select';
 import {MdnSpec, resolveMdnSpec} from './mdn/spec';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {covarianceFromPrecisionCholesky} from '../src/linalg/spd';
-import {TensorInput} from '../src/util/args';
+import {covarianceFromPrecisionCholesky} from './linalg/spd';
+import {TensorInput} from './util/args';
 import {decodeMdn, toPackedTensor} from './mdn/decode';
 import {MdnSpec, resolveMdnSpec} from './mdn/spec';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, fail, formatShape, toFloatTensor} from '../src/util/args';
+import {TensorInput, fail, formatShape, toFloatTensor} from './util/args';
 
 /**
  * log sum_k exp(logProbs[..., k]) over the last axis, with a max shift, for custom training loops

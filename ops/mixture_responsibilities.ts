@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, fail, formatShape, toFloatTensor} from '../src/util/args';
+import {TensorInput, fail, formatShape, toFloatTensor} from './util/args';
 import {FLOAT32_MAX} from './mixture_log_likelihood';
 
 /**

@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-layers';
 
 export * from '../ops';
 export * from '../layers';
-export * from './linalg';
+export * from '../ops/linalg';
 export {fileSystemHandler, FileSystemHandlerOptions} from './io/file_system_handler';
 export * from './em';
-export {TensorInput} from './util/args';
+export {TensorInput} from '../ops/util/args';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 
-import {cholesky, covarianceFromPrecisionCholesky, precisionCholeskyFromCovariance, spdInverse, spdLogDet, triangularInverse, triangularSolve} from '../src/linalg';
+import {cholesky, covarianceFromPrecisionCholesky, precisionCholeskyFromCovariance, spdInverse, spdLogDet, triangularInverse, triangularSolve} from '../ops/linalg';
 import {expectClose, expectNoLeak, expectThrowsWith} from './helpers/assertions';
 import {describeOnBackends} from './helpers/backends';
 import {fixtures} from './fixtures';

@@ -3,9 +3,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {covarianceFromPrecisionCholesky, precisionCholeskyFromCovariance} from '../../src/linalg/spd';
-import {triangleMask} from '../../src/linalg/matrix_utils';
-import {assertOneOf} from '../../src/util/args';
+import {covarianceFromPrecisionCholesky, precisionCholeskyFromCovariance} from '../linalg/spd';
+import {triangleMask} from '../linalg/matrix_utils';
+import {assertOneOf} from '../util/args';
 import {CovarianceType, CovarianceTypeName} from './covariance_type';
 
 /** Types whose canonical form is a triangular precision factor per component (full, tied). */

@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, fail, formatShape, shapeMatches, toFloatTensor} from '../../src/util/args';
+import {TensorInput, fail, formatShape, shapeMatches, toFloatTensor} from '../util/args';
 import {CovarianceType} from '../covariance/covariance_type';
 import {getCovarianceType} from '../covariance/types';
 

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {diagMatrix, diagPart, symmetrize, transposeLast2, triangleMask} from '../../src/linalg/matrix_utils';
+import {diagMatrix, diagPart, symmetrize, transposeLast2, triangleMask} from '../linalg/matrix_utils';
 import {CovarianceType} from '../covariance/covariance_type';
 import {pickKernel} from '../kernels/select';
 import {GradientThunks, runWithGradientThunks} from './lazy_gradient_op';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {transposeLast2} from '../../src/linalg/matrix_utils';
+import {transposeLast2} from '../linalg/matrix_utils';
 import {Kernel, KernelForward, KernelGradients} from './kernel';
 
 function differences(x: tf.Tensor2D, means: tf.Tensor): tf.Tensor {

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, fail, formatShape, toFloatTensor} from '../../src/util/args';
+import {TensorInput, fail, formatShape, toFloatTensor} from '../util/args';
 import {ResolvedMdnSpec} from './spec';
 
 /** A head's output decoded into precision-Cholesky parameters, one mixture per row. */

@@ -24,7 +24,7 @@
  *   triangular, `C[i][j] = c[k][j][i]`, and `Sigma^-1 = P P^T`; every covariance has exactly
  *   one such form (the modified Cholesky decomposition).
  */
-import {assertInteger, assertNumber, fail} from '../../src/util/args';
+import {assertInteger, assertNumber, fail} from '../util/args';
 
 /** Covariance types a mixture-density head can predict (one covariance per component and row). */
 export type MdnCovarianceType = 'diag' | 'spherical' | 'full';

@@ -14,7 +14,7 @@ import '../index';
 import {GaussianMixture, GaussianMixtureJSON} from '../em/gaussian_mixture';
 import {SklearnGaussianMixtureJSON} from '../em/sklearn_json';
 import {CsvError, formatCsv, parseNumericCsv} from './csv';
-import {GeneratedData, generateMixtureData} from './data';
+import {GeneratedData, generateMixtureData} from './generate';
 import {FitOutcome, fitEm, fitSgd} from './fit';
 import {CliOptions, UsageError, helpText, parseOptions} from './options';
 import {PlainMixture, lossFigure, lossFigurePath, mixtureFigure, writeFigure} from './plot';

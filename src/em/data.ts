@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, fail, formatShape, toFloatTensor} from '../util/args';
+import {TensorInput, fail, formatShape, toFloatTensor} from '../../ops/util/args';
 
 /** The affine map between the data and the space EM runs in: x' = (x - centre) / scale. */
 export interface DataTransform {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/types';
-import {TensorInput, assertInteger, assertNumber, fail} from '../util/args';
+import {TensorInput, assertInteger, assertNumber, fail} from '../../ops/util/args';
 import {basisWidth, createEmCovariance} from './covariance/registry';
 import {BatchSizeOption, autoBatchSize, prepareData} from './data';
 import {IterationInfo, createContext, emIteration, readExactSet, runEm} from './engine';

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {diagPart} from '../linalg/matrix_utils';
+import {diagPart} from '../../ops/linalg/matrix_utils';
 import {ChunkFeatures, EmData, featureCacheBudget} from './data';
 import {EmCovariance, Moments, NK_EPSILON, centreScatter, exactScatterChunk, replaceRows} from './covariance/em_covariance';
 import {ScaledState, disposeState, stateTensors} from './parameters';

@@ -8,15 +8,15 @@ import {getCovarianceType} from '../../ops/covariance/types';
 import {gmmLogProbPrecisionCholesky} from '../../ops/gmm_log_prob_precision_cholesky';
 import {mixtureLogLikelihood} from '../../ops/mixture_log_likelihood';
 import {mixtureResponsibilities} from '../../ops/mixture_responsibilities';
-import {cholesky} from '../linalg/cholesky';
-import {triangularInverse} from '../linalg/triangular_solve';
-import {TensorInput, assertInteger, assertNumber, assertOneOf, fail, formatShape, shapeMatches, toFloatTensor} from '../util/args';
+import {cholesky} from '../../ops/linalg/cholesky';
+import {triangularInverse} from '../../ops/linalg/triangular_solve';
+import {TensorInput, assertInteger, assertNumber, assertOneOf, fail, formatShape, shapeMatches, toFloatTensor} from '../../ops/util/args';
 import {basisWidth, createEmCovariance} from './covariance/registry';
 import {EmData, autoBatchSize, prepareData, readMatrix, readSampleWeights} from './data';
 import {EmContext, IterationInfo, LoopResult, createContext, runEm} from './engine';
 import {INIT_PARAMS, InitParams, initialResponsibilities, stateFromResponsibilities} from './init/initialize';
 import {GaussianMixtureParameters, ScaledState, assertFiniteValues, assertProbabilities, disposeState, fromScaledState, toScaledState} from './parameters';
-import {SeededRandom} from './random';
+import {SeededRandom} from '../util/random';
 import {SklearnGaussianMixtureJSON, parseSklearnJSON} from './sklearn_json';
 
 /** Nested arrays of numbers. */

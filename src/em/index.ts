@@ -5,4 +5,4 @@ export {GaussianMixtureParameters, GaussianMixtureParametersInput} from './param
 export {SklearnGaussianMixtureJSON} from './sklearn_json';
 export {InitParams} from './init/initialize';
 export {kmeans, kmeansPlusPlus, initializeGaussianMixture, KMeansOptions, KMeansResult, InitOptions, InitializeOptions} from './init/api';
-export {SeededRandom} from './random';
+export {SeededRandom} from '../util/random';

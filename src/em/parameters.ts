@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/types';
-import {TensorInput, fail, formatShape, shapeMatches, toFloatTensor} from '../util/args';
+import {TensorInput, fail, formatShape, shapeMatches, toFloatTensor} from '../../ops/util/args';
 import {DataTransform} from './data';
 
 /**

@@ -19,7 +19,7 @@
  */
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/types';
-import {fail} from '../util/args';
+import {fail} from '../../ops/util/args';
 
 /** Nested arrays of numbers. */
 type Nested = number | Nested[];

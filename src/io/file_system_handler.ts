@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {fail} from '../util/args';
+import {fail} from '../../ops/util/args';
 import {nodeModules} from './node_fs';
 
 /** Options of {@link fileSystemHandler}. */

@@ -13,7 +13,7 @@ import * as path from 'path';
 
 import {GaussianMixture} from '../../src';
 import {ProgressReporter} from '../../src/cli/progress';
-import {generateMixtureData} from '../../src/cli/data';
+import {generateMixtureData} from '../../src/cli/generate';
 import {expectClose} from '../helpers/assertions';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {spdInverse, spdLogDet} from '../../src/linalg';
-import {transposeLast2} from '../../src/linalg/matrix_utils';
+import {spdInverse, spdLogDet} from '../../ops/linalg';
+import {transposeLast2} from '../../ops/linalg/matrix_utils';
 import {CovType} from './reference_f64';
 
 const LOG_2PI = Math.log(2 * Math.PI);

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {diagPart, triangleMask} from '../../linalg/matrix_utils';
+import {diagPart, triangleMask} from '../../../ops/linalg/matrix_utils';
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
 import {EmCovariance, Moments, centreScatter, precisionFromFactor, replaceRows} from './em_covariance';

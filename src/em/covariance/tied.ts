@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {diagPart, triangleMask} from '../../linalg/matrix_utils';
+import {diagPart, triangleMask} from '../../../ops/linalg/matrix_utils';
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
 import {EmCovariance, Moments, precisionFromFactor} from './em_covariance';

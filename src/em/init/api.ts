@@ -6,12 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../../ops/covariance/types';
-import {TensorInput, assertInteger, assertNumber, assertOneOf, fail} from '../../util/args';
+import {TensorInput, assertInteger, assertNumber, assertOneOf, fail} from '../../../ops/util/args';
 import {createEmCovariance} from '../covariance/registry';
 import {DataTransform, EmData, prepareData} from '../data';
 import {createContext} from '../engine';
 import {GaussianMixtureParameters, disposeState, fromScaledState} from '../parameters';
-import {SeededRandom} from '../random';
+import {SeededRandom} from '../../util/random';
 import {INIT_PARAMS, InitParams, initialResponsibilities, stateFromResponsibilities} from './initialize';
 import {kmeansOnData, kmeansPlusPlusIndices} from './kmeans';
 

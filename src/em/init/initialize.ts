@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {EmData} from '../data';
 import {EmContext, mStep} from '../engine';
 import {ScaledState} from '../parameters';
-import {SeededRandom} from '../random';
+import {SeededRandom} from '../../util/random';
 import {kmeansOnData, kmeansPlusPlusIndices, nearestLabels, oneHotRows} from './kmeans';
 
 /** scikit-learn's `init_params` values. */

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {EmData} from '../data';
-import {SeededRandom, searchCumulative} from '../random';
+import {SeededRandom, searchCumulative} from '../../util/random';
 
 /** One-hot float rows [B, K] of int32 labels (tf.oneHot needs K >= 2). */
 export function oneHotRows(labels: tf.Tensor1D, K: number): tf.Tensor2D {

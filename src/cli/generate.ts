@@ -1,7 +1,7 @@
 /**
  * Generated data for the CLI: samples from a random Gaussian mixture.
  */
-import {SeededRandom, searchCumulative} from '../em/random';
+import {SeededRandom, searchCumulative} from '../util/random';
 import {PlainMixture} from './plot';
 
 /** Samples with their true component, and the mixture they came from. */
