@@ -24,13 +24,13 @@ import {BenchRow} from './harness';
 
 type BenchType = 'full' | 'diag';
 
-/** K clusters with centres ~ N(0, 3^2 I) and unit spread, seeded. */
+/** K clusters with centers ~ N(0, 3^2 I) and unit spread, seeded. */
 function generate(N: number, D: number, K: number, seed: number): Float32Array {
   const rng = new SeededRandom(seed);
-  const centres = Array.from({length: K}, () => Array.from({length: D}, () => 3 * rng.normal()));
+  const centers = Array.from({length: K}, () => Array.from({length: D}, () => 3 * rng.normal()));
   const x = new Float32Array(N * D);
   for (let n = 0; n < N; n++) {
-    const c = centres[rng.integer(K)];
+    const c = centers[rng.integer(K)];
     for (let j = 0; j < D; j++) x[n * D + j] = c[j] + rng.normal();
   }
   return x;

@@ -25,14 +25,14 @@ const K = 3;
 export function generateClusteringData(N = 900, seed = 1): {x: number[][]; labels: number[]} {
   const rng = new SeededRandom(seed);
   const normal = () => rng.normal();
-  const centres = [[-3, 0, 0, 0], [3, 0, 0, 0], [0, 3.5, 0, 0]];
+  const centers = [[-3, 0, 0, 0], [3, 0, 0, 0], [0, 3.5, 0, 0]];
   const scales = [[0.6, 1.2, 0.4, 1.0], [0.8, 0.5, 1.1, 0.6], [1.0, 0.5, 0.7, 0.9]];
   const mixing = Array.from({length: D}, (_, i) => Array.from({length: D}, (_, j) => (i === j ? 1 : 0) + 0.6 * normal()));
   const x: number[][] = [];
   const labels: number[] = [];
   for (let n = 0; n < N; n++) {
     const k = n % K;
-    const z = centres[k].map((c, j) => c + scales[k][j] * normal());
+    const z = centers[k].map((c, j) => c + scales[k][j] * normal());
     x.push(mixing.map((row) => row.reduce((s, m, j) => s + m * z[j], 0)));
     labels.push(k);
   }

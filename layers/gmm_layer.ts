@@ -10,9 +10,8 @@ import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 
 import {CovarianceType, CovarianceTypeName} from '../ops/covariance/covariance_type';
-import {getCovarianceType} from '../ops/covariance/types';
+import {getCovarianceType} from '../ops/covariance/registry';
 import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
-import {diagMatrix, diagPart, triangleMask} from '../ops/linalg/matrix_utils';
 import {TensorInput, assertInteger, assertNumber, assertShape, fail, toFloatTensor} from '../ops/util/args';
 import {checkFeatureInput, singleInputShape} from './input_shape';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
@@ -124,12 +123,6 @@ export class GMMLayer extends tfl.layers.Layer {
     };
   }
 
-  /** Shape of the raw variances: the precision factor's diagonal in the covariance type's layout. */
-  private rawVariancesShape(D: number): number[] {
-    const shape = this.type.parameterShape(this.nComponents, D);
-    return this.type.form === 'triangular' ? shape.slice(0, -1) : shape;
-  }
-
   private checkInputShape(inputShape: (number | null)[], caller: string): void {
     checkFeatureInput(`GMMLayer.${caller}`, inputShape, this.nFeatures, 'D');
   }
@@ -145,8 +138,9 @@ export class GMMLayer extends tfl.layers.Layer {
       this.addWeight(name, weightShape, 'float32', this.initializers[name], this.regularizers[name], true);
     this.logits = add('logits', [K]);
     this.means = add('means', [K, D]);
-    this.rawVariances = add('rawVariances', this.rawVariancesShape(D));
-    if (this.type.form === 'triangular') this.precisionOffDiagonal = add('precisionOffDiagonal', this.type.parameterShape(K, D));
+    this.rawVariances = add('rawVariances', this.type.factorDiagonalShape(K, D));
+    const offDiagonalShape = this.type.offDiagonalShape(K, D);
+    if (offDiagonalShape) this.precisionOffDiagonal = add('precisionOffDiagonal', offDiagonalShape);
     this.built = true;
   }
 
@@ -159,10 +153,7 @@ export class GMMLayer extends tfl.layers.Layer {
   /** The precision Cholesky factor in the covariance type's layout, from the raw weights. */
   private precisionFactor(): tf.Tensor {
     const variances = tf.add(tf.softplus(this.rawVariances!.read()), this.minVariance);
-    const diagonal = tf.rsqrt(variances);
-    if (this.type.form === 'diagonal') return diagonal;
-    const D = this.nFeatures!;
-    return tf.add(diagMatrix(diagonal), tf.mul(this.precisionOffDiagonal!.read(), triangleMask(D, false, false)));
+    return this.type.assembleFactor(tf.rsqrt(variances), this.precisionOffDiagonal?.read() ?? null);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
@@ -211,16 +202,15 @@ export class GMMLayer extends tfl.layers.Layer {
       const badWeight = weightValues.findIndex((w) => !(w > 0) || !Number.isFinite(w));
       if (badWeight >= 0) fail(fn, `weights must be positive and finite, but weights[${badWeight}] is ${weightValues[badWeight]}`);
       const factor = this.type.precisionCholeskyFromCovariance(covariances, {validate: true, caller: fn});
-      const diagonal = this.type.form === 'triangular' ? diagPart(factor) : factor;
-      const excess = tf.sub(tf.reciprocal(tf.square(diagonal)), this.minVariance);
+      const excess = tf.sub(tf.reciprocal(tf.square(this.type.factorDiagonal(factor))), this.minVariance);
       const excessValues = excess.dataSync();
       const bad = excessValues.findIndex((v) => !(v > 0));
       if (bad >= 0) {
         fail(fn, `covariances must have every (conditional) variance above minVariance = ${this.minVariance}, but entry ${bad} is ${excessValues[bad] + this.minVariance}`);
       }
+      const offDiagonal = this.type.offDiagonalPart(factor);
       const result: tf.Tensor[] = [tf.log(tf.div(weights, tf.sum(weights))), means, softplusInverse(excess)];
-      if (this.type.form === 'triangular') result.push(tf.mul(factor, triangleMask(D, false, false)));
-      return result;
+      return offDiagonal ? [...result, offDiagonal] : result;
     });
     const targets = [this.logits!, this.means!, this.rawVariances!, this.precisionOffDiagonal].filter((v): v is LayerVariable => v !== undefined);
     targets.forEach((variable, i) => variable.write(values[i]));

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {assertInteger} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
-import {getCovarianceType} from './covariance/types';
+import {getCovarianceType} from './covariance/registry';
 
 /** Natural parameters of a Gaussian mixture. */
 export interface GmmParameters {

@@ -7,16 +7,16 @@
 import {SeededRandom} from 'tfjs-gmm';
 
 /**
- * `n` points around `centre`, with standard deviations `along` and `across` the direction at
+ * `n` points around `center`, with standard deviations `along` and `across` the direction at
  * `angle` radians: a correlated cluster unless the two are equal.
  */
-function cluster(random, n, centre, along, across, angle = 0) {
+function cluster(random, n, center, along, across, angle = 0) {
   const c = Math.cos(angle);
   const s = Math.sin(angle);
   return Array.from({length: n}, () => {
     const u = along * random.normal();
     const v = across * random.normal();
-    return [centre[0] + c * u - s * v, centre[1] + s * u + c * v];
+    return [center[0] + c * u - s * v, center[1] + s * u + c * v];
   });
 }
 

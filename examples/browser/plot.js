@@ -55,7 +55,7 @@ export class ScatterPlot {
     this.grid = el('g', {class: 'grid'}, svg);
     this.ellipses = el('g', {class: 'ellipses'}, svg);
     this.dots = el('g', {class: 'points'}, svg);
-    this.centres = el('g', {class: 'means'}, svg);
+    this.centers = el('g', {class: 'means'}, svg);
     this.drawGrid();
   }
 
@@ -101,7 +101,7 @@ export class ScatterPlot {
   draw(points, labels = null, mixture = null) {
     this.ellipses.replaceChildren();
     this.dots.replaceChildren();
-    this.centres.replaceChildren();
+    this.centers.replaceChildren();
     points.forEach((p, i) => {
       const [sx, sy] = this.toScreen(p);
       el('circle', {cx: r2(sx), cy: r2(sy), r: 3.5, fill: labels ? COLORS[labels[i] % COLORS.length] : '#888'}, this.dots);
@@ -116,7 +116,7 @@ export class ScatterPlot {
         el('polygon', {points: path.join(' '), class: radius === 1 ? 'sigma1' : 'sigma2', stroke: color, fill: color, opacity}, this.ellipses);
       }
       const [sx, sy] = this.toScreen(mean);
-      el('path', {d: `M${r2(sx - 7)},${r2(sy)}h14M${r2(sx)},${r2(sy - 7)}v14`, stroke: color, class: 'mean'}, this.centres);
+      el('path', {d: `M${r2(sx - 7)},${r2(sy)}h14M${r2(sx)},${r2(sy - 7)}v14`, stroke: color, class: 'mean'}, this.centers);
     });
   }
 }

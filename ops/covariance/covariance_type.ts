@@ -1,26 +1,39 @@
 /**
- * Covariance types (scikit-learn's `covariance_type`), one class each behind a registry.
+ * Covariance types (scikit-learn's `covariance_type`), one class each behind a registry
+ * (`registry.ts`). Everything that differs between the types is a method here, so that the ops,
+ * the layers, EM and the CLI never branch on a type's name.
  *
  * Every type maps its own parameter shape onto one of two canonical forms that the kernels
  * understand, and maps canonical gradients back:
- * - `triangular`: a factor per component, [..., K, D, D] (full, tied);
- * - `diagonal`: a diagonal per component, [..., K, D] (diag, spherical).
+ * - triangular: a factor per component, [..., K, D, D] (full, tied; `triangular.ts`);
+ * - diagonal: a diagonal per component, [..., K, D] (diag, spherical; `diagonal.ts`).
  * The leading `...` is empty for a shared mixture and [N] for one mixture per sample.
+ *
+ * The precision Cholesky factor P (scikit-learn's `precisions_cholesky_`) has the type's shape:
+ * upper-triangular with Sigma^-1 = P P^T for full and tied, 1 / sqrt(variance) for diag and
+ * spherical.
  */
 import * as tf from '@tensorflow/tfjs-core';
+
+import {Kernel} from '../kernels/kernel';
 
 /** The four covariance types of scikit-learn. */
 export type CovarianceTypeName = 'full' | 'tied' | 'diag' | 'spherical';
 
-/** Canonical form a covariance type reduces to. */
-export type KernelForm = 'triangular' | 'diagonal';
+/** Options of the conversions that can validate their input. */
+export interface ConversionOptions {
+  /** Read the values back and throw a descriptive error when they are not valid (synchronises). */
+  validate?: boolean;
+  /** Public function named in messages. */
+  caller: string;
+  /** Argument named in messages. */
+  argName?: string;
+}
 
 /** Behaviour of one covariance type. */
 export abstract class CovarianceType {
   /** scikit-learn's name of the type. */
   abstract readonly name: CovarianceTypeName;
-  /** Canonical form used by the kernels. */
-  abstract readonly form: KernelForm;
   /** Symbolic shape of one mixture's covariance parameter, e.g. `['K', 'D', 'D']`. */
   abstract readonly symbolicShape: readonly string[];
 
@@ -30,7 +43,7 @@ export abstract class CovarianceType {
   /** Number of free covariance parameters, as counted by scikit-learn for BIC/AIC. */
   abstract nParameters(nComponents: number, nFeatures: number): number;
 
-  /** Identity covariances (gmmInitSpec) in this type's shape. */
+  /** Identity covariances in this type's shape. */
   abstract identity(nComponents: number, nFeatures: number): tf.Tensor;
 
   /**
@@ -42,15 +55,86 @@ export abstract class CovarianceType {
   /** Sums a canonical gradient back onto the parameter's shape (adjoint of {@link toCanonical}). */
   abstract fromCanonical(gradient: tf.Tensor): tf.Tensor;
 
-  /**
-   * Precision Cholesky factor from covariances, both in this type's shape (with optional
-   * leading batch axes). Full and tied give upper-triangular P with Sigma^-1 = P P^T; diag and
-   * spherical give 1/sqrt(variance).
-   */
-  abstract precisionCholeskyFromCovariance(covariances: tf.Tensor, options: {validate?: boolean; caller: string}): tf.Tensor;
+  /** Covariances in this type's shape as [K, D, D] matrices (for reports and plots). */
+  abstract toDense(covariances: tf.Tensor, nComponents: number, nFeatures: number): tf.Tensor3D;
 
-  /** Inverse of {@link precisionCholeskyFromCovariance}. */
+  // ---- conversions (type shape, optional leading batch axes) --------------------------------
+
+  /** Precision Cholesky factors from covariances. */
+  abstract precisionCholeskyFromCovariance(covariances: tf.Tensor, options: ConversionOptions): tf.Tensor;
+
+  /** Covariances from precision Cholesky factors (inverse of {@link precisionCholeskyFromCovariance}). */
   abstract covarianceFromPrecisionCholesky(precisionsCholesky: tf.Tensor): tf.Tensor;
+
+  /**
+   * Precision Cholesky factors from precisions (inverse covariances), as scikit-learn's
+   * `_compute_precision_cholesky_from_precisions`.
+   */
+  abstract precisionCholeskyFromPrecision(precisions: tf.Tensor, options: ConversionOptions): tf.Tensor;
+
+  /** Precisions (inverse covariances) from precision Cholesky factors: P P^T, or p^2. */
+  abstract precisionFromPrecisionCholesky(precisionsCholesky: tf.Tensor): tf.Tensor;
+
+  /** The diagonal of a precision Cholesky factor (type shape or canonical form). */
+  abstract factorDiagonal(factor: tf.Tensor): tf.Tensor;
+
+  // ---- validation (reads values back) ---------------------------------------------------
+
+  /**
+   * scikit-learn's checks of user-given precisions (`precisions_init`): finite, and symmetric
+   * (full, tied) or positive (diag, spherical). Positive definiteness is checked when they are
+   * factored.
+   */
+  abstract checkPrecisions(fn: string, argName: string, precisions: tf.Tensor): void;
+
+  /** Precision Cholesky factors must be finite with a positive diagonal. */
+  abstract checkPrecisionCholesky(fn: string, argName: string, factor: tf.Tensor): void;
+
+  // ---- kernels and gradients (canonical form) -------------------------------------------
+
+  /** The squared-Mahalanobis kernel for shared ([K, ...]) or per-sample ([N, K, ...]) parameters. */
+  abstract kernel(perSample: boolean): Kernel;
+
+  /**
+   * Gradient w.r.t. the canonical precision factor, from the kernel's cross moment and the
+   * upstream gradient summed per component (includes the log-determinant term).
+   */
+  abstract factorGradient(factor: tf.Tensor, cross: tf.Tensor, gSum: tf.Tensor): tf.Tensor;
+
+  /** Gradient w.r.t. the canonical covariance (symmetric for matrices), from the same quantities. */
+  abstract covarianceGradient(factor: tf.Tensor, cross: tf.Tensor, gSum: tf.Tensor): tf.Tensor;
+
+  /**
+   * Standard normal rows z [n, D] mapped to rows with covariance Sigma_k, from component k's
+   * canonical factor ([D, D] or [D]): z P^-1 (so that Cov = P^-T P^-1 = Sigma), or z / p.
+   */
+  abstract spreadNormals(z: tf.Tensor2D, componentFactor: tf.Tensor): tf.Tensor2D;
+
+  /**
+   * Differences d [n, D] from one component's mean mapped to y = P^T d (as rows, d P; or d * p),
+   * whose squared norm is the squared Mahalanobis distance.
+   */
+  abstract whiten(d: tf.Tensor2D, componentFactor: tf.Tensor): tf.Tensor2D;
+
+  /** Component f's factor ([D, D] or [D]) out of canonical factors [Kf, D, D] or [Kf, D]. */
+  abstract componentFactor(canonicalFactors: tf.Tensor, f: number): tf.Tensor;
+
+  // ---- unconstrained parameterisation (GMMLayer) ------------------------------------------
+
+  /** Shape of the factor's diagonal in this type's layout: [K, D], [D], [K, D] or [K]. */
+  abstract factorDiagonalShape(nComponents: number, nFeatures: number): number[];
+
+  /**
+   * Shape of the strictly upper part of the factor (full [K, D, D], tied [D, D]), or null when
+   * the factor is diagonal.
+   */
+  abstract offDiagonalShape(nComponents: number, nFeatures: number): number[] | null;
+
+  /** A factor in this type's shape from its diagonal and (full, tied) its strictly upper part. */
+  abstract assembleFactor(diagonal: tf.Tensor, offDiagonal: tf.Tensor | null): tf.Tensor;
+
+  /** The strictly upper part of a factor (full, tied), or null for diagonal factors. */
+  abstract offDiagonalPart(factor: tf.Tensor): tf.Tensor | null;
 
   /** Shape of the parameter with `lead` leading batch axes. */
   shapeWithLead(lead: number[], nComponents: number, nFeatures: number): number[] {

@@ -5,9 +5,12 @@
  * tf.customGrad computes every input's gradient eagerly. The engine method behind it,
  * `runKernelFunc`, accepts lazy per-input gradients; it is not part of tfjs-core's typed public
  * API, so it is feature-detected, and tf.customGrad (eager) is the fallback. Both work on every
- * backend: the forward and the gradients are ordinary tfjs ops.
+ * backend: the forward and the gradients are ordinary tfjs ops. The GMM_LAZY_GRADIENTS flag
+ * (ops/flags.ts) forces the eager path.
  */
 import * as tf from '@tensorflow/tfjs-core';
+
+import {gmmFlag} from '../flags';
 
 /** Per-input gradient thunks, keyed like the inputs. */
 export type GradientThunks = Record<string, () => tf.Tensor>;
@@ -18,15 +21,6 @@ interface KernelFuncEngine {
     backwardsFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => GradientThunks;
     inputs: tf.NamedTensorMap;
   }): tf.Tensor;
-}
-
-let lazyGradients = true;
-
-/** @internal Forces the eager tf.customGrad path (for tests). Returns the previous setting. */
-export function setLazyGradients(enabled: boolean): boolean {
-  const previous = lazyGradients;
-  lazyGradients = enabled;
-  return previous;
 }
 
 /**
@@ -41,7 +35,7 @@ export function runWithGradientThunks(
   backward: (dy: tf.Tensor, saved: tf.Tensor[]) => GradientThunks,
 ): tf.Tensor {
   const engine = tf.engine() as unknown as Partial<KernelFuncEngine>;
-  if (lazyGradients && typeof engine.runKernelFunc === 'function') {
+  if (gmmFlag('GMM_LAZY_GRADIENTS') && typeof engine.runKernelFunc === 'function') {
     return engine.runKernelFunc({forwardFunc: (_backend, save) => forward(save), backwardsFunc: backward, inputs});
   }
   const names = Object.keys(inputs);

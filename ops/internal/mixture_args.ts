@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {TensorInput, fail, formatShape, shapeMatches, toFloatTensor} from '../util/args';
 import {CovarianceType} from '../covariance/covariance_type';
-import {getCovarianceType} from '../covariance/types';
+import {getCovarianceType} from '../covariance/registry';
 
 /** Validated, converted arguments of a GMM op. Tensors are owned by the enclosing tidy. */
 export interface MixtureArgs {

@@ -2,7 +2,7 @@
  * The custom-gradient op behind gmmLogProb and gmmLogProbPrecisionCholesky.
  *
  * Forward: log pi_k + log|det P_k| - |y_nk|^2 / 2 - D/2 log(2 pi), y_nk = P_k^T (x_n - mu_k).
- * Backward (upstream g [N, K]), mirroring gmmBackwardSpec:
+ * Backward (upstream g [N, K]):
  * - x:   -sum_k g Sigma_k^-1 (x - mu_k)            = -sum_k g P_k y
  * - mu:   sum_n g Sigma_k^-1 (x - mu_k)            =  P_k sum_n g y
  * - Sigma: 1/2 sum_n g (Sigma^-1 d d^T Sigma^-1 - Sigma^-1) = 1/2 P (S - G I) P^T, S = sum_n g y y^T
@@ -11,9 +11,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {diagMatrix, diagPart, symmetrize, transposeLast2, triangleMask} from '../linalg/matrix_utils';
-import {CovarianceType} from '../covariance/covariance_type';
-import {pickKernel} from '../kernels/select';
 import {GradientThunks, runWithGradientThunks} from './lazy_gradient_op';
 import {MixtureArgs} from './mixture_args';
 
@@ -26,38 +23,12 @@ export type Parameterisation =
   /** unnormalised log-weights (logits) and precision Cholesky factors. */
   | 'precisionCholesky';
 
-/** log|det P| per component from the canonical factor. */
-function logAbsDet(factor: tf.Tensor, type: CovarianceType): tf.Tensor {
-  const diagonal = type.form === 'triangular' ? diagPart(factor) : factor;
-  return tf.sum(tf.log(tf.abs(diagonal)), -1);
-}
-
-/** Canonical gradient w.r.t. the precision factor P (or p). */
-function factorGradient(type: CovarianceType, factor: tf.Tensor, cross: tf.Tensor, gSum: tf.Tensor): tf.Tensor {
-  if (type.form === 'diagonal') return tf.div(tf.sub(tf.expandDims(gSum, -1), cross), factor);
-  const D = factor.shape[factor.rank - 1];
-  const logDetPart = diagMatrix(tf.div(tf.expandDims(gSum, -1), diagPart(factor)));
-  return tf.add(tf.mul(tf.neg(cross), triangleMask(D, false)), logDetPart);
-}
-
-/** Canonical gradient w.r.t. the covariance Sigma (or the variances). */
-function covarianceGradient(type: CovarianceType, factor: tf.Tensor, cross: tf.Tensor, gSum: tf.Tensor): tf.Tensor {
-  if (type.form === 'diagonal') {
-    // 1/2 p^2 (sum g y^2 - G) = 1/2 (sum g d^2 / v^2 - G / v)
-    return tf.mul(tf.mul(tf.square(factor), tf.sub(cross, tf.expandDims(gSum, -1))), 0.5);
-  }
-  const D = factor.shape[factor.rank - 1];
-  const S = symmetrize(tf.matMul(transposeLast2(factor), cross)); // sum g y y^T
-  const inner = tf.sub(S, tf.mul(tf.reshape(gSum, [...gSum.shape, 1, 1]), tf.eye(D)));
-  return symmetrize(tf.mul(tf.matMul(tf.matMul(factor, inner), transposeLast2(factor)), 0.5));
-}
-
 /**
  * Runs the op on validated arguments. Returns [N, K], or [K] for a single input vector.
  */
 export function mixtureLogProb(args: MixtureArgs, parameterisation: Parameterisation, validate = false, caller = 'gmmLogProb'): tf.Tensor {
   const {type, N, K, D, perSample} = args;
-  const kernel = pickKernel(type.form, perSample);
+  const kernel = type.kernel(perSample);
   const natural = parameterisation === 'natural';
   const xShape = args.x.shape;
   const weightsRank = args.weights.rank;
@@ -77,7 +48,7 @@ export function mixtureLogProb(args: MixtureArgs, parameterisation: Parameterisa
 
     const kernelForward = kernel.forward(x2, broadcastMeans, factor);
     kernelSavedCount = kernelForward.saved.length;
-    const constant = tf.sub(tf.add(logWeights, logAbsDet(factor, type)), (D / 2) * LOG_2PI);
+    const constant = tf.sub(tf.add(logWeights, tf.sum(tf.log(tf.abs(type.factorDiagonal(factor))), -1)), (D / 2) * LOG_2PI);
     const logProb = tf.sub(constant, tf.mul(kernelForward.squaredNorms, 0.5));
     save([...kernelForward.saved, factor, weights]);
     return args.singleInput ? tf.reshape(logProb, [K]) : logProb;
@@ -99,8 +70,8 @@ export function mixtureLogProb(args: MixtureArgs, parameterisation: Parameterisa
       means: () => unbroadcast(grads.dMeans(), meansRank),
       covariance: () => {
         const canonical = natural
-          ? covarianceGradient(type, factor, grads.cross(), grads.gSum())
-          : factorGradient(type, factor, grads.cross(), grads.gSum());
+          ? type.covarianceGradient(factor, grads.cross(), grads.gSum())
+          : type.factorGradient(factor, grads.cross(), grads.gSum());
         return unbroadcast(type.fromCanonical(canonical), covarianceRank);
       },
     };

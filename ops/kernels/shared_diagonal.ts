@@ -8,30 +8,30 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {centreOnMeans} from './centre';
+import {centerOnMeans} from './center';
 import {Kernel, KernelForward, KernelGradients} from './kernel';
 
 export const sharedDiagonalKernel: Kernel = {
   forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward {
     const [N, D] = x.shape;
     const K = means.shape[0];
-    const {centredX, centredMeans} = centreOnMeans(x, means);
+    const {centeredX, centeredMeans} = centerOnMeans(x, means);
     const factorT = tf.reshape(tf.transpose(factor), [D, K, 1]);
-    const scaledMeansT = tf.mul(tf.reshape(tf.transpose(centredMeans), [D, K, 1]), factorT);
-    const yT = tf.sub(tf.mul(tf.reshape(tf.transpose(centredX), [D, 1, N]), factorT), scaledMeansT); // [D, K, N]
+    const scaledMeansT = tf.mul(tf.reshape(tf.transpose(centeredMeans), [D, K, 1]), factorT);
+    const yT = tf.sub(tf.mul(tf.reshape(tf.transpose(centeredX), [D, 1, N]), factorT), scaledMeansT); // [D, K, N]
     const squaredNorms = tf.transpose(tf.sum(tf.square(yT), 0));
-    return {squaredNorms, saved: [yT, centredX, centredMeans, factor]};
+    return {squaredNorms, saved: [yT, centeredX, centeredMeans, factor]};
   },
 
   gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients {
-    const [yT, centredX, centredMeans, factor] = saved;
+    const [yT, centeredX, centeredMeans, factor] = saved;
     const [N, K] = g.shape;
     const gSum = tf.sum(g, 0);
     const precision = tf.square(factor);
     return {
-      dx: () => tf.sub(tf.matMul(g, tf.mul(precision, centredMeans)), tf.mul(centredX, tf.matMul(g, precision))),
+      dx: () => tf.sub(tf.matMul(g, tf.mul(precision, centeredMeans)), tf.mul(centeredX, tf.matMul(g, precision))),
       // p^2 sum_n g (x' - mu')
-      dMeans: () => tf.mul(precision, tf.sub(tf.matMul(tf.transpose(g), centredX), tf.mul(tf.reshape(gSum, [K, 1]), centredMeans))),
+      dMeans: () => tf.mul(precision, tf.sub(tf.matMul(tf.transpose(g), centeredX), tf.mul(tf.reshape(gSum, [K, 1]), centeredMeans))),
       cross: () => tf.transpose(tf.sum(tf.mul(tf.mul(yT, tf.reshape(tf.transpose(g), [1, K, N])), yT), -1)), // sum_n g y^2
       gSum: () => gSum,
     };

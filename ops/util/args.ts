@@ -99,3 +99,20 @@ export function assertOneOf<T extends string>(fn: string, argName: string, value
     fail(fn, `${argName} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, but got ${JSON.stringify(value)}`);
   }
 }
+
+/** Asserts that every entry is finite, naming the first that is not. */
+export function assertFiniteValues(fn: string, argName: string, values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) fail(fn, `${argName} must contain only finite values, but entry ${i} is ${values[i]}`);
+  }
+}
+
+/** Asserts that `values` are mixture weights: finite, non-negative and summing to 1 (to float32 accuracy). */
+export function assertProbabilities(fn: string, argName: string, values: ArrayLike<number>): void {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i]) || values[i] < 0) fail(fn, `${argName} must be finite and non-negative, but entry ${i} is ${values[i]}`);
+    total += values[i];
+  }
+  if (Math.abs(total - 1) > 1e-5 + 2e-7 * values.length) fail(fn, `${argName} must sum to 1, but the sum is ${total}`);
+}

@@ -9,7 +9,7 @@ import {GMMLayer} from '../../layers/gmm_layer';
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {mixtureNLL} from '../../ops/mixture_nll';
 import {GaussianMixture} from '../em/gaussian_mixture';
-import {initializeGaussianMixture} from '../em/init/api';
+import {initializeGaussianMixture} from '../em/init/initialize_gaussian_mixture';
 import {GaussianMixtureParameters} from '../em/parameters';
 import {gmmLogLikelihood} from '../../ops/gmm_log_likelihood';
 import {ProgressUpdate} from './progress';
@@ -76,7 +76,7 @@ function bestStart(x: tf.Tensor2D, components: number, type: CovarianceTypeName,
  */
 export function fitSgd(x: tf.Tensor2D, settings: FitSettings & {mixtureLr: number; componentLr: number}): FitOutcome {
   const D = x.shape[1];
-  // Centre, and scale by one number (the root mean variance): that keeps the geometry, so the
+  // Center, and scale by one number (the root mean variance): that keeps the geometry, so the
   // k-means start sees the clusters as EM does, and the learning rates act in units of the spread.
   const {mean, variance} = tf.tidy(() => tf.moments(x, 0));
   const scale = tf.tidy(() => Math.sqrt(Math.max(tf.mean(variance).dataSync()[0], 1e-24)));
@@ -108,14 +108,12 @@ export function fitSgd(x: tf.Tensor2D, settings: FitSettings & {mixtureLr: numbe
   componentOptimizer.dispose();
 
   // Back to data units: mu = m + s mu_std, Sigma = s^2 Sigma_std.
-  const fitted = layer.getMixture();
-  const json = tf.tidy(() => ({
-    covariance_type: type,
-    weights_: fitted.weights.arraySync() as number[],
-    means_: tf.add(mean, tf.mul(fitted.means, scale)).arraySync() as number[][],
-    covariances_: tf.mul(fitted.covariances, scale * scale).arraySync() as number[],
-  }));
-  tf.dispose([mean, variance, standardised, fitted.weights, fitted.means, fitted.covariances]);
+  const [weights, means, covariances] = tf.tidy(() => {
+    const fitted = layer.getMixture();
+    return [fitted.weights, tf.add(mean, tf.mul(fitted.means, scale)), tf.mul(fitted.covariances, scale * scale)];
+  });
+  const model = GaussianMixture.fromParameters({weights, means, covariances}, {covarianceType: type});
+  tf.dispose([mean, variance, standardised, weights, means, covariances]);
   layer.dispose();
-  return {model: GaussianMixture.fromSklearnJSON(json), curve, curveLabel: 'negative log-likelihood per sample', converged: true, iterations: settings.iterations};
+  return {model, curve, curveLabel: 'negative log-likelihood per sample', converged: true, iterations: settings.iterations};
 }

@@ -11,7 +11,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'fs';
 
 import '../index';
-import {GaussianMixture, GaussianMixtureJSON} from '../em/gaussian_mixture';
+import {getCovarianceType} from '../../ops/covariance/registry';
+import {GaussianMixture} from '../em/gaussian_mixture';
+import {GaussianMixtureJSON} from '../em/serialization';
 import {SklearnGaussianMixtureJSON} from '../em/sklearn_json';
 import {CsvError, formatCsv, parseNumericCsv} from './csv';
 import {GeneratedData, generateMixtureData} from './generate';
@@ -65,16 +67,8 @@ function readInput(file: string): number[][] {
 
 /** The model's covariances as full D x D matrices, for reports and plots. */
 function plainMixture(model: GaussianMixture): PlainMixture {
-  const D = model.nFeatures;
-  const covariances = tf.tidy(() => {
-    const c = model.covariances;
-    switch (model.covarianceType) {
-      case 'full': return c.arraySync() as number[][][];
-      case 'tied': return tf.broadcastTo(c, [model.nComponents, D, D]).arraySync() as number[][][];
-      case 'diag': return tf.mul(tf.expandDims(c, -1), tf.eye(D)).arraySync() as number[][][];
-      default: return tf.mul(tf.reshape(c, [-1, 1, 1]), tf.eye(D)).arraySync() as number[][][];
-    }
-  });
+  const type = getCovarianceType(model.covarianceType);
+  const covariances = tf.tidy(() => type.toDense(model.covariances, model.nComponents, model.nFeatures).arraySync());
   return {weights: model.weights.arraySync() as number[], means: model.means.arraySync() as number[][], covariances};
 }
 

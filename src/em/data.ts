@@ -1,10 +1,10 @@
 /**
- * Data preparation for EM: validation, centring and scaling (in float64), and chunking.
+ * Data preparation for EM: validation, centering and scaling (in float64), and chunking.
  *
  * EM runs on `x' = (x - c) / s`, with c the (weighted) mean of the data and s one scalar (the
  * root-mean-square deviation per feature). A Gaussian mixture is affine-equivariant, so the fit in
  * x' space maps back exactly (means c + s mu', covariances s^2 Sigma', precision factors P' / s,
- * regCovar / s^2 in x' space). Centring is what keeps the float32 second moments of the M-step
+ * regCovar / s^2 in x' space). Centering is what keeps the float32 second moments of the M-step
  * accurate (scikit-learn#30382 is the float32 failure without it); the scalar scale keeps squares
  * of large inputs in range and leaves every covariance type's structure intact.
  *
@@ -15,10 +15,10 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {TensorInput, fail, formatShape, toFloatTensor} from '../../ops/util/args';
 
-/** The affine map between the data and the space EM runs in: x' = (x - centre) / scale. */
+/** The affine map between the data and the space EM runs in: x' = (x - center) / scale. */
 export interface DataTransform {
-  /** [D] centre c. */
-  centre: Float64Array;
+  /** [D] center c. */
+  center: Float64Array;
   /** Scalar scale s > 0. */
   scale: number;
 }
@@ -56,30 +56,6 @@ export function autoBatchSize(width: number): number {
 /** Rows per chunk: a number, or a function of D (the number of features) for automatic sizes. */
 export type BatchSizeOption = number | ((D: number) => number);
 
-/**
- * Upper bound on the bytes of cached per-chunk features (the E/M-step bases). Below it the
- * features are built once per fit; above it they are rebuilt for every chunk in every iteration,
- * which bounds memory at the cost of a few more matmuls.
- */
-export const FEATURE_CACHE_BYTES = 768 * 1024 * 1024;
-
-let featureCacheBytes = FEATURE_CACHE_BYTES;
-
-/**
- * @internal Sets the feature-cache budget (0 forces the rebuild-every-iteration mode), so that
- * tests can run both modes. Returns the previous budget.
- */
-export function setFeatureCacheBytes(bytes: number): number {
-  const previous = featureCacheBytes;
-  featureCacheBytes = bytes;
-  return previous;
-}
-
-/** The current feature-cache budget in bytes. */
-export function featureCacheBudget(): number {
-  return featureCacheBytes;
-}
-
 /** Cached features of one chunk: the basis Z [B, W] and, for wide bases, Z^T [W, B]. */
 export interface ChunkFeatures {
   z: tf.Tensor2D;
@@ -103,7 +79,7 @@ export class EmData {
     readonly totalWeight: number,
     /** Sample weights, or null when unweighted. */
     readonly sampleWeights: Float64Array | null,
-    /** The scaled rows on the host, row-major [N * D] (for picking data points as centres). */
+    /** The scaled rows on the host, row-major [N * D] (for picking data points as centers). */
     readonly scaled: Float32Array,
   ) {}
 
@@ -217,24 +193,24 @@ export function readSampleWeights(fn: string, argName: string, weights: TensorIn
 
 /** Float64 weighted mean and RMS scale of the rows. */
 function computeTransform(values: Float32Array, N: number, D: number, weights: Float64Array | null, total: number): DataTransform {
-  const centre = new Float64Array(D);
+  const center = new Float64Array(D);
   for (let n = 0; n < N; n++) {
     const w = weights ? weights[n] : 1;
     if (w === 0) continue;
-    for (let j = 0; j < D; j++) centre[j] += w * values[n * D + j];
+    for (let j = 0; j < D; j++) center[j] += w * values[n * D + j];
   }
-  for (let j = 0; j < D; j++) centre[j] /= total;
+  for (let j = 0; j < D; j++) center[j] /= total;
   let squares = 0;
   for (let n = 0; n < N; n++) {
     const w = weights ? weights[n] : 1;
     if (w === 0) continue;
     for (let j = 0; j < D; j++) {
-      const d = values[n * D + j] - centre[j];
+      const d = values[n * D + j] - center[j];
       squares += w * d * d;
     }
   }
   const scale = Math.sqrt(squares / (total * D));
-  return {centre, scale: scale > 0 && Number.isFinite(scale) ? scale : 1};
+  return {center, scale: scale > 0 && Number.isFinite(scale) ? scale : 1};
 }
 
 /**
@@ -262,7 +238,7 @@ export function prepareData(
   const scaled = new Float32Array(N * D);
   for (let n = 0; n < N; n++) {
     for (let j = 0; j < D; j++) {
-      const v = (values[n * D + j] - t.centre[j]) / t.scale;
+      const v = (values[n * D + j] - t.center[j]) / t.scale;
       scaled[n * D + j] = Math.abs(v) < NEGLIGIBLE ? 0 : v;
     }
   }

@@ -1,17 +1,20 @@
 /**
- * EM as pure functions (the EM part of the TorchLean GMM spec: `gmmEmStepSpec` and
- * `gmmEmTrainSpec`), with scikit-learn's M-step (regCovar on the diagonal, N_k + 10 eps) and its
- * lower bound (the weighted mean log-likelihood).
+ * EM as pure functions: one iteration (`emStep`) and the loop of one initialisation (`emFit`),
+ * with scikit-learn's M-step (regCovar on the diagonal, N_k + 10 eps) and its lower bound (the
+ * weighted mean log-likelihood).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
-import {getCovarianceType} from '../../ops/covariance/types';
+import {getCovarianceType} from '../../ops/covariance/registry';
 import {TensorInput, assertInteger, assertNumber, fail} from '../../ops/util/args';
 import {basisWidth, createEmCovariance} from './covariance/registry';
 import {BatchSizeOption, autoBatchSize, prepareData} from './data';
-import {IterationInfo, createContext, emIteration, readExactSet, runEm} from './engine';
-import {GaussianMixtureParameters, GaussianMixtureParametersInput, disposeState, fromScaledState, readParameters, toScaledState} from './parameters';
+import {createContext} from './engine/context';
+import {IterationInfo, emIteration, runEm} from './engine/loop';
+import {readExactSet} from './engine/m_step';
+import {readMixtureParameters} from '../../ops/mixture_parameters';
+import {GaussianMixtureParameters, GaussianMixtureParametersInput, disposeState, fromScaledState, toScaledState} from './parameters';
 
 /** Options of {@link emStep}. */
 export interface EmStepOptions {
@@ -88,7 +91,7 @@ function withScaledProblem<T>(
   let em: ReturnType<typeof createEmCovariance> | null = null;
   try {
     const scaled = tf.tidy(() => {
-      const p = readParameters(fn, 'params', params, type, data.D);
+      const p = readMixtureParameters(fn, params, getCovarianceType(type), {argName: 'params', nFeatures: data.D});
       const s = toScaledState(type, data.transform, p.weights, p.means, p.precisionsCholesky);
       return [s.weights, s.means, s.covariances, s.precisionsCholesky];
     });
@@ -120,9 +123,9 @@ export function emStep(x: TensorInput, params: GaussianMixtureParametersInput, o
   return withScaledProblem(fn, x, params, options, (ctx, state) => {
     try {
       const result = emIteration(ctx, state, readExactSet(ctx, state));
-      const out = fromScaledState(ctx.em.name, ctx.data.transform, result.state);
+      const out = fromScaledState(ctx.data.transform, result.state);
       disposeState(result.state);
-      return {...out, logLikelihood: result.logLikelihood};
+      return {...out, covarianceType: ctx.em.name, logLikelihood: result.logLikelihood};
     } finally {
       disposeState(state);
     }
@@ -146,7 +149,7 @@ export function emFit(x: TensorInput, params: GaussianMixtureParametersInput, op
   }
   return withScaledProblem(fn, x, params, options, (ctx, state) => {
     const result = runEm(ctx, state, {maxIter, tol, onIteration: options.onIteration});
-    const parameters = fromScaledState(ctx.em.name, ctx.data.transform, result.state);
+    const parameters = {...fromScaledState(ctx.data.transform, result.state), covarianceType: ctx.em.name};
     disposeState(result.state);
     return {parameters, converged: result.converged, nIter: result.nIter, lowerBound: result.lowerBound, lowerBounds: result.lowerBounds};
   });

@@ -3,137 +3,37 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
-import {getCovarianceType} from '../../ops/covariance/types';
+import {CovarianceType, CovarianceTypeName} from '../../ops/covariance/covariance_type';
+import {getCovarianceType} from '../../ops/covariance/registry';
 import {gmmLogProbPrecisionCholesky} from '../../ops/gmm_log_prob_precision_cholesky';
+import {MixtureParametersInput, readMixtureParameters} from '../../ops/mixture_parameters';
 import {mixtureLogLikelihood} from '../../ops/mixture_log_likelihood';
 import {mixtureResponsibilities} from '../../ops/mixture_responsibilities';
-import {cholesky} from '../../ops/linalg/cholesky';
-import {triangularInverse} from '../../ops/linalg/triangular_solve';
-import {TensorInput, assertInteger, assertNumber, assertOneOf, fail, formatShape, shapeMatches, toFloatTensor} from '../../ops/util/args';
+import {TensorInput, assertInteger, assertNumber, fail, toFloatTensor} from '../../ops/util/args';
+import {SeededRandom} from '../util/random';
 import {basisWidth, createEmCovariance} from './covariance/registry';
 import {EmData, autoBatchSize, prepareData, readMatrix, readSampleWeights} from './data';
-import {EmContext, IterationInfo, LoopResult, createContext, runEm} from './engine';
-import {INIT_PARAMS, InitParams, initialResponsibilities, stateFromResponsibilities} from './init/initialize';
-import {GaussianMixtureParameters, ScaledState, assertFiniteValues, assertProbabilities, disposeState, fromScaledState, toScaledState} from './parameters';
-import {SeededRandom} from '../util/random';
-import {SklearnGaussianMixtureJSON, parseSklearnJSON} from './sklearn_json';
+import {EmContext, createContext} from './engine/context';
+import {IterationInfo, LoopResult, runEm} from './engine/loop';
+import {userStart} from './init/user_start';
+import {FitOptions, GaussianMixtureOptions, NestedNumbers, ResolvedGaussianMixtureOptions, resolveOptions} from './options';
+import {FittedParameters, ScaledState, disposeState, fromScaledState, toScaledState} from './parameters';
+import {sampleMixture} from './sample';
+import {FitDiagnostics, GaussianMixtureJSON, checkGaussianMixtureJSON, diagnosticsOf, gaussianMixtureJSON} from './serialization';
+import {SklearnGaussianMixtureJSON, parseSklearnJSON, sklearnJSONOf} from './sklearn_json';
 
-/** Nested arrays of numbers. */
-export type NestedNumbers = number | NestedNumbers[];
-
-/** Options of {@link GaussianMixture}, scikit-learn's constructor arguments in camelCase. */
-export interface GaussianMixtureOptions {
-  /** Number of components K (default 1). */
-  nComponents?: number;
-  /** 'full' (default), 'tied', 'diag' or 'spherical'. */
-  covarianceType?: CovarianceTypeName;
-  /** Convergence threshold on the change of the lower bound (default 1e-3). */
-  tol?: number;
-  /** Added to the diagonal of every covariance (default 1e-6). */
-  regCovar?: number;
-  /** EM iterations per initialisation (default 100). */
-  maxIter?: number;
-  /** Initialisations; the one with the best lower bound is kept (default 1). */
-  nInit?: number;
-  /** 'kmeans' (default), 'k-means++', 'random' or 'random_from_data'. */
-  initParams?: InitParams;
-  /** Initial weights [K] (probabilities). */
-  weightsInit?: TensorInput | null;
-  /** Initial means [K, D]. */
-  meansInit?: TensorInput | null;
-  /**
-   * Initial precisions (inverse covariances, as scikit-learn's `precisions_init`): full [K, D, D],
-   * tied [D, D], diag [K, D], spherical [K].
-   */
-  precisionsInit?: TensorInput | null;
-  /** Continue from the current fit on the next call of fit (default false). */
-  warmStart?: boolean;
-  /** Seed of every random choice (default 0: fits are reproducible). */
-  seed?: number;
-  /**
-   * Rows per chunk of the E- and M-step and of the scoring methods; bounds memory, not the
-   * result. Default (null): as many rows as keep a chunk's [rows, width] working set under
-   * 64 MiB, at most 131072.
-   */
-  batchSize?: number | null;
-  /** Called after every EM iteration with the iteration, lower bound and its change. */
-  onIteration?: (info: IterationInfo) => void;
-  /** Receives warnings (non-convergence); default console.warn. */
-  onWarning?: (message: string) => void;
-}
-
-/** Options of {@link GaussianMixture.fit}. */
-export interface FitOptions {
-  /** Non-negative weight per sample [N]: EM maximises the weighted log-likelihood. */
-  sampleWeight?: TensorInput;
-}
-
-/** What a fit leaves behind. */
-interface Fitted {
-  params: GaussianMixtureParameters;
+/** What a fit (or an import) leaves behind. */
+interface Fitted extends FitDiagnostics {
+  params: FittedParameters;
   nFeatures: number;
-  converged: boolean;
-  nIter: number;
-  lowerBound: number;
-  lowerBounds: number[];
-}
-
-/** Serialised estimator (see {@link GaussianMixture.toJSON}). */
-export interface GaussianMixtureJSON {
-  format: 'tfjs-gmm/GaussianMixture';
-  version: 1;
-  options: {
-    nComponents: number;
-    covarianceType: CovarianceTypeName;
-    tol: number;
-    regCovar: number;
-    maxIter: number;
-    nInit: number;
-    initParams: InitParams;
-    weightsInit: NestedNumbers | null;
-    meansInit: NestedNumbers | null;
-    precisionsInit: NestedNumbers | null;
-    warmStart: boolean;
-    seed: number;
-    batchSize: number | null;
-  };
-  fitted: null | {
-    nFeatures: number;
-    weights: number[];
-    means: number[][];
-    covariances: NestedNumbers;
-    precisionsCholesky: NestedNumbers;
-    converged: boolean;
-    nIter: number;
-    /** null stands for -Infinity (maxIter = 0). */
-    lowerBound: number | null;
-    lowerBounds: number[];
-  };
 }
 
 const CLASS = 'GaussianMixture';
 
-/** A deep copy of an optional array-valued option as nested numbers. */
-function readArrayOption(value: TensorInput | null | undefined, name: string): NestedNumbers | null {
-  if (value === undefined || value === null) return null;
-  const t = toFloatTensor(value, name, CLASS);
-  const copy = t.arraySync() as NestedNumbers;
-  if (t !== value) t.dispose();
-  return copy;
-}
-
-/**
- * The Cholesky factor of precision matrices in scikit-learn's layout (upper P with
- * P P^T = precision): P = J chol(J Lambda J) J with J the reversal, as scikit-learn computes
- * `_compute_precision_cholesky_from_precisions`. diag/spherical: sqrt(precision).
- */
-function precisionCholeskyFromPrecision(type: CovarianceTypeName, precision: tf.Tensor, fn: string, argName: string): tf.Tensor {
-  return tf.tidy(() => {
-    if (getCovarianceType(type).form === 'diagonal') return tf.sqrt(precision);
-    const axes = [precision.rank - 2, precision.rank - 1];
-    return tf.reverse(cholesky(tf.reverse(precision, axes), {validate: true, caller: fn, argName}), axes);
-  });
+/** The last change of the lower bound, for the convergence warning. */
+function changeOf(lowerBounds: number[]): string {
+  if (lowerBounds.length < 2) return 'n/a';
+  return (lowerBounds[lowerBounds.length - 1] - lowerBounds[lowerBounds.length - 2]).toPrecision(3);
 }
 
 /**
@@ -157,7 +57,7 @@ export class GaussianMixture {
   readonly regCovar: number;
   readonly maxIter: number;
   readonly nInit: number;
-  readonly initParams: InitParams;
+  readonly initParams: ResolvedGaussianMixtureOptions['initParams'];
   readonly weightsInit: NestedNumbers | null;
   readonly meansInit: NestedNumbers | null;
   readonly precisionsInit: NestedNumbers | null;
@@ -166,46 +66,34 @@ export class GaussianMixture {
   readonly batchSize: number | null;
   onIteration?: (info: IterationInfo) => void;
   onWarning: (message: string) => void;
+  private readonly options: ResolvedGaussianMixtureOptions;
   private fitted: Fitted | null = null;
 
   constructor(options: GaussianMixtureOptions = {}) {
-    if (options === null || typeof options !== 'object') fail(CLASS, `options must be an object, but got ${String(options)}`);
-    const fn = CLASS;
-    this.nComponents = options.nComponents ?? 1;
-    assertInteger(fn, 'nComponents', this.nComponents, 1);
-    this.covarianceType = getCovarianceType(options.covarianceType ?? 'full', fn).name;
-    this.tol = options.tol ?? 1e-3;
-    assertNumber(fn, 'tol', this.tol, {min: 0});
-    this.regCovar = options.regCovar ?? 1e-6;
-    assertNumber(fn, 'regCovar', this.regCovar, {min: 0});
-    this.maxIter = options.maxIter ?? 100;
-    assertInteger(fn, 'maxIter', this.maxIter, 0);
-    this.nInit = options.nInit ?? 1;
-    assertInteger(fn, 'nInit', this.nInit, 1);
-    const initParams = options.initParams ?? 'kmeans';
-    assertOneOf(fn, 'initParams', initParams, INIT_PARAMS);
-    this.initParams = initParams;
-    this.warmStart = options.warmStart ?? false;
-    if (typeof this.warmStart !== 'boolean') fail(fn, `warmStart must be a boolean, but got ${JSON.stringify(this.warmStart)}`);
-    this.seed = options.seed ?? 0;
-    assertNumber(fn, 'seed', this.seed);
-    if (!Number.isInteger(this.seed)) fail(fn, `seed must be an integer, but got ${this.seed}`);
-    this.batchSize = options.batchSize ?? null;
-    if (this.batchSize !== null) assertInteger(fn, 'batchSize', this.batchSize, 1);
-    if (options.onIteration !== undefined && typeof options.onIteration !== 'function') fail(fn, `onIteration must be a function, but got ${typeof options.onIteration}`);
-    if (options.onWarning !== undefined && typeof options.onWarning !== 'function') fail(fn, `onWarning must be a function, but got ${typeof options.onWarning}`);
-    this.onIteration = options.onIteration;
-    this.onWarning = options.onWarning ?? ((message: string) => console.warn(message));
-    this.weightsInit = readArrayOption(options.weightsInit, 'weightsInit');
-    this.meansInit = readArrayOption(options.meansInit, 'meansInit');
-    this.precisionsInit = readArrayOption(options.precisionsInit, 'precisionsInit');
-    if (this.weightsInit !== null) {
-      const w = tf.tensor(this.weightsInit as number[]);
-      const shape = w.shape;
-      w.dispose();
-      if (!shapeMatches(shape, [this.nComponents])) fail(fn, `weightsInit must have shape [${this.nComponents}] (nComponents), but got ${formatShape(shape)}`);
-      assertProbabilities(fn, 'weightsInit', this.weightsInit as number[]);
-    }
+    const resolved = resolveOptions(CLASS, options);
+    const {onIteration, onWarning, ...serialisable} = resolved;
+    this.options = serialisable;
+    ({
+      nComponents: this.nComponents,
+      covarianceType: this.covarianceType,
+      tol: this.tol,
+      regCovar: this.regCovar,
+      maxIter: this.maxIter,
+      nInit: this.nInit,
+      initParams: this.initParams,
+      weightsInit: this.weightsInit,
+      meansInit: this.meansInit,
+      precisionsInit: this.precisionsInit,
+      warmStart: this.warmStart,
+      seed: this.seed,
+      batchSize: this.batchSize,
+    } = serialisable);
+    this.onIteration = onIteration;
+    this.onWarning = onWarning;
+  }
+
+  private get type(): CovarianceType {
+    return getCovarianceType(this.covarianceType);
   }
 
   // ---- attributes -------------------------------------------------------------------------
@@ -215,19 +103,19 @@ export class GaussianMixture {
     return this.fitted;
   }
 
-  /** Whether the model has parameters (after fit or fromJSON). */
+  /** Whether the model has parameters (after fit, fromJSON or fromParameters). */
   get isFitted(): boolean {
     return this.fitted !== null;
   }
 
   /** Mixture weights [K] (scikit-learn's `weights_`). Owned by the model. */
   get weights(): tf.Tensor1D {
-    return this.require('weights').params.weights;
+    return this.require('weights').params.weights as tf.Tensor1D;
   }
 
   /** Component means [K, D] (`means_`). Owned by the model. */
   get means(): tf.Tensor2D {
-    return this.require('means').params.means;
+    return this.require('means').params.means as tf.Tensor2D;
   }
 
   /** Covariances in the covariance type's shape (`covariances_`). Owned by the model. */
@@ -283,49 +171,58 @@ export class GaussianMixture {
     try {
       this.checkData(fn, data);
       em = createEmCovariance(this.covarianceType, this.nComponents, data.D, fn);
-      const ctx = createContext(fn, data, em, this.regCovar);
       const warm = this.warmStart && this.fitted !== null;
       if (warm && this.fitted!.nFeatures !== data.D) {
-        fail(fn, `X must have shape [N, ${this.fitted!.nFeatures}] to warm-start the fitted model (D = ${this.fitted!.nFeatures}), but got [${data.N}, ${data.D}]`);
+        const D = this.fitted!.nFeatures;
+        fail(fn, `X must have shape [N, ${D}] to warm-start the fitted model (D = ${D}), but got [${data.N}, ${data.D}]`);
       }
       const inits = warm ? 1 : this.nInit;
-      const rng = new SeededRandom(this.seed);
-      let best: LoopResult | null = null;
-      try {
-        for (let init = 0; init < inits; init++) {
-          const start = warm ? this.warmState(ctx) : this.initialState(fn, ctx, rng);
-          const result = runEm(ctx, start, {
-            maxIter: this.maxIter, tol: this.tol, onIteration: this.onIteration, init,
-            startLowerBound: warm ? this.fitted!.lowerBound : -Infinity,
-          });
-          // scikit-learn: keep the largest lower bound (with maxIter = 0, the last initialisation).
-          if (best === null || this.maxIter === 0 || result.lowerBound > best.lowerBound) {
-            if (best) disposeState(best.state);
-            best = result;
-          } else {
-            disposeState(result.state);
-          }
-        }
-      } catch (e) {
-        if (best) disposeState((best as LoopResult).state);
-        throw e;
-      }
-      const params = fromScaledState(this.covarianceType, data.transform, best!.state);
-      disposeState(best!.state);
-      this.setFitted({
-        params, nFeatures: data.D, converged: best!.converged, nIter: best!.nIter,
-        lowerBound: this.maxIter === 0 ? -Infinity : best!.lowerBound, lowerBounds: best!.lowerBounds,
-      });
-      if (!best!.converged && this.maxIter > 0) {
-        this.onWarning(`${fn}: the best of ${inits} initialisation(s) did not converge within maxIter = ${this.maxIter} iterations ` +
-          `(last change of the lower bound ${changeOf(best!.lowerBounds)}, tol = ${this.tol}); increase maxIter or tol, ` +
-          'try other initialisations, or check for degenerate data');
+      const best = this.bestOfInitializations(fn, createContext(fn, data, em, this.regCovar), inits, warm);
+      const params = fromScaledState(data.transform, best.state);
+      disposeState(best.state);
+      const lowerBound = this.maxIter === 0 ? -Infinity : best.lowerBound;
+      this.setFitted({params, nFeatures: data.D, converged: best.converged, nIter: best.nIter, lowerBound, lowerBounds: best.lowerBounds});
+      if (!best.converged && this.maxIter > 0) {
+        this.onWarning(
+          `${fn}: the best of ${inits} initialisation(s) did not converge within maxIter = ${this.maxIter} iterations ` +
+            `(last change of the lower bound ${changeOf(best.lowerBounds)}, tol = ${this.tol}); increase maxIter or tol, ` +
+            'try other initialisations, or check for degenerate data',
+        );
       }
       return this;
     } finally {
       em?.dispose();
       data.dispose();
     }
+  }
+
+  /** Runs EM from `inits` starts and keeps the one with the largest lower bound (the caller owns its state). */
+  private bestOfInitializations(fn: string, ctx: EmContext, inits: number, warm: boolean): LoopResult {
+    const rng = new SeededRandom(this.seed);
+    let best: LoopResult | null = null;
+    try {
+      for (let init = 0; init < inits; init++) {
+        const start = warm ? this.warmState(ctx) : userStart(fn, ctx, rng, this.options);
+        const result = runEm(ctx, start, {
+          maxIter: this.maxIter,
+          tol: this.tol,
+          onIteration: this.onIteration,
+          init,
+          startLowerBound: warm ? this.fitted!.lowerBound : -Infinity,
+        });
+        // scikit-learn: keep the largest lower bound (with maxIter = 0, the last initialisation).
+        if (best === null || this.maxIter === 0 || result.lowerBound > best.lowerBound) {
+          if (best) disposeState(best.state);
+          best = result;
+        } else {
+          disposeState(result.state);
+        }
+      }
+    } catch (e) {
+      if (best) disposeState(best.state);
+      throw e;
+    }
+    return best!;
   }
 
   /**
@@ -342,61 +239,6 @@ export class GaussianMixture {
     if (data.sampleWeights) {
       const positive = data.sampleWeights.reduce((c, w) => c + (w > 0 ? 1 : 0), 0);
       if (positive < K) fail(fn, `sampleWeight must have at least nComponents = ${K} positive entries, but got ${positive}`);
-    }
-  }
-
-  /** Starting parameters of one initialisation (scaled space). */
-  private initialState(fn: string, ctx: EmContext, rng: SeededRandom): ScaledState {
-    const {data} = ctx;
-    const K = this.nComponents;
-    const D = data.D;
-    const type = getCovarianceType(this.covarianceType);
-    const user = tf.tidy(() => {
-      const out: tf.Tensor[] = [];
-      if (this.weightsInit !== null) out.push(tf.tensor1d(this.weightsInit as number[]));
-      if (this.meansInit !== null) {
-        const means = tf.tensor(this.meansInit as number[][]);
-        if (!shapeMatches(means.shape, [K, D])) fail(fn, `meansInit must have shape [${K}, ${D}] (nComponents, D), but got ${formatShape(means.shape)}`);
-        assertFiniteValues(fn, 'meansInit', means.dataSync());
-        out.push(means);
-      }
-      if (this.precisionsInit !== null) {
-        const precisions = tf.tensor(this.precisionsInit as number[]);
-        const expected = type.parameterShape(K, D);
-        if (!shapeMatches(precisions.shape, expected)) {
-          fail(fn, `precisionsInit must have shape ${formatShape(expected)} (${type.symbolicShape.join(', ')}), but got ${formatShape(precisions.shape)}`);
-        }
-        checkPrecisions(fn, type.form === 'triangular', precisions);
-        out.push(precisionCholeskyFromPrecision(this.covarianceType, precisions, fn, 'precisionsInit'));
-      }
-      return out;
-    });
-    let next = 0;
-    const weights = this.weightsInit !== null ? user[next++] : null;
-    const means = this.meansInit !== null ? user[next++] : null;
-    const factor = this.precisionsInit !== null ? user[next++] : null;
-    try {
-      if (weights && means && factor) return toScaledState(this.covarianceType, data.transform, weights, means, factor);
-      const base = stateFromResponsibilities(ctx, initialResponsibilities(this.initParams, data, K, rng));
-      if (!weights && !means && !factor) return base;
-      // scikit-learn: the given parts replace those estimated from the initialisation. The given
-      // parts are mapped into the scaled space together (parts not given are placeholders, and
-      // `pick` keeps the estimated state's tensor for them).
-      const placeholder = means ? null : tf.zeros([K, D]);
-      const given = toScaledState(this.covarianceType, data.transform, weights ?? base.weights, means ?? placeholder!, factor ?? base.precisionsCholesky);
-      placeholder?.dispose();
-      const pick = (useGiven: boolean, a: tf.Tensor, b: tf.Tensor) => {
-        (useGiven ? b : a).dispose();
-        return useGiven ? a : b;
-      };
-      return {
-        weights: pick(weights !== null, given.weights, base.weights) as tf.Tensor1D,
-        means: pick(means !== null, given.means, base.means) as tf.Tensor2D,
-        covariances: pick(factor !== null, given.covariances, base.covariances),
-        precisionsCholesky: pick(factor !== null, given.precisionsCholesky, base.precisionsCholesky),
-      };
-    } finally {
-      tf.dispose(user);
     }
   }
 
@@ -478,7 +320,7 @@ export class GaussianMixture {
   nParameters(): number {
     const D = this.require('nParameters').nFeatures;
     const K = this.nComponents;
-    return getCovarianceType(this.covarianceType).nParameters(K, D) + K * D + K - 1;
+    return this.type.nParameters(K, D) + K * D + K - 1;
   }
 
   /** Bayesian information criterion: -2 score N + nParameters ln N (lower is better). */
@@ -513,42 +355,7 @@ export class GaussianMixture {
     assertInteger(fn, 'n', n, 1);
     const seed = options.seed ?? this.seed;
     assertNumber(fn, 'seed', seed);
-    const fitted = this.require('sample');
-    const {params} = fitted;
-    const K = this.nComponents;
-    const D = fitted.nFeatures;
-    const rng = new SeededRandom(seed);
-    const weights = params.weights.dataSync();
-    const counts = new Array<number>(K).fill(0);
-    for (let i = 0; i < n; i++) {
-      let u = rng.uniform();
-      let k = 0;
-      while (k < K - 1 && u >= weights[k]) {
-        u -= weights[k];
-        k++;
-      }
-      counts[k]++;
-    }
-    const labels = new Int32Array(n);
-    return tf.tidy(() => {
-      const type = getCovarianceType(this.covarianceType);
-      const factor = type.toCanonical(params.precisionsCholesky, K, D); // [K, D, D] upper or [K, D]
-      const inverse = type.form === 'triangular' ? triangularInverse(factor, {lower: false}) : tf.reciprocal(factor);
-      const parts: tf.Tensor[] = [];
-      let offset = 0;
-      for (let k = 0; k < K; k++) {
-        if (counts[k] === 0) continue;
-        const z = tf.tensor2d(Float32Array.from({length: counts[k] * D}, () => rng.normal()), [counts[k], D]);
-        const mean = tf.slice(params.means, [k, 0], [1, D]);
-        const spread = type.form === 'triangular'
-          ? tf.matMul(z, tf.reshape(tf.slice(inverse, [k, 0, 0], [1, D, D]), [D, D]))
-          : tf.mul(z, tf.slice(inverse, [k, 0], [1, D]));
-        parts.push(tf.add(mean, spread));
-        labels.fill(k, offset, offset + counts[k]);
-        offset += counts[k];
-      }
-      return {samples: tf.concat(parts, 0) as tf.Tensor2D, labels: tf.tensor1d(labels, 'int32')};
-    });
+    return sampleMixture(this.require('sample').params, this.type, n, seed);
   }
 
   // ---- serialisation ----------------------------------------------------------------------
@@ -556,43 +363,29 @@ export class GaussianMixture {
   /** The options and fitted parameters as plain JSON (see {@link GaussianMixture.fromJSON}). */
   toJSON(): GaussianMixtureJSON {
     const f = this.fitted;
-    return {
-      format: 'tfjs-gmm/GaussianMixture',
-      version: 1,
-      options: {
-        nComponents: this.nComponents, covarianceType: this.covarianceType, tol: this.tol, regCovar: this.regCovar,
-        maxIter: this.maxIter, nInit: this.nInit, initParams: this.initParams, weightsInit: this.weightsInit,
-        meansInit: this.meansInit, precisionsInit: this.precisionsInit, warmStart: this.warmStart, seed: this.seed,
-        batchSize: this.batchSize,
-      },
-      fitted: f === null ? null : {
-        nFeatures: f.nFeatures,
-        weights: f.params.weights.arraySync(),
-        means: f.params.means.arraySync(),
-        covariances: f.params.covariances.arraySync() as NestedNumbers,
-        precisionsCholesky: f.params.precisionsCholesky.arraySync() as NestedNumbers,
-        converged: f.converged,
-        nIter: f.nIter,
-        lowerBound: Number.isFinite(f.lowerBound) ? f.lowerBound : null,
-        lowerBounds: f.lowerBounds.slice(),
-      },
-    };
+    return gaussianMixtureJSON(
+      this.options,
+      f === null
+        ? null
+        : {
+            nFeatures: f.nFeatures,
+            arrays: {
+              weights: f.params.weights.arraySync() as number[],
+              means: f.params.means.arraySync() as number[][],
+              covariances: f.params.covariances.arraySync() as NestedNumbers,
+              precisionsCholesky: f.params.precisionsCholesky.arraySync() as NestedNumbers,
+            },
+            diagnostics: f,
+          },
+    );
   }
 
   /** Rebuilds an estimator (options and, if fitted, parameters) from {@link toJSON}'s output. */
   static fromJSON(json: GaussianMixtureJSON, callbacks: Pick<GaussianMixtureOptions, 'onIteration' | 'onWarning'> = {}): GaussianMixture {
     const fn = `${CLASS}.fromJSON`;
-    if (json === null || typeof json !== 'object' || json.format !== 'tfjs-gmm/GaussianMixture') {
-      fail(fn, `json must be the output of GaussianMixture.toJSON() (format 'tfjs-gmm/GaussianMixture'), but got format ${JSON.stringify((json as {format?: unknown} | null)?.format)}`);
-    }
-    if (json.version !== 1) fail(fn, `json.version must be 1, but got ${JSON.stringify(json.version)}`);
+    checkGaussianMixtureJSON(fn, json);
     const model = new GaussianMixture({...json.options, ...callbacks});
-    const f = json.fitted;
-    if (f) {
-      model.restore(fn, {
-        weights: f.weights, means: f.means, covariances: f.covariances, precisionsCholesky: f.precisionsCholesky,
-      }, {converged: f.converged, nIter: f.nIter, lowerBound: f.lowerBound ?? -Infinity, lowerBounds: f.lowerBounds ?? []});
-    }
+    if (json.fitted) model.restore(fn, json.fitted, diagnosticsOf(json.fitted));
     return model;
   }
 
@@ -603,31 +396,13 @@ export class GaussianMixture {
    */
   toSklearnJSON(): SklearnGaussianMixtureJSON {
     const f = this.require('toSklearnJSON');
-    const p = f.params;
-    const precisions = tf.tidy(() => (getCovarianceType(this.covarianceType).form === 'triangular'
-      ? tf.matMul(p.precisionsCholesky, p.precisionsCholesky, false, true)
-      : tf.square(p.precisionsCholesky)));
-    const out: SklearnGaussianMixtureJSON = {
-      covariance_type: this.covarianceType,
-      n_components: this.nComponents,
-      n_features_in_: f.nFeatures,
-      weights_: p.weights.arraySync(),
-      means_: p.means.arraySync(),
-      covariances_: p.covariances.arraySync() as NestedNumbers,
-      precisions_cholesky_: p.precisionsCholesky.arraySync() as NestedNumbers,
-      precisions_: precisions.arraySync() as NestedNumbers,
-      converged_: f.converged,
-      n_iter_: f.nIter,
-      lower_bound_: Number.isFinite(f.lowerBound) ? f.lowerBound : null,
-    };
-    precisions.dispose();
-    return out;
+    return sklearnJSONOf(this.covarianceType, f.nFeatures, f.params, f);
   }
 
   /**
    * A fitted estimator from scikit-learn's fitted attributes (see {@link toSklearnJSON}); needs
    * `covariance_type`, `weights_`, `means_` and `covariances_` and/or `precisions_cholesky_`
-   * (when both are given, both are used as they are). `options` sets the other options.
+   * (the rule of {@link MixtureParametersInput}). `options` sets the other options.
    */
   static fromSklearnJSON(json: SklearnGaussianMixtureJSON, options: Omit<GaussianMixtureOptions, 'nComponents' | 'covarianceType'> = {}): GaussianMixture {
     const fn = `${CLASS}.fromSklearnJSON`;
@@ -638,79 +413,32 @@ export class GaussianMixture {
   }
 
   /**
-   * Sets fitted parameters (data space) after validating their shapes; computes the
-   * covariances from the precision factors or the other way round when one is missing.
+   * A fitted estimator from mixture parameters in natural terms (e.g. a `GMMLayer`'s
+   * `getMixture()`, or an `emFit` result): `weights` [K], `means` [K, D] and `covariances` and/or
+   * `precisionsCholesky` in `options.covarianceType`'s shape (default 'full'). The model reports
+   * `converged: true`, `nIter: 0` and a lower bound of -Infinity, as no EM ran.
    */
-  private restore(
-    fn: string,
-    params: {weights: TensorInput; means: TensorInput; covariances?: TensorInput | null; precisionsCholesky?: TensorInput | null},
-    diagnostics: {converged: boolean; nIter: number; lowerBound: number; lowerBounds: number[]},
-  ): void {
-    const type = getCovarianceType(this.covarianceType);
-    const K = this.nComponents;
-    const tensors = tf.tidy(() => {
-      const weights = toFloatTensor(params.weights, 'weights', fn);
-      if (!shapeMatches(weights.shape, [K])) fail(fn, `weights must have shape [${K}] (nComponents), but got ${formatShape(weights.shape)}`);
-      assertProbabilities(fn, 'weights', weights.dataSync());
-      const means = toFloatTensor(params.means, 'means', fn) as tf.Tensor2D;
-      if (means.rank !== 2 || means.shape[0] !== K || means.shape[1] < 1) fail(fn, `means must have shape [${K}, D] (nComponents, D), but got ${formatShape(means.shape)}`);
-      assertFiniteValues(fn, 'means', means.dataSync());
-      const D = means.shape[1];
-      const expected = type.parameterShape(K, D);
-      const describe = `${formatShape(expected)} (${type.symbolicShape.join(', ')})`;
-      const read = (value: TensorInput | null | undefined, name: string): tf.Tensor | null => {
-        if (value === undefined || value === null) return null;
-        const t = toFloatTensor(value, name, fn);
-        if (!shapeMatches(t.shape, expected)) fail(fn, `${name} must have shape ${describe}, but got ${formatShape(t.shape)}`);
-        assertFiniteValues(fn, name, t.dataSync());
-        return t;
-      };
-      let covariances = read(params.covariances, 'covariances');
-      let factor = read(params.precisionsCholesky, 'precisionsCholesky');
-      if (!covariances && !factor) fail(fn, 'covariances or precisionsCholesky must be given, but got neither');
-      if (!factor) factor = type.precisionCholeskyFromCovariance(covariances!, {validate: true, caller: fn});
-      if (!covariances) covariances = type.covarianceFromPrecisionCholesky(factor);
-      return [weights, means, tf.clone(covariances), tf.clone(factor)];
+  static fromParameters(parameters: MixtureParametersInput, options: Omit<GaussianMixtureOptions, 'nComponents'> = {}): GaussianMixture {
+    const fn = `${CLASS}.fromParameters`;
+    if (parameters === null || typeof parameters !== 'object') fail(fn, `parameters must be an object {weights, means, covariances or precisionsCholesky}, but got ${String(parameters)}`);
+    const K = tf.tidy(() => toFloatTensor(parameters.weights, 'weights', fn).shape[0] ?? 0);
+    const model = new GaussianMixture({...options, nComponents: K});
+    model.restore(fn, parameters, {converged: true, nIter: 0, lowerBound: -Infinity, lowerBounds: []});
+    return model;
+  }
+
+  /** Sets fitted parameters (data space) after validating them (see {@link readMixtureParameters}). */
+  private restore(fn: string, params: MixtureParametersInput, diagnostics: FitDiagnostics): void {
+    const read = tf.tidy(() => {
+      const r = readMixtureParameters(fn, params, this.type, {nComponents: this.nComponents});
+      return {weights: r.weights, means: r.means, covariances: tf.clone(r.covariances), precisionsCholesky: tf.clone(r.precisionsCholesky)};
     });
-    const [weights, means, covariances, precisionsCholesky] = tensors;
-    this.setFitted({
-      params: {covarianceType: this.covarianceType, weights: weights as tf.Tensor1D, means: means as tf.Tensor2D, covariances, precisionsCholesky},
-      nFeatures: (means as tf.Tensor2D).shape[1], ...diagnostics, lowerBounds: diagnostics.lowerBounds.slice(),
-    });
+    this.setFitted({params: read, nFeatures: read.means.shape[1]!, ...diagnostics, lowerBounds: diagnostics.lowerBounds.slice()});
   }
 
   /** Releases the fitted parameters; the estimator can be fitted again. */
   dispose(): void {
     if (this.fitted) disposeState(this.fitted.params);
     this.fitted = null;
-  }
-}
-
-/** The last change of the lower bound, for the convergence warning. */
-function changeOf(lowerBounds: number[]): string {
-  if (lowerBounds.length < 2) return 'n/a';
-  return (lowerBounds[lowerBounds.length - 1] - lowerBounds[lowerBounds.length - 2]).toPrecision(3);
-}
-
-/** scikit-learn's checks of `precisions_init`: symmetric positive definite, or positive. */
-function checkPrecisions(fn: string, triangular: boolean, precisions: tf.Tensor): void {
-  const values = precisions.dataSync();
-  assertFiniteValues(fn, 'precisionsInit', values);
-  if (!triangular) {
-    const bad = values.findIndex((v) => !(v > 0));
-    if (bad >= 0) fail(fn, `precisionsInit must be positive, but entry ${bad} is ${values[bad]}`);
-    return;
-  }
-  const D = precisions.shape[precisions.rank - 1];
-  for (let m = 0; m < values.length / (D * D); m++) {
-    for (let i = 0; i < D; i++) {
-      for (let j = i + 1; j < D; j++) {
-        const a = values[m * D * D + i * D + j];
-        const b = values[m * D * D + j * D + i];
-        if (Math.abs(a - b) > 1e-6 * Math.max(1, Math.abs(a), Math.abs(b))) {
-          fail(fn, `precisionsInit must be symmetric, but matrix ${m} has [${i}, ${j}] = ${a} and [${j}, ${i}] = ${b}`);
-        }
-      }
-    }
   }
 }

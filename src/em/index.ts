@@ -1,8 +1,11 @@
-export {GaussianMixture, GaussianMixtureOptions, GaussianMixtureJSON, FitOptions, NestedNumbers} from './gaussian_mixture';
+export {GaussianMixture} from './gaussian_mixture';
+export {GaussianMixtureOptions, FitOptions, NestedNumbers} from './options';
+export {GaussianMixtureJSON} from './serialization';
 export {emStep, emFit, EmStepOptions, EmStepResult, EmFitOptions, EmFitResult} from './em_step';
-export {IterationInfo} from './engine';
+export {IterationInfo} from './engine/loop';
 export {GaussianMixtureParameters, GaussianMixtureParametersInput} from './parameters';
 export {SklearnGaussianMixtureJSON} from './sklearn_json';
-export {InitParams} from './init/initialize';
-export {kmeans, kmeansPlusPlus, initializeGaussianMixture, KMeansOptions, KMeansResult, InitOptions, InitializeOptions} from './init/api';
+export {InitParams} from './init/methods';
+export {kmeans, kmeansPlusPlus, KMeansOptions, KMeansResult, InitOptions} from './init/kmeans';
+export {initializeGaussianMixture, InitializeOptions} from './init/initialize_gaussian_mixture';
 export {SeededRandom} from '../util/random';

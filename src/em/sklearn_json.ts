@@ -17,9 +17,13 @@
  *     setattr(gm, key, np.asarray(d[key]))
  * ```
  */
+import * as tf from '@tensorflow/tfjs-core';
+
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
-import {getCovarianceType} from '../../ops/covariance/types';
+import {getCovarianceType} from '../../ops/covariance/registry';
 import {fail} from '../../ops/util/args';
+import {FittedParameters} from './parameters';
+import {FitDiagnostics} from './serialization';
 
 /** Nested arrays of numbers. */
 type Nested = number | Nested[];
@@ -76,4 +80,29 @@ export function parseSklearnJSON(fn: string, json: SklearnGaussianMixtureJSON): 
     nIter: json.n_iter_ ?? 0,
     lowerBound: typeof json.lower_bound_ === 'number' ? json.lower_bound_ : -Infinity,
   };
+}
+
+/** scikit-learn's fitted attributes of a fitted model (`precisions_` computed from the factors). */
+export function sklearnJSONOf(
+  covarianceType: CovarianceTypeName,
+  nFeatures: number,
+  params: FittedParameters,
+  diagnostics: FitDiagnostics,
+): SklearnGaussianMixtureJSON {
+  const precisions = tf.tidy(() => getCovarianceType(covarianceType).precisionFromPrecisionCholesky(params.precisionsCholesky));
+  const json: SklearnGaussianMixtureJSON = {
+    covariance_type: covarianceType,
+    n_components: params.weights.shape[0],
+    n_features_in_: nFeatures,
+    weights_: params.weights.arraySync() as number[],
+    means_: params.means.arraySync() as number[][],
+    covariances_: params.covariances.arraySync() as Nested,
+    precisions_cholesky_: params.precisionsCholesky.arraySync() as Nested,
+    precisions_: precisions.arraySync() as Nested,
+    converged_: diagnostics.converged,
+    n_iter_: diagnostics.nIter,
+    lower_bound_: Number.isFinite(diagnostics.lowerBound) ? diagnostics.lowerBound : null,
+  };
+  precisions.dispose();
+  return json;
 }

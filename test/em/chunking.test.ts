@@ -7,8 +7,7 @@
 import {expect} from 'chai';
 
 import {COVARIANCE_TYPES, GaussianMixture} from '../../src';
-import {setFeatureCacheBytes} from '../../src/em/data';
-import {setExactPathLimit} from '../../src/em/engine';
+import {setGmmFlag} from '../helpers/flags';
 import {expectClose, expectNoLeak} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
 import {normal, rng} from '../helpers/random';
@@ -20,8 +19,8 @@ const K = 4;
 /** Four clusters, seeded. */
 function data(): number[][] {
   const random = rng(7);
-  const centres = Array.from({length: K}, (_, k) => Array.from({length: D}, (_, j) => 4 * Math.sin(k * 2.1 + j)));
-  return Array.from({length: N}, (_, n) => centres[n % K].map((c, j) => c + (0.5 + 0.3 * ((n + j) % 3)) * normal(random)));
+  const centers = Array.from({length: K}, (_, k) => Array.from({length: D}, (_, j) => 4 * Math.sin(k * 2.1 + j)));
+  return Array.from({length: N}, (_, n) => centers[n % K].map((c, j) => c + (0.5 + 0.3 * ((n + j) % 3)) * normal(random)));
 }
 
 /** Unit precisions in the type's shape. */
@@ -49,8 +48,8 @@ function fit(x: number[][], covarianceType: (typeof COVARIANCE_TYPES)[number], b
 /**
  * Tolerances relative to each array's scale. Chunking changes the order of the float32 sums over
  * rows, whose rounding grows like eps sqrt(B) (B = rows summed in one matmul). The exact path sums
- * small centred products: ~1e-5 at B = 12000 (observed <= 3e-6). The fast path forms covariances
- * from moments about the data centre, which amplifies that rounding by kappa (here ~60 per
+ * small centered products: ~1e-5 at B = 12000 (observed <= 3e-6). The fast path forms covariances
+ * from moments about the data center, which amplifies that rounding by kappa (here ~60 per
  * feature: components 4 apart with standard deviations 0.5-1.1): bound eps sqrt(B) kappa ~ 8e-4,
  * observed <= 2.3e-4. A chunking bug (a lost or doubled chunk) would be an O(1e-1) error.
  */
@@ -81,42 +80,42 @@ describeOnBackends('chunked E/M-steps', () => {
   }
 
   it('on the exact path (no cancellation), chunked and unchunked agree to float32 summation accuracy', async () => {
-    const previous = setExactPathLimit(0);
+    const previous = setGmmFlag('GMM_EM_EXACT_PATH_LIMIT', 0);
     try {
       for (const type of COVARIANCE_TYPES) expectSameFit(fit(x, type, 1500), fit(x, type, N), EXACT_TOL, type);
     } finally {
-      setExactPathLimit(previous);
+      setGmmFlag('GMM_EM_EXACT_PATH_LIMIT', previous);
     }
   });
 
   it('rebuilding the features every iteration (no cache) gives the cached-features fit', async () => {
-    const previous = setFeatureCacheBytes(0);
+    const previous = setGmmFlag('GMM_EM_FEATURE_CACHE_BYTES', 0);
     try {
       for (const type of COVARIANCE_TYPES) {
         const rebuilt = fit(x, type, 3000);
-        setFeatureCacheBytes(previous);
+        setGmmFlag('GMM_EM_FEATURE_CACHE_BYTES', previous);
         const cached = fit(x, type, 3000);
-        setFeatureCacheBytes(0);
+        setGmmFlag('GMM_EM_FEATURE_CACHE_BYTES', 0);
         // The same features in the same order: only the transposed copy is built differently.
         expectSameFit(rebuilt, cached, 1e-6, type);
       }
     } finally {
-      setFeatureCacheBytes(previous);
+      setGmmFlag('GMM_EM_FEATURE_CACHE_BYTES', previous);
     }
   });
 
   it('the exact path everywhere gives the fast-path fit on well-conditioned data', async () => {
-    const previous = setExactPathLimit(0);
+    const previous = setGmmFlag('GMM_EM_EXACT_PATH_LIMIT', 0);
     try {
       for (const type of COVARIANCE_TYPES) {
         const exact = fit(x, type, 4000);
-        setExactPathLimit(Infinity);
+        setGmmFlag('GMM_EM_EXACT_PATH_LIMIT', Infinity);
         const fast = fit(x, type, 4000);
-        setExactPathLimit(0);
+        setGmmFlag('GMM_EM_EXACT_PATH_LIMIT', 0);
         expectSameFit(exact, fast, FAST_TOL, type);
       }
     } finally {
-      setExactPathLimit(previous);
+      setGmmFlag('GMM_EM_EXACT_PATH_LIMIT', previous);
     }
   });
 });

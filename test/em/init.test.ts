@@ -31,19 +31,19 @@ describeOnBackends('EM initialisation', () => {
       // One k-means++ + Lloyd run finds the optimum of three well-separated clusters; the inertia
       // is a float64 host sum of float32 squared distances (relative error ~1e-6).
       expectClose([result.inertia], [emFixtures.kmeans.inertia], {rtol: 1e-5, atol: 0, label: 'inertia'});
-      // Converged: every row's label is its nearest centre, and each centre is its rows' mean.
+      // Converged: every row's label is its nearest center, and each center is its rows' mean.
       const labels = Array.from(result.labels.dataSync());
-      const centres = result.centers.arraySync();
+      const centers = result.centers.arraySync();
       const d2 = (a: number[], b: number[]) => a.reduce((t, v, j) => t + (v - b[j]) ** 2, 0);
       blobs.forEach((row, n) => {
-        const nearest = centres.map((c) => d2(row, c)).reduce((best, v, k, all) => (v < all[best] ? k : best), 0);
+        const nearest = centers.map((c) => d2(row, c)).reduce((best, v, k, all) => (v < all[best] ? k : best), 0);
         expect(labels[n], `row ${n}`).to.equal(nearest);
       });
-      const means = centres.map((_, k) => [0, 1, 2].map((j) => {
+      const means = centers.map((_, k) => [0, 1, 2].map((j) => {
         const rows = blobs.filter((__, n) => labels[n] === k);
         return rows.reduce((t, r) => t + r[j], 0) / rows.length;
       }));
-      expectClose(centres, means, {rtol: 1e-5, atol: 1e-5, label: 'centres'});
+      expectClose(centers, means, {rtol: 1e-5, atol: 1e-5, label: 'centers'});
       tf.dispose([result.centers, result.labels]);
     });
   });
@@ -54,7 +54,7 @@ describeOnBackends('EM initialisation', () => {
       const {centers, indices} = kmeansPlusPlus(blobs, 5, {seed: 3, sampleWeights: weights});
       expect(new Set(indices).size).to.equal(5);
       for (const n of indices) expect(n % 2, `index ${n} has weight 0`).to.equal(1);
-      expectClose(centers, indices.map((n) => blobs[n]), {rtol: 1e-6, atol: 1e-6, label: 'centres are rows'});
+      expectClose(centers, indices.map((n) => blobs[n]), {rtol: 1e-6, atol: 1e-6, label: 'centers are rows'});
       centers.dispose();
     });
   });

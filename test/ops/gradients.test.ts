@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 
 import {gmmLogProb, gmmLogProbPrecisionCholesky, gmmNLL, mixtureNLL} from '../../src';
-import {TriangularLayout, setTriangularLayout} from '../../ops/kernels/select';
-import {setLazyGradients} from '../../ops/internal/lazy_gradient_op';
+import {TriangularLayout} from '../../ops/flags';
+import {setGmmFlag} from '../helpers/flags';
 import {expectClose, expectNoLeak} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
 import {randomNatural, randomPrecisionCholesky, rng, fill, normal} from '../helpers/random';
@@ -85,7 +85,7 @@ describeOnBackends('hand-written gradients', () => {
       const cotangent = Array.from({length: N}, () => Array.from({length: K}, () => Math.fround(normal(random))));
       const reference = (p: RefParams) => referenceLogProb(c.type, p, c.parameterisation);
 
-      const previousLayout = setTriangularLayout(c.layout);
+      const previousLayout = setGmmFlag('GMM_TRIANGULAR_LAYOUT', c.layout);
       try {
         await expectNoLeak(() => {
           const tensors = c.inputs.map((v) => tf.tensor(v as number[]));
@@ -102,7 +102,7 @@ describeOnBackends('hand-written gradients', () => {
           tf.dispose([...tensors, dy, ...ours, ...autodiff]);
         });
       } finally {
-        setTriangularLayout(previousLayout);
+        setGmmFlag('GMM_TRIANGULAR_LAYOUT', previousLayout);
       }
     });
   }
@@ -173,7 +173,7 @@ describeOnBackends('hand-written gradients', () => {
     it('the eager tf.customGrad fallback gives the same gradients as the lazy path', async () => {
       const tensors = [tf.tensor(x), tf.tensor(pc.logits as number[]), tf.tensor(pc.means as number[][]), tf.tensor(pc.factors as number[][][])];
       const lazy = tf.grads(loss)(tensors);
-      const previous = setLazyGradients(false);
+      const previous = setGmmFlag('GMM_LAZY_GRADIENTS', false);
       try {
         await expectNoLeak(() => {
           const eager = tf.grads(loss)(tensors);
@@ -181,7 +181,7 @@ describeOnBackends('hand-written gradients', () => {
           tf.dispose(eager);
         });
       } finally {
-        setLazyGradients(previous);
+        setGmmFlag('GMM_LAZY_GRADIENTS', previous);
       }
       tf.dispose([...tensors, ...lazy]);
     });

@@ -34,7 +34,7 @@ describeOnBackends('training through the hand-written gradients', () => {
   it('tf.train.adam().minimize on the NLL (precision-Cholesky parameterisation) recovers the true means and weights', async () => {
     const data = tf.tensor2d(x);
     const logits = variableFrom(tf.zeros([3]));
-    // Deterministic start: means spread on a small circle around the data centre.
+    // Deterministic start: means spread on a small circle around the data center.
     const means = variableFrom(tf.tensor2d([[0, 1], [1, -0.5], [-1, -0.5]]));
     const factors = variableFrom(tf.tidy(() => tf.mul(tf.eye(2, 2, [3]), 0.3)));
     const optimizer = tf.train.adam(0.05);

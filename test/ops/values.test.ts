@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 
 import {gmmLogLikelihood, gmmLogProb, gmmLogProbPrecisionCholesky, gmmResponsibilities} from '../../src';
-import {setTriangularLayout} from '../../ops/kernels/select';
+import {TriangularLayout} from '../../ops/flags';
+import {setGmmFlag} from '../helpers/flags';
 import {expectClose, expectNoLeak} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
 import {MixtureCase, fixtures} from '../fixtures';
@@ -64,9 +65,9 @@ describeOnBackends('GMM op values vs scipy / scikit-learn', () => {
   // so the other one is forced here.
   for (const layout of ['generic', 'wasm'] as const) {
     describe(`shared full/tied through the ${layout} kernel layout`, () => {
-      let previous: ReturnType<typeof setTriangularLayout>;
-      before(() => { previous = setTriangularLayout(layout); });
-      after(() => { setTriangularLayout(previous); });
+      let previous: TriangularLayout;
+      before(() => { previous = setGmmFlag('GMM_TRIANGULAR_LAYOUT', layout); });
+      after(() => { setGmmFlag('GMM_TRIANGULAR_LAYOUT', previous); });
       for (const c of fixtures.shared.filter((f) => f.covarianceType === 'full' || f.covarianceType === 'tied')) checkCase(c, false);
     });
   }

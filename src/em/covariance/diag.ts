@@ -8,15 +8,20 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
-import {EmCovariance, Moments, centreScatter, replaceRows} from './em_covariance';
+import {EmCovariance, Moments, replaceRows} from './em_covariance';
+import {VECTOR_SCATTER} from './scatter';
 
 export class DiagEm extends EmCovariance {
   readonly name = 'diag' as const;
-  readonly width: number;
+  readonly scatter = VECTOR_SCATTER;
 
-  constructor(K: number, D: number) {
-    super(K, D);
-    this.width = 2 * D + 1;
+  /** Columns of the feature basis at D features. */
+  static basisWidth(D: number): number {
+    return 2 * D + 1;
+  }
+
+  get width(): number {
+    return DiagEm.basisWidth(this.D);
   }
 
   features(x: tf.Tensor2D): tf.Tensor2D {
@@ -40,7 +45,7 @@ export class DiagEm extends EmCovariance {
 
   scatterFromMoments(moments: Moments, means: tf.Tensor2D, _data: EmData): tf.Tensor {
     const second = tf.slice(moments.all, [0, this.D + 1], [this.K, this.D]);
-    return centreScatter('vector', second, moments.n, moments.m1, means, null);
+    return this.scatter.center(second, moments.n, moments.m1, means, null);
   }
 
   combineScatter(fast: tf.Tensor | null, exact: tf.Tensor, indices: number[]): tf.Tensor {

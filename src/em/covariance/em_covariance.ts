@@ -16,7 +16,7 @@
  *
  * Accuracy. Both steps expand a quadratic around the origin of the scaled space, so in float32
  * their error grows with kappa_k = r_k^T |Sigma_k^-1| r_k, r_ki = sqrt(mu_ki^2 + Sigma_k,ii)
- * (how far, in its own standard deviations, component k sits from the centre of the data): the
+ * (how far, in its own standard deviations, component k sits from the center of the data): the
  * E-step's log-probabilities carry an absolute error of about eps * kappa_k and the M-step's
  * covariances a relative error of about eps * kappa_k (times the growth of float32 rounding in
  * sums over a chunk's rows). Components with kappa_k above a limit (see engine.ts), and
@@ -29,9 +29,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceType, CovarianceTypeName} from '../../../ops/covariance/covariance_type';
-import {getCovarianceType} from '../../../ops/covariance/types';
+import {getCovarianceType} from '../../../ops/covariance/registry';
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
+import {ScatterShape} from './scatter';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -43,9 +44,6 @@ const MIN_LOG_WEIGHT = -1e30;
 
 /** scikit-learn adds 10 * eps(float64) to N_k so that an empty component divides without NaN. */
 export const NK_EPSILON = 10 * 2.220446049250313e-16;
-
-/** Shape of the per-component scatter a type works with. */
-export type ScatterForm = 'matrix' | 'vector';
 
 /** Moments of the M-step, unpacked. */
 export interface Moments {
@@ -62,7 +60,7 @@ export abstract class EmCovariance {
   /** scikit-learn's name of the type. */
   abstract readonly name: CovarianceTypeName;
   /** Number of columns of the feature basis Z. */
-  abstract readonly width: number;
+  abstract get width(): number;
 
   constructor(readonly K: number, readonly D: number) {}
 
@@ -71,10 +69,8 @@ export abstract class EmCovariance {
     return getCovarianceType(this.name);
   }
 
-  /** Per-component scatter: [K, D, D] (full, tied) or [K, D] (diag, spherical). */
-  get form(): ScatterForm {
-    return this.type.form === 'triangular' ? 'matrix' : 'vector';
-  }
+  /** Per-component scatter: the whole matrix (full, tied) or its diagonal (diag, spherical). */
+  abstract readonly scatter: ScatterShape;
 
   /**
    * Whether the M-step computes Z^T R (wide bases: Z^T is cached next to Z and the fresh R is
@@ -113,14 +109,14 @@ export abstract class EmCovariance {
   abstract canonicalFactor(state: ScaledState, indices: tf.Tensor1D): tf.Tensor;
 
   /**
-   * The centred scatter sum_n r (x' - mu_k)(...)^T (in the type's own reduced form) from the
+   * The centered scatter sum_n r (x' - mu_k)(...)^T (in the type's own reduced form) from the
    * moments, by the fast cancellation-prone formula.
    */
   abstract scatterFromMoments(moments: Moments, means: tf.Tensor2D, data: EmData): tf.Tensor;
 
   /**
    * Replaces the fast scatter of the components `indices` with their exact scatter
-   * `exact` ([Kf, D, D] or [Kf, D], already centred on the new means). `fast` is null when every
+   * `exact` ([Kf, D, D] or [Kf, D], already centered on the new means). `fast` is null when every
    * component is exact (`indices` is then 0..K-1).
    */
   abstract combineScatter(fast: tf.Tensor | null, exact: tf.Tensor, indices: number[]): tf.Tensor;
@@ -152,64 +148,13 @@ export abstract class EmCovariance {
     const idx = tf.tensor1d(indices, 'int32');
     const factor = this.canonicalFactor(state, idx); // [Kf, D, D] upper or [Kf, D]
     const columns = indices.map((k, f) => {
-      const d = tf.sub(x, tf.slice(state.means, [k, 0], [1, D]));
-      const y = this.form === 'matrix'
-        ? tf.matMul(d, tf.reshape(tf.slice(factor, [f, 0, 0], [1, D, D]), [D, D]))
-        : tf.mul(d, tf.slice(factor, [f, 0], [1, D]));
-      return tf.sum(tf.square(y), -1, true);
+      const d = tf.sub(x, tf.slice(state.means, [k, 0], [1, D])) as tf.Tensor2D;
+      return tf.sum(tf.square(this.type.whiten(d, this.type.componentFactor(factor, f))), -1, true);
     });
     const squaredNorms = columns.length === 1 ? columns[0] : tf.concat(columns, 1);
     const constant = tf.reshape(tf.gather(this.logConstant(state), idx), [1, indices.length]);
     return tf.sub(constant, tf.mul(squaredNorms, 0.5)) as tf.Tensor2D;
   }
-}
-
-/** [K, D, D] Sigma^-1 = P P^T from upper factors (any leading shape). */
-export function precisionFromFactor(P: tf.Tensor): tf.Tensor {
-  const perm = P.shape.map((_, i) => i);
-  perm[P.rank - 1] = P.rank - 2;
-  perm[P.rank - 2] = P.rank - 1;
-  return tf.matMul(P, tf.transpose(P, perm));
-}
-
-/**
- * Exact scatter of one chunk for the components of `resp`'s columns: sum_n r (x' - c_f)(x' - c_f)^T
- * ([Kf, D, D]) or its diagonal ([Kf, D]), with shifts c_f [Kf, D] close to the components' means.
- * Only products of small differences are summed, so there is no cancellation. One [D, B] x [B, D]
- * matmul per component (on wasm, a batched matmul would run a naive loop several times slower).
- */
-export function exactScatterChunk(form: ScatterForm, x: tf.Tensor2D, resp: tf.Tensor2D, shifts: tf.Tensor2D): tf.Tensor {
-  const [B, D] = x.shape;
-  const Kf = shifts.shape[0];
-  const respT = tf.transpose(resp); // [Kf, B]
-  const parts: tf.Tensor[] = [];
-  for (let f = 0; f < Kf; f++) {
-    const diff = tf.sub(x, tf.slice(shifts, [f, 0], [1, D])); // [B, D]
-    const r = tf.slice(respT, [f, 0], [1, B]); // [1, B]
-    parts.push(form === 'matrix'
-      ? tf.matMul(tf.mul(tf.transpose(diff), r), diff) // [D, D]
-      : tf.matMul(r, tf.square(diff))); // [1, D]
-  }
-  return form === 'matrix' ? tf.stack(parts) : tf.concat(parts, 0);
-}
-
-/**
- * Centres a scatter taken around shifts c: with a = m1 - n c and delta = c - mu,
- * sum_n r (x - mu)(x - mu)^T = S_c + a delta^T + delta a^T + n delta delta^T (matrix form), or
- * the diagonal S_c + 2 a delta + n delta^2 (vector form). Exact for any c; with c = 0 it is the
- * fast moment formula, with c close to mu every term but S_c is small.
- */
-export function centreScatter(form: ScatterForm, scatter: tf.Tensor, n: tf.Tensor1D, m1: tf.Tensor2D, means: tf.Tensor2D, shifts: tf.Tensor2D | null): tf.Tensor {
-  const [K, D] = means.shape;
-  const nCol = tf.reshape(n, [K, 1]);
-  const a = shifts ? tf.sub(m1, tf.mul(nCol, shifts)) : m1;
-  const delta = shifts ? tf.sub(shifts, means) : tf.neg(means);
-  if (form === 'vector') {
-    return tf.add(scatter, tf.add(tf.mul(tf.mul(a, delta), 2), tf.mul(nCol, tf.square(delta))));
-  }
-  const outer = (u: tf.Tensor, v: tf.Tensor) => tf.mul(tf.reshape(u, [K, D, 1]), tf.reshape(v, [K, 1, D]));
-  const cross = outer(a, delta);
-  return tf.add(tf.add(scatter, tf.add(cross, tf.transpose(cross, [0, 2, 1]))), tf.mul(tf.reshape(n, [K, 1, 1]), outer(delta, delta)));
 }
 
 /**

@@ -16,15 +16,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import {diagPart, triangleMask} from '../../../ops/linalg/matrix_utils';
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
-import {EmCovariance, Moments, centreScatter, precisionFromFactor, replaceRows} from './em_covariance';
+import {EmCovariance, Moments, replaceRows} from './em_covariance';
+import {MATRIX_SCATTER} from './scatter';
 
 export class FullEm extends EmCovariance {
   readonly name = 'full' as const;
-  readonly width: number;
+  readonly scatter = MATRIX_SCATTER;
 
-  constructor(K: number, D: number) {
-    super(K, D);
-    this.width = (D + 1) * (D + 1);
+  /** Columns of the feature basis at D features. */
+  static basisWidth(D: number): number {
+    return (D + 1) * (D + 1);
+  }
+
+  get width(): number {
+    return FullEm.basisWidth(this.D);
   }
 
   features(x: tf.Tensor2D): tf.Tensor2D {
@@ -36,7 +41,7 @@ export class FullEm extends EmCovariance {
 
   logitCoefficients(state: ScaledState): tf.Tensor2D {
     const {K, D} = this;
-    const precision = precisionFromFactor(state.precisionsCholesky); // [K, D, D]
+    const precision = this.type.precisionFromPrecisionCholesky(state.precisionsCholesky); // [K, D, D]
     const b = tf.reshape(tf.matMul(precision, tf.reshape(state.means, [K, D, 1])), [K, D]);
     const quadratic = tf.sum(tf.mul(b, state.means), -1);
     const c = tf.sub(this.logConstant(state), tf.mul(quadratic, 0.5));
@@ -58,7 +63,7 @@ export class FullEm extends EmCovariance {
     const {K, D} = this;
     const augmented = tf.reshape(moments.all, [K, D + 1, D + 1]); // sum_n r z z^T
     const second = tf.slice(augmented, [0, 1, 1], [K, D, D]);
-    return centreScatter('matrix', second, moments.n, moments.m1, means, null);
+    return this.scatter.center(second, moments.n, moments.m1, means, null);
   }
 
   combineScatter(fast: tf.Tensor | null, exact: tf.Tensor, indices: number[]): tf.Tensor {
@@ -74,6 +79,6 @@ export class FullEm extends EmCovariance {
     const {K, D} = this;
     const r = tf.sqrt(tf.add(tf.square(state.means), diagPart(state.covariances))); // [K, D]
     const weightsMatrix = tf.mul(tf.reshape(r, [K, D, 1]), tf.reshape(r, [K, 1, D]));
-    return tf.sum(tf.reshape(tf.mul(tf.abs(precisionFromFactor(state.precisionsCholesky)), weightsMatrix), [K, D * D]), -1) as tf.Tensor1D;
+    return tf.sum(tf.reshape(tf.mul(tf.abs(this.type.precisionFromPrecisionCholesky(state.precisionsCholesky)), weightsMatrix), [K, D * D]), -1) as tf.Tensor1D;
   }
 }

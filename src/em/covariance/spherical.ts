@@ -10,14 +10,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
 import {EmCovariance, Moments, replaceRows} from './em_covariance';
+import {VECTOR_SCATTER} from './scatter';
 
 export class SphericalEm extends EmCovariance {
   readonly name = 'spherical' as const;
-  readonly width: number;
+  readonly scatter = VECTOR_SCATTER;
 
-  constructor(K: number, D: number) {
-    super(K, D);
-    this.width = D + 2;
+  /** Columns of the feature basis at D features. */
+  static basisWidth(D: number): number {
+    return D + 2;
+  }
+
+  get width(): number {
+    return SphericalEm.basisWidth(this.D);
   }
 
   features(x: tf.Tensor2D): tf.Tensor2D {

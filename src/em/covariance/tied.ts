@@ -6,22 +6,27 @@
  * same for every component) is computed directly as one extra column. The M-step needs only N_k
  * and sum_n r x' per component: responsibilities sum to one over components, so
  * sum_k sum_n r x' x'^T is the constant sum_n w x' x'^T, computed once per fit, and the
- * within-component scatter is that constant minus sum_k N_k mu_k mu_k^T (in centred form).
+ * within-component scatter is that constant minus sum_k N_k mu_k mu_k^T (in centered form).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import {diagPart, triangleMask} from '../../../ops/linalg/matrix_utils';
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
-import {EmCovariance, Moments, precisionFromFactor} from './em_covariance';
+import {EmCovariance, Moments} from './em_covariance';
+import {MATRIX_SCATTER} from './scatter';
 
 export class TiedEm extends EmCovariance {
   readonly name = 'tied' as const;
-  readonly width: number;
+  readonly scatter = MATRIX_SCATTER;
 
-  constructor(K: number, D: number) {
-    super(K, D);
-    this.width = D + 1;
+  /** Columns of the feature basis at D features. */
+  static basisWidth(D: number): number {
+    return D + 1;
+  }
+
+  get width(): number {
+    return TiedEm.basisWidth(this.D);
   }
 
   get perComponentExact(): boolean {
@@ -33,7 +38,7 @@ export class TiedEm extends EmCovariance {
   }
 
   logitCoefficients(state: ScaledState): tf.Tensor2D {
-    const precision = precisionFromFactor(state.precisionsCholesky); // [D, D]
+    const precision = this.type.precisionFromPrecisionCholesky(state.precisionsCholesky); // [D, D]
     const b = tf.matMul(state.means, precision); // [K, D] (precision is symmetric)
     const c = tf.sub(this.logConstant(state), tf.mul(tf.sum(tf.mul(b, state.means), -1), 0.5));
     return tf.concat([tf.reshape(c, [1, this.K]), tf.transpose(b)], 0) as tf.Tensor2D;
@@ -82,7 +87,7 @@ export class TiedEm extends EmCovariance {
 
   conditioning(state: ScaledState): tf.Tensor1D {
     const r = tf.sqrt(tf.add(tf.square(state.means), tf.reshape(diagPart(state.covariances), [1, this.D])));
-    const precision = tf.abs(precisionFromFactor(state.precisionsCholesky));
+    const precision = tf.abs(this.type.precisionFromPrecisionCholesky(state.precisionsCholesky));
     return tf.sum(tf.mul(tf.matMul(r, precision), r), -1) as tf.Tensor1D;
   }
 }

@@ -6,10 +6,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {EmData} from '../data';
-import {EmContext, mStep} from '../engine';
+import {EmContext} from '../engine/context';
+import {mStep} from '../engine/m_step';
 import {ScaledState} from '../parameters';
 import {SeededRandom} from '../../util/random';
-import {kmeansOnData, kmeansPlusPlusIndices, nearestLabels, oneHotRows} from './kmeans';
+import {kmeansOnData, kmeansPlusPlusIndices, assignLabels, oneHotRows} from './clustering';
 
 /** scikit-learn's `init_params` values. */
 export type InitParams = 'kmeans' | 'k-means++' | 'random' | 'random_from_data';
@@ -48,7 +49,7 @@ const INIT_METHODS: Record<InitParams, InitMethod> = {
   kmeans: (data, K, rng) => fromLabels(data, K, kmeansOnData(data, K, rng).labels),
 
   /** k-means++ seeds alone; every row is assigned to its nearest seed (as ott-jax does). */
-  'k-means++': (data, K, rng) => fromLabels(data, K, nearestLabels(data, kmeansPlusPlusIndices(data, K, rng).map((n) => data.row(n)))),
+  'k-means++': (data, K, rng) => fromLabels(data, K, assignLabels(data, kmeansPlusPlusIndices(data, K, rng).map((n) => data.row(n)))),
 
   /** Uniform random responsibilities, normalised per row. */
   random: (data, K, rng) => {
@@ -99,5 +100,5 @@ export function initialResponsibilities(name: InitParams, data: EmData, nCompone
 /** Starting parameters (scaled space) from an initialisation's responsibilities: one M-step. */
 export function stateFromResponsibilities(ctx: EmContext, source: ResponsibilitySource): ScaledState {
   const fastAllowed = source.rowsSumToOne || ctx.em.perComponentExact;
-  return mStep(ctx, (index) => ({resp: source.chunk(index), logLikelihood: null}), [], null, fastAllowed).state;
+  return mStep(ctx, (index) => ({resp: source.chunk(index), logLikelihood: null}), {exact: [], previousMeans: null, fastAllowed}).state;
 }

@@ -1,0 +1,92 @@
+/**
+ * tfjs-gmm's tunables, registered as `tf.env()` flags so that they can be read and set like tfjs's
+ * own (`tf.env().set('GMM_EM_EXACT_PATH_LIMIT', 0)`, or `?tfjsflags=GMM_...:value` in a page URL).
+ * Every flag validates the value it is set to. The defaults are what the library is tuned for;
+ * the flags exist for benchmarks, tests and unusual data.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Layouts of the shared triangular kernel (see ops/kernels/select.ts). */
+export const TRIANGULAR_LAYOUTS = ['auto', 'generic', 'wasm'] as const;
+
+/** A layout of the shared triangular kernel: chosen from the backend (`auto`), or forced. */
+export type TriangularLayout = (typeof TRIANGULAR_LAYOUTS)[number];
+
+/** A flag's value (tfjs's `FlagValue`). */
+type FlagValue = number | boolean | string;
+
+/** Description and default of one flag. */
+interface FlagSpec {
+  defaultValue: FlagValue;
+  /** Throws when `value` is not a valid setting. */
+  check(value: FlagValue): void;
+}
+
+function requireBoolean(name: string) {
+  return (value: FlagValue) => {
+    if (typeof value !== 'boolean') throw new Error(`tf.env(): ${name} must be a boolean, but got ${JSON.stringify(value)}`);
+  };
+}
+
+function requireNonNegative(name: string) {
+  return (value: FlagValue) => {
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+      throw new Error(`tf.env(): ${name} must be a number >= 0 (Infinity allowed), but got ${JSON.stringify(value)}`);
+    }
+  };
+}
+
+/** The flags, by name. */
+export const GMM_FLAGS = {
+  /**
+   * Whether the ops compute only the gradients backprop asks for (through the engine's
+   * `runKernelFunc`, feature-detected); false forces the eager `tf.customGrad` path.
+   */
+  GMM_LAZY_GRADIENTS: {defaultValue: true, check: requireBoolean('GMM_LAZY_GRADIENTS')},
+  /** Layout of the shared full/tied kernel: 'auto' (by backend), 'generic' or 'wasm'. */
+  GMM_TRIANGULAR_LAYOUT: {
+    defaultValue: 'auto',
+    check: (value: FlagValue) => {
+      if (!(TRIANGULAR_LAYOUTS as readonly unknown[]).includes(value)) {
+        throw new Error(`tf.env(): GMM_TRIANGULAR_LAYOUT must be one of ${TRIANGULAR_LAYOUTS.map((l) => `'${l}'`).join(', ')}, but got ${JSON.stringify(value)}`);
+      }
+    },
+  },
+  /**
+   * EM: components whose conditioning (how far, in their own standard deviations, they sit from
+   * the centre of the data) exceeds this limit take the exact path. 0 forces the exact path
+   * everywhere; Infinity keeps the fast path unless a covariance comes out indefinite.
+   */
+  GMM_EM_EXACT_PATH_LIMIT: {defaultValue: 1024, check: requireNonNegative('GMM_EM_EXACT_PATH_LIMIT')},
+  /**
+   * EM: bytes of per-chunk features kept for a whole fit. Below it the features are built once
+   * per fit; above it they are rebuilt in every iteration (less memory, a few more matmuls).
+   */
+  GMM_EM_FEATURE_CACHE_BYTES: {defaultValue: 768 * 1024 * 1024, check: requireNonNegative('GMM_EM_FEATURE_CACHE_BYTES')},
+} satisfies Record<string, FlagSpec>;
+
+/** Names of the flags. */
+export type GmmFlagName = keyof typeof GMM_FLAGS;
+
+for (const [name, spec] of Object.entries(GMM_FLAGS) as Array<[GmmFlagName, FlagSpec]>) {
+  // tf.env().set stores the value before it calls the hook: an invalid value is replaced by the
+  // last valid one before the error propagates.
+  let lastValid = spec.defaultValue;
+  tf.env().registerFlag(name, () => spec.defaultValue, (value) => {
+    try {
+      spec.check(value);
+      lastValid = value;
+    } catch (e) {
+      tf.env().set(name, lastValid);
+      throw e;
+    }
+  });
+}
+
+/** The current value of a flag. */
+export function gmmFlag(name: 'GMM_LAZY_GRADIENTS'): boolean;
+export function gmmFlag(name: 'GMM_TRIANGULAR_LAYOUT'): TriangularLayout;
+export function gmmFlag(name: 'GMM_EM_EXACT_PATH_LIMIT' | 'GMM_EM_FEATURE_CACHE_BYTES'): number;
+export function gmmFlag(name: GmmFlagName): FlagValue {
+  return tf.env().get(name);
+}

@@ -1,0 +1,243 @@
+/**
+ * The M-step: new parameters from the moments of a pass, with the exact-path fallback. Per
+ * component, the host reads back one small vector (conditioning, finiteness, cancellation of the
+ * exact scatter) that decides whether the component is redone exactly.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {gmmFlag} from '../../../ops/flags';
+import {EmCovariance, Moments, NK_EPSILON, replaceRows} from '../covariance/em_covariance';
+import {ScaledState, disposeState, stateTensors} from '../parameters';
+import {EmContext, meanLogLikelihood} from './context';
+import {ChunkResponsibilities, ExactPlan, disposePass, disposePlan, makeExactPlan, runPass} from './pass';
+
+/**
+ * An exact scatter taken around shifts c has to be centred: sum r (x - mu)(x - mu)^T =
+ * S_c - n (mu - c)(mu - c)^T (+ tiny terms). When the component moved far in this iteration,
+ * that subtraction cancels; above this ratio trace(S_c) / trace(centred) (one bit lost), the
+ * component is redone around its new mean.
+ */
+const MAX_SHIFT_CANCELLATION = 2;
+
+/** Per-component diagnostics of new parameters, read back from the backend. */
+interface ComponentChecks {
+  /** Conditioning kappa_k (see em_covariance.ts). */
+  kappa: Float32Array;
+  /** Whether the precision factor of component k is finite (false: indefinite covariance). */
+  finite: boolean[];
+  /** trace(S_c) / trace(centred) of the exact components (1 for the others). */
+  cancellation: Float32Array;
+}
+
+/** New parameters and their checks, still on the backend. */
+interface Finalized {
+  state: ScaledState;
+  /** [kappa (K), finite (K), cancellation (K)], packed so that one read-back gets them all. */
+  packedChecks: tf.Tensor1D;
+}
+
+/** Unpacks {@link Finalized.packedChecks} (the first 3K values of `values`). */
+function unpackChecks(values: Float32Array, K: number): ComponentChecks {
+  return {
+    kappa: values.subarray(0, K),
+    finite: Array.from(values.subarray(K, 2 * K), (v) => v === 1),
+    cancellation: values.subarray(2 * K, 3 * K),
+  };
+}
+
+/** Moments unpacked from the [K, width] matrix of a pass. */
+function unpackMoments(all: tf.Tensor2D, K: number, D: number): Moments {
+  return {
+    all,
+    n: tf.reshape(tf.slice(all, [0, 0], [K, 1]), [K]) as tf.Tensor1D,
+    m1: tf.slice(all, [0, 1], [K, D]) as tf.Tensor2D,
+  };
+}
+
+/** Means from the moments: sum r x' / (N_k + 10 eps). */
+function meansFromMoments(moments: Moments): tf.Tensor2D {
+  const K = moments.n.shape[0];
+  return tf.div(moments.m1, tf.reshape(tf.add(moments.n, NK_EPSILON), [K, 1])) as tf.Tensor2D;
+}
+
+/**
+ * New parameters from the moments, with the exact scatter (`exactScatter`, taken around the
+ * plan's shifts) for the planned components.
+ */
+function finalize(ctx: EmContext, momentsAll: tf.Tensor2D, exact: ExactPlan | null, exactScatter: tf.Tensor | null): Finalized {
+  const {em, data} = ctx;
+  const {K, D} = em;
+  const result = tf.tidy(() => {
+    const moments = unpackMoments(momentsAll, K, D);
+    const nk = tf.add(moments.n, NK_EPSILON) as tf.Tensor1D;
+    const means = meansFromMoments(moments);
+    const weights = tf.div(nk, tf.sum(nk)) as tf.Tensor1D;
+    const allExact = exact !== null && exact.indices.length === K;
+    const fast = allExact ? null : em.scatterFromMoments(moments, means, data);
+    let scatter = fast!;
+    let cancellation: tf.Tensor = tf.ones([K]);
+    if (exact && exactScatter) {
+      const idx = exact.indexTensor;
+      const pick = <T extends tf.Tensor>(t: T) => tf.gather(t, idx) as T;
+      const centered = em.scatter.center(exactScatter, pick(moments.n), pick(moments.m1), pick(means), exact.shifts);
+      scatter = em.combineScatter(fast, centered, exact.indices);
+      const trace = (t: tf.Tensor) => tf.add(em.scatter.trace(t), 1e-30);
+      cancellation = replaceRows(cancellation, tf.div(trace(exactScatter), trace(centered)), exact.indices);
+    }
+    const covariances = em.covariancesFromScatter(scatter, nk, ctx.regCovar);
+    const precisionsCholesky = em.type.precisionCholeskyFromCovariance(covariances, {caller: ctx.fn});
+    const state: ScaledState = {weights, means, covariances, precisionsCholesky};
+    const kappa = em.conditioning(state);
+    const perComponent = tf.reshape(precisionsCholesky, em.perComponentExact ? [K, -1] : [1, -1]);
+    const finite = tf.mul(tf.ones([K]), tf.cast(tf.isFinite(tf.sum(perComponent, -1)), 'float32'));
+    return [...stateTensors(state), tf.concat([kappa, finite, cancellation])];
+  });
+  const [weights, means, covariances, precisionsCholesky, packedChecks] = result;
+  return {state: {weights: weights as tf.Tensor1D, means: means as tf.Tensor2D, covariances, precisionsCholesky}, packedChecks: packedChecks as tf.Tensor1D};
+}
+
+/** Components that must take the exact path: kappa above the limit (all of them for tied). */
+function exactSetFromKappa(em: EmCovariance, kappa: ArrayLike<number>): number[] {
+  const limit = gmmFlag('GMM_EM_EXACT_PATH_LIMIT');
+  const set: number[] = [];
+  for (let k = 0; k < em.K; k++) if (!(kappa[k] <= limit)) set.push(k);
+  if (set.length > 0 && !em.perComponentExact) return Array.from({length: em.K}, (_, k) => k);
+  return set;
+}
+
+/** The components of a state that take the exact path (reads the conditioning back). */
+export function readExactSet(ctx: EmContext, state: ScaledState): number[] {
+  const kappa = tf.tidy(() => ctx.em.conditioning(state));
+  const values = kappa.dataSync();
+  kappa.dispose();
+  return exactSetFromKappa(ctx.em, values);
+}
+
+/**
+ * Components to redo with the exact scatter around their new means: indefinite covariances,
+ * ill-conditioned fast-path components, and exact components whose shift cancelled.
+ */
+function componentsToRedo(em: EmCovariance, checks: ComponentChecks, exact: ExactPlan | null): number[] {
+  const limit = gmmFlag('GMM_EM_EXACT_PATH_LIMIT');
+  const redo: number[] = [];
+  for (let k = 0; k < em.K; k++) {
+    const wasExact = exact !== null && exact.indices.includes(k);
+    const illConditioned = !wasExact && !(checks.kappa[k] <= limit);
+    const ratio = checks.cancellation[k];
+    const cancelled = wasExact && !(ratio > 0 && ratio <= MAX_SHIFT_CANCELLATION);
+    if (!checks.finite[k] || illConditioned || cancelled) redo.push(k);
+  }
+  if (redo.length === 0) return redo;
+  if (!em.perComponentExact) return Array.from({length: em.K}, (_, k) => k);
+  return exact ? Array.from(new Set([...redo, ...exact.indices])).sort((a, b) => a - b) : redo;
+}
+
+/** Fails when a component's covariance is still indefinite after the exact path. */
+function assertPositiveDefinite(ctx: EmContext, checks: ComponentChecks): void {
+  const k = checks.finite.indexOf(false);
+  if (k < 0) return;
+  const which = ctx.em.perComponentExact ? `the covariance of component ${k}` : 'the shared covariance';
+  throw new Error(
+    `${ctx.fn}: regCovar must keep every covariance positive definite, but ${which} is not ` +
+      `(ill-defined empirical covariance, e.g. from collapsed or singleton samples); increase regCovar ` +
+      `(now ${ctx.userRegCovar}), decrease nComponents, or check the data`,
+  );
+}
+
+/** Result of an M-step. */
+export interface MStepResult {
+  state: ScaledState;
+  /** Weighted mean log-likelihood of the responsibilities' E-step, or NaN when there was none. */
+  logLikelihood: number;
+  /** Components that should take the exact path next time. */
+  exactNext: number[];
+}
+
+/** Options of {@link mStep}. */
+export interface MStepOptions {
+  /** Components whose scatter is taken exactly in the first pass, around `previousMeans`. */
+  exact: number[];
+  /** The means of the E-step's state (null for an initialisation). */
+  previousMeans: tf.Tensor2D | null;
+  /**
+   * false when the fast formula does not apply (tied with responsibilities that do not sum to one
+   * per row): every component then takes the exact path.
+   */
+  fastAllowed: boolean;
+}
+
+/**
+ * The second pass: the exact scatter of `redo` around `newMeans`, and the parameters with it.
+ */
+function redoExactly(ctx: EmContext, responsibilities: ChunkResponsibilities, moments: tf.Tensor2D, redo: number[], newMeans: tf.Tensor2D): {state: ScaledState; checks: ComponentChecks} {
+  const plan = makeExactPlan(redo, newMeans);
+  try {
+    const pass = runPass(ctx, responsibilities, {moments: false, exact: plan, logLikelihood: false});
+    let finalized: Finalized;
+    try {
+      finalized = finalize(ctx, moments, plan, pass.exactScatter);
+    } finally {
+      disposePass(pass);
+    }
+    const values = finalized.packedChecks.dataSync() as Float32Array;
+    finalized.packedChecks.dispose();
+    return {state: finalized.state, checks: unpackChecks(values, ctx.em.K)};
+  } finally {
+    disposePlan(plan);
+  }
+}
+
+/**
+ * The M-step from per-chunk responsibilities (computed by an E-step or given by an
+ * initialisation): one pass for the moments (and the exact scatter of the components in
+ * `options.exact`, around `options.previousMeans`), then a second pass for any component whose
+ * new covariance is ill-conditioned or indefinite, with the exact scatter around its new mean.
+ */
+export function mStep(ctx: EmContext, responsibilities: ChunkResponsibilities, options: MStepOptions): MStepResult {
+  const {em} = ctx;
+  const {K} = em;
+  const firstPlan = options.exact.length && options.previousMeans ? makeExactPlan(options.exact, options.previousMeans) : null;
+  let pass: ReturnType<typeof runPass> | null = null;
+  let state: ScaledState | null = null;
+  try {
+    pass = runPass(ctx, responsibilities, {moments: true, exact: firstPlan, logLikelihood: true});
+    const moments = pass.moments!;
+    let logLikelihood = NaN;
+    let redo: number[];
+    let newMeans: tf.Tensor2D;
+    if (options.fastAllowed) {
+      const first = finalize(ctx, moments, firstPlan, pass.exactScatter);
+      state = first.state;
+      const sum = pass.logLikelihoodSum;
+      const readBack = tf.tidy(() => (sum ? tf.concat([first.packedChecks, tf.reshape(sum, [1])]) : tf.clone(first.packedChecks)));
+      const values = readBack.dataSync() as Float32Array;
+      tf.dispose([readBack, first.packedChecks]);
+      if (sum) logLikelihood = meanLogLikelihood(ctx, values[3 * K]);
+      const checks = unpackChecks(values, K);
+      redo = componentsToRedo(em, checks, firstPlan);
+      if (redo.length === 0) return {state, logLikelihood, exactNext: exactSetFromKappa(em, checks.kappa)};
+      newMeans = tf.clone(state.means);
+      disposeState(state);
+      state = null;
+    } else {
+      if (pass.logLikelihoodSum) logLikelihood = meanLogLikelihood(ctx, pass.logLikelihoodSum.dataSync()[0]);
+      redo = Array.from({length: K}, (_, k) => k);
+      newMeans = tf.tidy(() => meansFromMoments(unpackMoments(moments, K, em.D)));
+    }
+    let second: {state: ScaledState; checks: ComponentChecks};
+    try {
+      second = redoExactly(ctx, responsibilities, moments, redo, newMeans);
+    } finally {
+      newMeans.dispose();
+    }
+    state = second.state;
+    assertPositiveDefinite(ctx, second.checks);
+    return {state, logLikelihood, exactNext: exactSetFromKappa(em, second.checks.kappa)};
+  } catch (e) {
+    disposeState(state);
+    throw e;
+  } finally {
+    disposePass(pass);
+    disposePlan(firstPlan);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * One pass over the chunks of the data: per chunk, the responsibilities (from an E-step or an
+ * initialisation), and from them the M-step moments Z^T R, the exact scatter of selected
+ * components and the log-likelihood sum. Only [width, K]-sized sums cross chunk boundaries, so
+ * memory is bounded by the chunk size, never by N.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {tidyNullable} from '../../../ops/util/tidy';
+import {ChunkFeatures} from '../data';
+import {EmContext} from './context';
+
+/** Responsibilities (and, in an E-step, log-likelihoods [B, 1]) of one chunk. */
+export type ChunkResponsibilities = (index: number, z: tf.Tensor2D) => {resp: tf.Tensor2D; logLikelihood: tf.Tensor2D | null};
+
+/** Components with an exact scatter, and the shifts [Kf, D] it is taken around. */
+export interface ExactPlan {
+  indices: number[];
+  indexTensor: tf.Tensor1D;
+  shifts: tf.Tensor2D;
+}
+
+/** What a pass computes. */
+export interface PassRequest {
+  /** The moments Z^T R. */
+  moments: boolean;
+  /** The exact scatter of these components, or null. */
+  exact: ExactPlan | null;
+  /** The sum of w * log-likelihood (needs an E-step's responsibilities). */
+  logLikelihood: boolean;
+}
+
+/** What a pass computed (null where not requested); the caller owns the tensors. */
+export interface PassResult {
+  /** [K, width]. */
+  moments: tf.Tensor2D | null;
+  /** Exact scatter of the planned components ([Kf, D, D] or [Kf, D]). */
+  exactScatter: tf.Tensor | null;
+  /** Scalar sum of w * log-likelihood. */
+  logLikelihoodSum: tf.Tensor | null;
+}
+
+/** An exact plan for `indices` around the rows `indices` of `centers` (the caller disposes it). */
+export function makeExactPlan(indices: number[], centers: tf.Tensor2D): ExactPlan {
+  return tf.tidy(() => {
+    const indexTensor = tf.tensor1d(indices, 'int32');
+    return {indices, indexTensor, shifts: tf.gather(centers, indexTensor) as tf.Tensor2D};
+  });
+}
+
+/** Releases a plan's tensors. */
+export function disposePlan(plan: ExactPlan | null): void {
+  if (plan) tf.dispose([plan.indexTensor, plan.shifts]);
+}
+
+/** Releases a pass result's tensors. */
+export function disposePass(pass: PassResult | null): void {
+  if (pass) tf.dispose([pass.moments, pass.exactScatter, pass.logLikelihoodSum].filter((t): t is tf.Tensor => t !== null));
+}
+
+function chunkFeatures(ctx: EmContext, index: number): ChunkFeatures {
+  const {em} = ctx;
+  return ctx.data.features(em.name, index, ctx.cacheFeatures, (chunk) => {
+    const z = em.features(chunk.x);
+    return {z, zT: em.transposedMoments && ctx.cacheFeatures ? (tf.transpose(z) as tf.Tensor2D) : null};
+  });
+}
+
+
+/** total + value, disposing both; null stands for nothing yet. */
+function accumulate(total: tf.Tensor | null, value: tf.Tensor | null): tf.Tensor | null {
+  if (value === null) return total;
+  if (total === null) return value;
+  const sum = tf.add(total, value);
+  tf.dispose([total, value]);
+  return sum;
+}
+
+/** One pass over the chunks, computing what `request` asks for. */
+export function runPass(ctx: EmContext, responsibilities: ChunkResponsibilities, request: PassRequest): PassResult {
+  const {data, em} = ctx;
+  const {exact} = request;
+  let moments: tf.Tensor | null = null;
+  let scatter: tf.Tensor | null = null;
+  let logLikelihood: tf.Tensor | null = null;
+  try {
+    for (let i = 0; i < data.chunks.length; i++) {
+      const chunk = data.chunks[i];
+      const [m, s, l] = tidyNullable(() => {
+        const f = chunkFeatures(ctx, i);
+        const {resp, logLikelihood: ll} = responsibilities(i, f.z);
+        const weighted = chunk.weightColumn ? (tf.mul(resp, chunk.weightColumn) as tf.Tensor2D) : resp;
+        let chunkMoments: tf.Tensor | null = null;
+        if (request.moments) {
+          chunkMoments = em.transposedMoments
+            ? tf.matMul(f.zT ?? tf.transpose(f.z), weighted) // [width, K]
+            : tf.matMul(tf.transpose(weighted), f.z); // [K, width]
+        }
+        const chunkScatter = exact ? em.scatter.exactChunk(chunk.x, tf.gather(weighted, exact.indexTensor, 1) as tf.Tensor2D, exact.shifts) : null;
+        const chunkLogLikelihood = ll && request.logLikelihood ? (chunk.weightRow ? tf.matMul(chunk.weightRow, ll) : tf.sum(ll)) : null;
+        return [chunkMoments, chunkScatter, chunkLogLikelihood];
+      });
+      moments = accumulate(moments, m);
+      scatter = accumulate(scatter, s);
+      logLikelihood = accumulate(logLikelihood, l);
+    }
+  } catch (e) {
+    tf.dispose([moments, scatter, logLikelihood].filter((t): t is tf.Tensor => t !== null));
+    throw e;
+  }
+  if (moments && em.transposedMoments) {
+    const transposed = tf.transpose(moments);
+    moments.dispose();
+    moments = transposed;
+  }
+  return {moments: moments as tf.Tensor2D | null, exactScatter: scatter, logLikelihoodSum: logLikelihood};
+}

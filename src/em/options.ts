@@ -1,0 +1,144 @@
+/**
+ * The options of `GaussianMixture` (scikit-learn's constructor arguments in camelCase), their
+ * defaults and their validation.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
+import {getCovarianceType} from '../../ops/covariance/registry';
+import {TensorInput, assertInteger, assertNumber, assertOneOf, assertProbabilities, fail, formatShape, shapeMatches, toFloatTensor} from '../../ops/util/args';
+import {IterationInfo} from './engine/loop';
+import {INIT_PARAMS, InitParams} from './init/methods';
+
+/** Nested arrays of numbers. */
+export type NestedNumbers = number | NestedNumbers[];
+
+/** Options of {@link GaussianMixture}, scikit-learn's constructor arguments in camelCase. */
+export interface GaussianMixtureOptions {
+  /** Number of components K (default 1). */
+  nComponents?: number;
+  /** 'full' (default), 'tied', 'diag' or 'spherical'. */
+  covarianceType?: CovarianceTypeName;
+  /** Convergence threshold on the change of the lower bound (default 1e-3). */
+  tol?: number;
+  /** Added to the diagonal of every covariance (default 1e-6). */
+  regCovar?: number;
+  /** EM iterations per initialisation (default 100). */
+  maxIter?: number;
+  /** Initialisations; the one with the best lower bound is kept (default 1). */
+  nInit?: number;
+  /** 'kmeans' (default), 'k-means++', 'random' or 'random_from_data'. */
+  initParams?: InitParams;
+  /** Initial weights [K] (probabilities). */
+  weightsInit?: TensorInput | null;
+  /** Initial means [K, D]. */
+  meansInit?: TensorInput | null;
+  /**
+   * Initial precisions (inverse covariances, as scikit-learn's `precisions_init`): full [K, D, D],
+   * tied [D, D], diag [K, D], spherical [K].
+   */
+  precisionsInit?: TensorInput | null;
+  /** Continue from the current fit on the next call of fit (default false). */
+  warmStart?: boolean;
+  /** Seed of every random choice (default 0: fits are reproducible). */
+  seed?: number;
+  /**
+   * Rows per chunk of the E- and M-step and of the scoring methods; bounds memory, not the
+   * result. Default (null): as many rows as keep a chunk's [rows, width] working set under
+   * 64 MiB, at most 131072.
+   */
+  batchSize?: number | null;
+  /** Called after every EM iteration with the iteration, lower bound and its change. */
+  onIteration?: (info: IterationInfo) => void;
+  /** Receives warnings (non-convergence); default console.warn. */
+  onWarning?: (message: string) => void;
+}
+
+/** Options of {@link GaussianMixture.fit}. */
+export interface FitOptions {
+  /** Non-negative weight per sample [N]: EM maximises the weighted log-likelihood. */
+  sampleWeight?: TensorInput;
+}
+
+/** The serialisable options with their defaults filled in (array options as nested numbers). */
+export interface ResolvedGaussianMixtureOptions {
+  nComponents: number;
+  covarianceType: CovarianceTypeName;
+  tol: number;
+  regCovar: number;
+  maxIter: number;
+  nInit: number;
+  initParams: InitParams;
+  weightsInit: NestedNumbers | null;
+  meansInit: NestedNumbers | null;
+  precisionsInit: NestedNumbers | null;
+  warmStart: boolean;
+  seed: number;
+  batchSize: number | null;
+}
+
+/** The callbacks of {@link GaussianMixtureOptions}, defaults filled in. */
+export interface GaussianMixtureCallbacks {
+  onIteration?: (info: IterationInfo) => void;
+  onWarning: (message: string) => void;
+}
+
+/** A deep copy of an optional array-valued option as nested numbers. */
+function readArrayOption(fn: string, value: TensorInput | null | undefined, name: string): NestedNumbers | null {
+  if (value === undefined || value === null) return null;
+  const t = toFloatTensor(value, name, fn);
+  const copy = t.arraySync() as NestedNumbers;
+  if (t !== value) t.dispose();
+  return copy;
+}
+
+/** Validates the options and fills in the defaults. */
+export function resolveOptions(fn: string, options: GaussianMixtureOptions): ResolvedGaussianMixtureOptions & GaussianMixtureCallbacks {
+  if (options === null || typeof options !== 'object') fail(fn, `options must be an object, but got ${String(options)}`);
+  const nComponents = options.nComponents ?? 1;
+  assertInteger(fn, 'nComponents', nComponents, 1);
+  const covarianceType = getCovarianceType(options.covarianceType ?? 'full', fn).name;
+  const tol = options.tol ?? 1e-3;
+  assertNumber(fn, 'tol', tol, {min: 0});
+  const regCovar = options.regCovar ?? 1e-6;
+  assertNumber(fn, 'regCovar', regCovar, {min: 0});
+  const maxIter = options.maxIter ?? 100;
+  assertInteger(fn, 'maxIter', maxIter, 0);
+  const nInit = options.nInit ?? 1;
+  assertInteger(fn, 'nInit', nInit, 1);
+  const initParams = options.initParams ?? 'kmeans';
+  assertOneOf(fn, 'initParams', initParams, INIT_PARAMS);
+  const warmStart = options.warmStart ?? false;
+  if (typeof warmStart !== 'boolean') fail(fn, `warmStart must be a boolean, but got ${JSON.stringify(warmStart)}`);
+  const seed = options.seed ?? 0;
+  assertNumber(fn, 'seed', seed);
+  if (!Number.isInteger(seed)) fail(fn, `seed must be an integer, but got ${seed}`);
+  const batchSize = options.batchSize ?? null;
+  if (batchSize !== null) assertInteger(fn, 'batchSize', batchSize, 1);
+  for (const name of ['onIteration', 'onWarning'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') fail(fn, `${name} must be a function, but got ${typeof options[name]}`);
+  }
+  const weightsInit = readArrayOption(fn, options.weightsInit, 'weightsInit');
+  if (weightsInit !== null) {
+    const shape = tf.tidy(() => tf.tensor(weightsInit as number[]).shape);
+    if (!shapeMatches(shape, [nComponents])) fail(fn, `weightsInit must have shape [${nComponents}] (nComponents), but got ${formatShape(shape)}`);
+    assertProbabilities(fn, 'weightsInit', weightsInit as number[]);
+  }
+  return {
+    nComponents,
+    covarianceType,
+    tol,
+    regCovar,
+    maxIter,
+    nInit,
+    initParams,
+    weightsInit,
+    meansInit: readArrayOption(fn, options.meansInit, 'meansInit'),
+    precisionsInit: readArrayOption(fn, options.precisionsInit, 'precisionsInit'),
+    warmStart,
+    seed,
+    batchSize,
+    onIteration: options.onIteration,
+    onWarning: options.onWarning ?? ((message: string) => console.warn(message)),
+  };
+}
