@@ -12,7 +12,8 @@ import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {CovarianceType, CovarianceTypeName} from '../ops/covariance/covariance_type';
 import {getCovarianceType} from '../ops/covariance/registry';
 import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
-import {TensorInput, assertInteger, assertNumber, assertShape, fail, toFloatTensor} from '../ops/util/args';
+import {MixtureParameters, MixtureParametersInput} from '../ops/mixture_parameters';
+import {assertInteger, assertNumber, assertShape, fail, toFloatTensor} from '../ops/util/args';
 import {checkFeatureInput, singleInputShape} from './input_shape';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
 
@@ -44,23 +45,6 @@ export interface GMMLayerArgs extends LayerArgs {
   meansRegularizer?: RegularizerSpec;
   rawVariancesRegularizer?: RegularizerSpec;
   precisionOffDiagonalRegularizer?: RegularizerSpec;
-}
-
-/** A mixture in natural terms. */
-export interface MixtureParameters {
-  /** [K] probabilities. */
-  weights: tf.Tensor;
-  /** [K, D]. */
-  means: tf.Tensor;
-  /** In the covariance type's shape: [K, D, D], [D, D], [K, D] or [K]. */
-  covariances: tf.Tensor;
-}
-
-/** Arguments of {@link GMMLayer.setMixture}; arrays are accepted. */
-export interface MixtureParametersInput {
-  weights: TensorInput;
-  means: TensorInput;
-  covariances: TensorInput;
 }
 
 const SOFTPLUS_INVERSE_OF_ONE = Math.log(Math.E - 1);
@@ -182,8 +166,10 @@ export class GMMLayer extends tfl.layers.Layer {
   }
 
   /**
-   * Sets the mixture from natural parameters (e.g. an EM or k-means solution). Covariances must be
-   * positive definite, with (conditional) variances above `minVariance`.
+   * Sets the mixture from natural parameters (e.g. an EM or k-means solution): weights (positive;
+   * normalised here), means, and covariances and/or precision Cholesky factors (the rule of
+   * {@link MixtureParametersInput}: the factors are used when given). Covariances must be positive
+   * definite, with (conditional) variances above `minVariance`.
    */
   setMixture(mixture: MixtureParametersInput): void {
     const fn = 'GMMLayer.setMixture';
@@ -194,14 +180,12 @@ export class GMMLayer extends tfl.layers.Layer {
     const values = tf.tidy(() => {
       const weights = toFloatTensor(mixture.weights, 'weights', fn);
       const means = toFloatTensor(mixture.means, 'means', fn);
-      const covariances = toFloatTensor(mixture.covariances, 'covariances', fn);
       assertShape(fn, 'weights', weights.shape, [[K]]);
       assertShape(fn, 'means', means.shape, [[K, D]]);
-      assertShape(fn, 'covariances', covariances.shape, [this.type.parameterShape(K, D)]);
       const weightValues = weights.dataSync();
       const badWeight = weightValues.findIndex((w) => !(w > 0) || !Number.isFinite(w));
       if (badWeight >= 0) fail(fn, `weights must be positive and finite, but weights[${badWeight}] is ${weightValues[badWeight]}`);
-      const factor = this.type.precisionCholeskyFromCovariance(covariances, {validate: true, caller: fn});
+      const factor = this.factorOf(fn, mixture);
       const excess = tf.sub(tf.reciprocal(tf.square(this.type.factorDiagonal(factor))), this.minVariance);
       const excessValues = excess.dataSync();
       const bad = excessValues.findIndex((v) => !(v > 0));
@@ -215,6 +199,19 @@ export class GMMLayer extends tfl.layers.Layer {
     const targets = [this.logits!, this.means!, this.rawVariances!, this.precisionOffDiagonal].filter((v): v is LayerVariable => v !== undefined);
     targets.forEach((variable, i) => variable.write(values[i]));
     tf.dispose(values);
+  }
+
+  /** The precision factor of the covariances or factors given to {@link setMixture}, validated. */
+  private factorOf(fn: string, mixture: MixtureParametersInput): tf.Tensor {
+    const shape = this.type.parameterShape(this.nComponents, this.nFeatures!);
+    const given = mixture.precisionsCholesky ?? mixture.covariances;
+    const argName = mixture.precisionsCholesky != null ? 'precisionsCholesky' : 'covariances';
+    if (given == null) fail(fn, 'mixture must have covariances or precisionsCholesky, but got neither');
+    const t = toFloatTensor(given, argName, fn);
+    assertShape(fn, argName, t.shape, [shape]);
+    if (argName === 'covariances') return this.type.precisionCholeskyFromCovariance(t, {validate: true, caller: fn});
+    this.type.checkPrecisionCholesky(fn, argName, t);
+    return t;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

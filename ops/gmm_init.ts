@@ -1,27 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import {MixtureParameters} from './mixture_parameters';
 import {assertInteger} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
 import {getCovarianceType} from './covariance/registry';
 
-/** Natural parameters of a Gaussian mixture. */
-export interface GmmParameters {
-  /** [K] mixture weights. */
-  weights: tf.Tensor1D;
-  /** [K, D] component means. */
-  means: tf.Tensor2D;
-  /** Covariances in the covariance type's shape. */
-  covariances: tf.Tensor;
-}
-
 /**
- * The deterministic starting mixture of `gmmInitSpec`: uniform weights, zero means and identity
- * covariances, in the shapes of `covarianceType`.
+ * A deterministic starting mixture: uniform weights, zero means and identity covariances, in the
+ * shapes of `covarianceType`.
  *
  * @param nComponents K >= 1.
  * @param nFeatures D >= 1.
  */
-export function gmmInit(nComponents: number, nFeatures: number, covarianceType: CovarianceTypeName = 'full'): GmmParameters {
+export function gmmInit(nComponents: number, nFeatures: number, covarianceType: CovarianceTypeName = 'full'): MixtureParameters {
   const fn = 'gmmInit';
   assertInteger(fn, 'nComponents', nComponents, 1);
   assertInteger(fn, 'nFeatures', nFeatures, 1);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {triangularSolve} from './linalg/triangular_solve';
 import {TensorInput, assertNumber, fail} from './util/args';
 import {decodeMdn, toPackedTensor} from './mdn/decode';
+import {MDN_LAYOUTS} from './mdn/layouts';
 import {argMaxOneHot, selectComponent} from './mdn/select';
 import {MdnSpec, resolveMdnSpec} from './mdn/spec';
 
@@ -45,7 +45,8 @@ export function mdnSample(yPred: TensorInput, spec: MdnSpec, options: MdnSampleO
   return tf.tidy(() => {
     const packed = toPackedTensor(fn, yPred, resolved);
     const N = packed.shape[0];
-    const {logits, means, scales, factor} = decodeMdn(packed, resolved);
+    const decoded = decodeMdn(packed, resolved);
+    const {logits, means} = decoded;
     // Gumbel-max: argmax(logits / T + G), G = -log(-log U), is distributed as softmax(logits / T);
     // it is the argmax of logits + T G, which stays finite for tiny T. U is kept inside (0, 1) in
     // float32 so that G is finite.
@@ -55,15 +56,8 @@ export function mdnSample(yPred: TensorInput, spec: MdnSpec, options: MdnSampleO
       scores = tf.add(logits, tf.mul(tf.neg(tf.log(tf.neg(tf.log(uniform)))), temperature));
     }
     const oneHot = argMaxOneHot(scores);
-    const z = tf.randomNormal([N, D], 0, 1, 'float32', seed === undefined ? undefined : seed + 1);
-    let deviation: tf.Tensor;
-    if (covarianceType === 'full') {
-      // P^T w = z gives w = P^-T z, whose covariance is (P P^T)^-1 = Sigma.
-      deviation = tf.reshape(triangularSolve(selectComponent(oneHot, factor), tf.reshape(z, [N, D, 1]), {lower: false, transposeA: true}), [N, D]);
-    } else {
-      const sigma = selectComponent(oneHot, scales);
-      deviation = tf.mul(covarianceType === 'spherical' ? tf.reshape(sigma, [N, 1]) : sigma, z);
-    }
+    const z = tf.randomNormal([N, D], 0, 1, 'float32', seed === undefined ? undefined : seed + 1) as tf.Tensor2D;
+    const deviation = MDN_LAYOUTS[covarianceType].deviation(oneHot, decoded, z);
     return tf.add(selectComponent(oneHot, means), tf.mul(deviation, sigmaTemperature)) as tf.Tensor2D;
   });
 }

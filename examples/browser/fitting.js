@@ -6,7 +6,7 @@
  * `finally`, which frees its tensors.
  */
 import * as tf from '@tensorflow/tfjs';
-import {GMMLayer, GaussianMixture, initializeGaussianMixture, mixtureNLL} from 'tfjs-gmm';
+import {GMMLayer, GaussianMixture, denseCovariances, initializeGaussianMixture, mixtureNLL} from 'tfjs-gmm';
 
 /** EM settings: scikit-learn's defaults, spelled out because the tests rerun the fit in Node. */
 export const EM_OPTIONS = {tol: 1e-3, regCovar: 1e-6, maxIter: 100, seed: 0};
@@ -56,24 +56,13 @@ export async function chooseBackend(preference = PREFERENCE) {
   throw new Error(`none of the tfjs backends ${preference.join(', ')} could be initialised`);
 }
 
-/**
- * Each component's 2 x 2 covariance matrix, from covariances in the shape of the covariance
- * type: full [K, 2, 2], tied [2, 2], diag [K, 2], spherical [K].
- */
-function fullCovariances(covarianceType, covariances, K) {
-  switch (covarianceType) {
-    case 'full': return covariances;
-    case 'tied': return Array.from({length: K}, () => covariances);
-    case 'diag': return covariances.map(([a, b]) => [[a, 0], [0, b]]);
-    case 'spherical': return covariances.map((v) => [[v, 0], [0, v]]);
-    default: throw new Error(`unknown covariance type ${covarianceType}`);
-  }
-}
-
 /** Plain-array copy of a mixture's tensors, with 2 x 2 covariances for drawing. */
 function readMixture(covarianceType, {weights, means, covariances}) {
   const w = weights.arraySync();
-  return {weights: w, means: means.arraySync(), covariances: fullCovariances(covarianceType, covariances.arraySync(), w.length)};
+  const dense = denseCovariances(covariances, covarianceType, w.length, 2);
+  const matrices = dense.arraySync();
+  dense.dispose();
+  return {weights: w, means: means.arraySync(), covariances: matrices};
 }
 
 /**

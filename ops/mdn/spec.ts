@@ -25,12 +25,12 @@
  *   one such form (the modified Cholesky decomposition).
  */
 import {assertInteger, assertNumber, fail} from '../util/args';
+import {MDN_LAYOUTS, MdnCovarianceType} from './layouts';
 
-/** Covariance types a mixture-density head can predict (one covariance per component and row). */
-export type MdnCovarianceType = 'diag' | 'spherical' | 'full';
+export type {MdnCovarianceType};
 
 /** The covariance types of {@link MdnCovarianceType}, default first. */
-export const MDN_COVARIANCE_TYPES: readonly MdnCovarianceType[] = ['diag', 'spherical', 'full'];
+export const MDN_COVARIANCE_TYPES = Object.keys(MDN_LAYOUTS) as readonly MdnCovarianceType[];
 
 /** Default lower bound on every predicted standard deviation, in target units. */
 export const DEFAULT_MIN_SCALE = 1e-3;
@@ -102,8 +102,9 @@ export function resolveMdnSpec(fn: string, spec: unknown, argName = 'spec'): Res
   assertInteger(fn, 'outputDim', outputDim, 1);
   assertMdnCovarianceType(fn, covarianceType);
   assertNumber(fn, 'minScale', minScale, {min: 0, exclusiveMin: true});
-  const scalesSize = covarianceType === 'spherical' ? nComponents : nComponents * outputDim;
-  const coefficientsSize = covarianceType === 'full' ? (nComponents * outputDim * (outputDim - 1)) / 2 : 0;
+  const layout = MDN_LAYOUTS[covarianceType];
+  const scalesSize = layout.scalesSize(nComponents, outputDim);
+  const coefficientsSize = layout.coefficientsSize(nComponents, outputDim);
   return {
     nComponents, outputDim, covarianceType, minScale, scalesSize, coefficientsSize,
     paramsSize: nComponents + nComponents * outputDim + scalesSize + coefficientsSize,

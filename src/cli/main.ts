@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'fs';
 
 import '../index';
-import {getCovarianceType} from '../../ops/covariance/registry';
+import {denseCovariances} from '../../ops/dense_covariances';
 import {GaussianMixture} from '../em/gaussian_mixture';
 import {GaussianMixtureJSON} from '../em/serialization';
 import {SklearnGaussianMixtureJSON} from '../em/sklearn_json';
@@ -67,8 +67,7 @@ function readInput(file: string): number[][] {
 
 /** The model's covariances as full D x D matrices, for reports and plots. */
 function plainMixture(model: GaussianMixture): PlainMixture {
-  const type = getCovarianceType(model.covarianceType);
-  const covariances = tf.tidy(() => type.toDense(model.covariances, model.nComponents, model.nFeatures).arraySync());
+  const covariances = tf.tidy(() => denseCovariances(model.covariances, model.covarianceType, model.nComponents, model.nFeatures).arraySync());
   return {weights: model.weights.arraySync() as number[], means: model.means.arraySync() as number[][], covariances};
 }
 

@@ -3,30 +3,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {CovarianceType, CovarianceTypeName} from '../../ops/covariance/covariance_type';
-import {getCovarianceType} from '../../ops/covariance/registry';
-import {gmmLogProbPrecisionCholesky} from '../../ops/gmm_log_prob_precision_cholesky';
+import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {MixtureParametersInput, readMixtureParameters} from '../../ops/mixture_parameters';
-import {mixtureLogLikelihood} from '../../ops/mixture_log_likelihood';
-import {mixtureResponsibilities} from '../../ops/mixture_responsibilities';
-import {TensorInput, assertInteger, assertNumber, fail, toFloatTensor} from '../../ops/util/args';
+import {TensorInput, fail, toFloatTensor} from '../../ops/util/args';
 import {SeededRandom} from '../util/random';
 import {basisWidth, createEmCovariance} from './covariance/registry';
-import {EmData, autoBatchSize, prepareData, readMatrix, readSampleWeights} from './data';
+import {EmData, autoBatchSize, prepareData} from './data';
 import {EmContext, createContext} from './engine/context';
 import {IterationInfo, LoopResult, runEm} from './engine/loop';
 import {userStart} from './init/user_start';
 import {FitOptions, GaussianMixtureOptions, NestedNumbers, ResolvedGaussianMixtureOptions, resolveOptions} from './options';
-import {FittedParameters, ScaledState, disposeState, fromScaledState, toScaledState} from './parameters';
-import {sampleMixture} from './sample';
+import {ScaledState, disposeState, fromScaledState, toScaledState} from './parameters';
 import {FitDiagnostics, GaussianMixtureJSON, checkGaussianMixtureJSON, diagnosticsOf, gaussianMixtureJSON} from './serialization';
 import {SklearnGaussianMixtureJSON, parseSklearnJSON, sklearnJSONOf} from './sklearn_json';
-
-/** What a fit (or an import) leaves behind. */
-interface Fitted extends FitDiagnostics {
-  params: FittedParameters;
-  nFeatures: number;
-}
+import {MixtureModel} from './mixture_model';
 
 const CLASS = 'GaussianMixture';
 
@@ -50,7 +40,7 @@ function changeOf(lowerBounds: number[]): string {
  * const labels = gm.predict(X);
  * console.log(gm.converged, gm.nIter, gm.lowerBound, gm.bic(X));
  */
-export class GaussianMixture {
+export class GaussianMixture extends MixtureModel {
   readonly nComponents: number;
   readonly covarianceType: CovarianceTypeName;
   readonly tol: number;
@@ -66,10 +56,11 @@ export class GaussianMixture {
   readonly batchSize: number | null;
   onIteration?: (info: IterationInfo) => void;
   onWarning: (message: string) => void;
+  protected readonly className = CLASS;
   private readonly options: ResolvedGaussianMixtureOptions;
-  private fitted: Fitted | null = null;
 
   constructor(options: GaussianMixtureOptions = {}) {
+    super();
     const resolved = resolveOptions(CLASS, options);
     const {onIteration, onWarning, ...serialisable} = resolved;
     this.options = serialisable;
@@ -90,67 +81,6 @@ export class GaussianMixture {
     } = serialisable);
     this.onIteration = onIteration;
     this.onWarning = onWarning;
-  }
-
-  private get type(): CovarianceType {
-    return getCovarianceType(this.covarianceType);
-  }
-
-  // ---- attributes -------------------------------------------------------------------------
-
-  private require(fn: string): Fitted {
-    if (!this.fitted) fail(`${CLASS}.${fn}`, 'this GaussianMixture must be fitted first (call fit or fromJSON), but it has no parameters');
-    return this.fitted;
-  }
-
-  /** Whether the model has parameters (after fit, fromJSON or fromParameters). */
-  get isFitted(): boolean {
-    return this.fitted !== null;
-  }
-
-  /** Mixture weights [K] (scikit-learn's `weights_`). Owned by the model. */
-  get weights(): tf.Tensor1D {
-    return this.require('weights').params.weights as tf.Tensor1D;
-  }
-
-  /** Component means [K, D] (`means_`). Owned by the model. */
-  get means(): tf.Tensor2D {
-    return this.require('means').params.means as tf.Tensor2D;
-  }
-
-  /** Covariances in the covariance type's shape (`covariances_`). Owned by the model. */
-  get covariances(): tf.Tensor {
-    return this.require('covariances').params.covariances;
-  }
-
-  /** Cholesky factors of the precisions (`precisions_cholesky_`). Owned by the model. */
-  get precisionsCholesky(): tf.Tensor {
-    return this.require('precisionsCholesky').params.precisionsCholesky;
-  }
-
-  /** Whether the best initialisation converged (`converged_`). */
-  get converged(): boolean {
-    return this.require('converged').converged;
-  }
-
-  /** Iterations run by the best initialisation (`n_iter_`). */
-  get nIter(): number {
-    return this.require('nIter').nIter;
-  }
-
-  /** Lower bound (weighted mean log-likelihood) of the best initialisation (`lower_bound_`). */
-  get lowerBound(): number {
-    return this.require('lowerBound').lowerBound;
-  }
-
-  /** Lower bound of every iteration of the best initialisation (`lower_bounds_`). */
-  get lowerBounds(): number[] {
-    return this.require('lowerBounds').lowerBounds.slice();
-  }
-
-  /** Number of features seen in fit (`n_features_in_`). */
-  get nFeatures(): number {
-    return this.require('nFeatures').nFeatures;
   }
 
   // ---- fitting ----------------------------------------------------------------------------
@@ -248,70 +178,6 @@ export class GaussianMixture {
     return toScaledState(this.covarianceType, ctx.data.transform, p.weights, p.means, p.precisionsCholesky);
   }
 
-  private setFitted(fitted: Fitted): void {
-    if (this.fitted) disposeState(this.fitted.params);
-    this.fitted = fitted;
-  }
-
-  // ---- inference --------------------------------------------------------------------------
-
-  /**
-   * Runs `body` on the per-component log-probabilities of every chunk of X (by the ops' direct
-   * kernel, in the data space) and concatenates the results.
-   */
-  private mapLogProb(fn: string, X: TensorInput, body: (logProb: tf.Tensor2D) => tf.Tensor): tf.Tensor {
-    const fitted = this.require(fn.slice(CLASS.length + 1));
-    const {values, N, D} = readMatrix(fn, 'X', X, fitted.nFeatures);
-    const p = fitted.params;
-    // The direct kernel's working set is [rows, K D].
-    const batchSize = this.batchSize ?? autoBatchSize(this.nComponents * D + this.nComponents);
-    return tf.tidy(() => {
-      const logits = tf.log(p.weights);
-      const parts: tf.Tensor[] = [];
-      for (let start = 0; start < N; start += batchSize) {
-        const size = Math.min(batchSize, N - start);
-        const x = tf.tensor2d(values.subarray(start * D, (start + size) * D), [size, D]);
-        parts.push(body(gmmLogProbPrecisionCholesky(x, logits, p.means, p.precisionsCholesky, this.covarianceType) as tf.Tensor2D));
-      }
-      return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
-    });
-  }
-
-  /** Label (most probable component) of every sample: int32 [N] (scikit-learn's `predict`). */
-  predict(X: TensorInput): tf.Tensor1D {
-    return this.mapLogProb(`${CLASS}.predict`, X, (lp) => tf.argMax(lp, -1)) as tf.Tensor1D;
-  }
-
-  /** Posterior probability of every component for every sample: [N, K] (`predict_proba`). */
-  predictProba(X: TensorInput): tf.Tensor2D {
-    return this.mapLogProb(`${CLASS}.predictProba`, X, (lp) => mixtureResponsibilities(lp)) as tf.Tensor2D;
-  }
-
-  /** Log-likelihood log p(x) of every sample: [N] (`score_samples`). */
-  scoreSamples(X: TensorInput): tf.Tensor1D {
-    return this.mapLogProb(`${CLASS}.scoreSamples`, X, (lp) => mixtureLogLikelihood(lp)) as tf.Tensor1D;
-  }
-
-  /**
-   * Mean log-likelihood of the samples (`score`), weighted by `sampleWeight` when given. Summed
-   * in float64 on the host.
-   */
-  score(X: TensorInput, options: FitOptions = {}): number {
-    const fn = `${CLASS}.score`;
-    const ll = this.mapLogProb(fn, X, (lp) => mixtureLogLikelihood(lp));
-    const values = ll.dataSync();
-    ll.dispose();
-    const weights = readSampleWeights(fn, 'sampleWeight', options.sampleWeight, values.length);
-    let total = 0;
-    let weight = 0;
-    for (let n = 0; n < values.length; n++) {
-      const w = weights ? weights[n] : 1;
-      if (w === 0) continue;
-      total += w * values[n];
-      weight += w;
-    }
-    return total / weight;
-  }
 
   /**
    * Number of free parameters: covariance parameters (as scikit-learn counts them per type),
@@ -320,7 +186,7 @@ export class GaussianMixture {
   nParameters(): number {
     const D = this.require('nParameters').nFeatures;
     const K = this.nComponents;
-    return this.type.nParameters(K, D) + K * D + K - 1;
+    return this.covarianceTypeBehaviour.nParameters(K, D) + K * D + K - 1;
   }
 
   /** Bayesian information criterion: -2 score N + nParameters ln N (lower is better). */
@@ -340,22 +206,6 @@ export class GaussianMixture {
     const N = t.rank === 2 ? t.shape[0] : 0;
     if (t !== X) t.dispose();
     return N;
-  }
-
-  /**
-   * Draws `n` samples from the fitted mixture: the number per component is multinomial in the
-   * weights, then x = mu_k + z P_k^-1 with z standard normal (so that Cov x = Sigma_k).
-   * Samples are grouped by component, as scikit-learn returns them. Reproducible from `seed`
-   * (default: the estimator's seed).
-   *
-   * @returns samples [n, D] and their component labels (int32 [n]), owned by the caller.
-   */
-  sample(n = 1, options: {seed?: number} = {}): {samples: tf.Tensor2D; labels: tf.Tensor1D} {
-    const fn = `${CLASS}.sample`;
-    assertInteger(fn, 'n', n, 1);
-    const seed = options.seed ?? this.seed;
-    assertNumber(fn, 'seed', seed);
-    return sampleMixture(this.require('sample').params, this.type, n, seed);
   }
 
   // ---- serialisation ----------------------------------------------------------------------
@@ -430,15 +280,11 @@ export class GaussianMixture {
   /** Sets fitted parameters (data space) after validating them (see {@link readMixtureParameters}). */
   private restore(fn: string, params: MixtureParametersInput, diagnostics: FitDiagnostics): void {
     const read = tf.tidy(() => {
-      const r = readMixtureParameters(fn, params, this.type, {nComponents: this.nComponents});
-      return {weights: r.weights, means: r.means, covariances: tf.clone(r.covariances), precisionsCholesky: tf.clone(r.precisionsCholesky)};
+      const r = readMixtureParameters(fn, params, this.covarianceTypeBehaviour, {nComponents: this.nComponents});
+      // Copies: the model owns its tensors, whatever the caller does with the ones it passed.
+      return {weights: tf.clone(r.weights), means: tf.clone(r.means), covariances: tf.clone(r.covariances), precisionsCholesky: tf.clone(r.precisionsCholesky)};
     });
     this.setFitted({params: read, nFeatures: read.means.shape[1]!, ...diagnostics, lowerBounds: diagnostics.lowerBounds.slice()});
   }
 
-  /** Releases the fitted parameters; the estimator can be fitted again. */
-  dispose(): void {
-    if (this.fitted) disposeState(this.fitted.params);
-    this.fitted = null;
-  }
 }

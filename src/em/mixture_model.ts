@@ -1,0 +1,188 @@
+/**
+ * What every fitted mixture model of the package shares: the fitted parameters (owned by the
+ * model), scikit-learn's fitted attributes, the scoring methods and sampling.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {CovarianceType, CovarianceTypeName} from '../../ops/covariance/covariance_type';
+import {getCovarianceType} from '../../ops/covariance/registry';
+import {gmmLogProbPrecisionCholesky} from '../../ops/gmm_log_prob_precision_cholesky';
+import {mixtureLogLikelihood} from '../../ops/mixture_log_likelihood';
+import {mixtureResponsibilities} from '../../ops/mixture_responsibilities';
+import {TensorInput, assertInteger, assertNumber, fail} from '../../ops/util/args';
+import {autoBatchSize, readMatrix, readSampleWeights} from './data';
+import {FitOptions} from './options';
+import {FittedParameters, disposeState} from './parameters';
+import {sampleMixture} from './sample';
+import {FitDiagnostics} from './serialization';
+
+/** What a fit (or an import) leaves behind. */
+export interface Fitted extends FitDiagnostics {
+  params: FittedParameters;
+  nFeatures: number;
+}
+
+/**
+ * A mixture model with fitted parameters. Tensors returned by attributes are owned by the model
+ * (disposed by the next fit or by {@link dispose}); tensors returned by methods are owned by the
+ * caller.
+ */
+export abstract class MixtureModel {
+  abstract readonly nComponents: number;
+  abstract readonly covarianceType: CovarianceTypeName;
+  /** Rows per chunk of the scoring methods, or null for the automatic size. */
+  abstract readonly batchSize: number | null;
+  /** Seed of `sample` when none is given. */
+  abstract readonly seed: number;
+  /** The class name used in messages. */
+  protected abstract readonly className: string;
+  protected fitted: Fitted | null = null;
+
+  protected get covarianceTypeBehaviour(): CovarianceType {
+    return getCovarianceType(this.covarianceType);
+  }
+
+  // ---- attributes -------------------------------------------------------------------------
+
+  protected require(fn: string): Fitted {
+    if (!this.fitted) fail(`${this.className}.${fn}`, `this ${this.className} must be fitted first (call fit or fromJSON), but it has no parameters`);
+    return this.fitted;
+  }
+
+  /** Whether the model has parameters (after fit, fromJSON or fromParameters). */
+  get isFitted(): boolean {
+    return this.fitted !== null;
+  }
+
+  /** Mixture weights [K] (scikit-learn's `weights_`). Owned by the model. */
+  get weights(): tf.Tensor1D {
+    return this.require('weights').params.weights as tf.Tensor1D;
+  }
+
+  /** Component means [K, D] (`means_`). Owned by the model. */
+  get means(): tf.Tensor2D {
+    return this.require('means').params.means as tf.Tensor2D;
+  }
+
+  /** Covariances in the covariance type's shape (`covariances_`). Owned by the model. */
+  get covariances(): tf.Tensor {
+    return this.require('covariances').params.covariances;
+  }
+
+  /** Cholesky factors of the precisions (`precisions_cholesky_`). Owned by the model. */
+  get precisionsCholesky(): tf.Tensor {
+    return this.require('precisionsCholesky').params.precisionsCholesky;
+  }
+
+  /** Whether the best initialisation converged (`converged_`). */
+  get converged(): boolean {
+    return this.require('converged').converged;
+  }
+
+  /** Iterations run by the best initialisation (`n_iter_`). */
+  get nIter(): number {
+    return this.require('nIter').nIter;
+  }
+
+  /** Lower bound (weighted mean log-likelihood) of the best initialisation (`lower_bound_`). */
+  get lowerBound(): number {
+    return this.require('lowerBound').lowerBound;
+  }
+
+  /** Lower bound of every iteration of the best initialisation (`lower_bounds_`). */
+  get lowerBounds(): number[] {
+    return this.require('lowerBounds').lowerBounds.slice();
+  }
+
+  /** Number of features seen in fit (`n_features_in_`). */
+  get nFeatures(): number {
+    return this.require('nFeatures').nFeatures;
+  }
+
+  protected setFitted(fitted: Fitted): void {
+    if (this.fitted) disposeState(this.fitted.params);
+    this.fitted = fitted;
+  }
+
+  // ---- inference --------------------------------------------------------------------------
+
+  /**
+   * Runs `body` on the per-component log-probabilities of every chunk of X (by the ops' direct
+   * kernel, in the data space) and concatenates the results.
+   */
+  private mapLogProb(fn: string, X: TensorInput, body: (logProb: tf.Tensor2D) => tf.Tensor): tf.Tensor {
+    const fitted = this.require(fn.slice(this.className.length + 1));
+    const {values, N, D} = readMatrix(fn, 'X', X, fitted.nFeatures);
+    const p = fitted.params;
+    // The direct kernel's working set is [rows, K D].
+    const batchSize = this.batchSize ?? autoBatchSize(this.nComponents * D + this.nComponents);
+    return tf.tidy(() => {
+      const logits = tf.log(p.weights);
+      const parts: tf.Tensor[] = [];
+      for (let start = 0; start < N; start += batchSize) {
+        const size = Math.min(batchSize, N - start);
+        const x = tf.tensor2d(values.subarray(start * D, (start + size) * D), [size, D]);
+        parts.push(body(gmmLogProbPrecisionCholesky(x, logits, p.means, p.precisionsCholesky, this.covarianceType) as tf.Tensor2D));
+      }
+      return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+    });
+  }
+
+  /** Label (most probable component) of every sample: int32 [N] (scikit-learn's `predict`). */
+  predict(X: TensorInput): tf.Tensor1D {
+    return this.mapLogProb(`${this.className}.predict`, X, (lp) => tf.argMax(lp, -1)) as tf.Tensor1D;
+  }
+
+  /** Posterior probability of every component for every sample: [N, K] (`predict_proba`). */
+  predictProba(X: TensorInput): tf.Tensor2D {
+    return this.mapLogProb(`${this.className}.predictProba`, X, (lp) => mixtureResponsibilities(lp)) as tf.Tensor2D;
+  }
+
+  /** Log-likelihood log p(x) of every sample: [N] (`score_samples`). */
+  scoreSamples(X: TensorInput): tf.Tensor1D {
+    return this.mapLogProb(`${this.className}.scoreSamples`, X, (lp) => mixtureLogLikelihood(lp)) as tf.Tensor1D;
+  }
+
+  /**
+   * Mean log-likelihood of the samples (`score`), weighted by `sampleWeight` when given. Summed
+   * in float64 on the host.
+   */
+  score(X: TensorInput, options: FitOptions = {}): number {
+    const fn = `${this.className}.score`;
+    const ll = this.mapLogProb(fn, X, (lp) => mixtureLogLikelihood(lp));
+    const values = ll.dataSync();
+    ll.dispose();
+    const weights = readSampleWeights(fn, 'sampleWeight', options.sampleWeight, values.length);
+    let total = 0;
+    let weight = 0;
+    for (let n = 0; n < values.length; n++) {
+      const w = weights ? weights[n] : 1;
+      if (w === 0) continue;
+      total += w * values[n];
+      weight += w;
+    }
+    return total / weight;
+  }
+
+  /**
+   * Draws `n` samples from the fitted mixture: the number per component is multinomial in the
+   * weights, then x = mu_k + z P_k^-1 with z standard normal (so that Cov x = Sigma_k).
+   * Samples are grouped by component, as scikit-learn returns them. Reproducible from `seed`
+   * (default: the estimator's seed).
+   *
+   * @returns samples [n, D] and their component labels (int32 [n]), owned by the caller.
+   */
+  sample(n = 1, options: {seed?: number} = {}): {samples: tf.Tensor2D; labels: tf.Tensor1D} {
+    const fn = `${this.className}.sample`;
+    assertInteger(fn, 'n', n, 1);
+    const seed = options.seed ?? this.seed;
+    assertNumber(fn, 'seed', seed);
+    return sampleMixture(this.require('sample').params, this.covarianceTypeBehaviour, n, seed);
+  }
+
+  /** Releases the fitted parameters; the model can be fitted again. */
+  dispose(): void {
+    if (this.fitted) disposeState(this.fitted.params);
+    this.fitted = null;
+  }
+}
