@@ -46,9 +46,12 @@ function initialParameters(x: Float32Array, N: number, D: number, K: number, typ
   }
   mean /= x.length;
   const precision = 1 / (square / x.length - mean * mean);
-  const means = Array.from({length: K}, (_, k) => Array.from(x.subarray(Math.floor((k * N) / K) * D, Math.floor((k * N) / K) * D + D)));
+  const means = Array.from({length: K}, (_, k) =>
+    Array.from(x.subarray(Math.floor((k * N) / K) * D, Math.floor((k * N) / K) * D + D)),
+  );
   const eye = Array.from({length: D}, (_, i) => Array.from({length: D}, (__, j) => (i === j ? precision : 0)));
-  const precisions = type === 'full' ? Array.from({length: K}, () => eye) : Array.from({length: K}, () => new Array(D).fill(precision));
+  const precisions =
+    type === 'full' ? Array.from({length: K}, () => eye) : Array.from({length: K}, () => new Array(D).fill(precision));
   return {weights: new Array(K).fill(1 / K), means, precisions};
 }
 
@@ -78,7 +81,15 @@ print(json.dumps({"ms": 1000 * per_iteration, "version": sklearn.__version__, "t
 `;
 
 /** scikit-learn's ms per iteration on the same data, or null without python3 + scikit-learn. */
-function sklearnMsPerIteration(x: Float32Array, N: number, D: number, K: number, type: BenchType, init: object, iterations: number): {ms: number; label: string} | null {
+function sklearnMsPerIteration(
+  x: Float32Array,
+  N: number,
+  D: number,
+  K: number,
+  type: BenchType,
+  init: object,
+  iterations: number,
+): {ms: number; label: string} | null {
   try {
     execFileSync('python3', ['-c', 'import sklearn'], {stdio: 'ignore'});
   } catch {
@@ -89,23 +100,45 @@ function sklearnMsPerIteration(x: Float32Array, N: number, D: number, K: number,
     const prefix = path.join(dir, 'data');
     fs.writeFileSync(`${prefix}.bin`, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
     fs.writeFileSync(`${prefix}.json`, JSON.stringify(init));
-    const out = JSON.parse(execFileSync('python3', ['-c', SKLEARN, prefix, String(N), String(D), String(K), type, String(iterations)], {encoding: 'utf8'}));
-    return {ms: out.ms, label: `scikit-learn ${out.version} (float64${out.threads ? `, ${out.threads} BLAS threads` : ''})`};
+    const out = JSON.parse(
+      execFileSync('python3', ['-c', SKLEARN, prefix, String(N), String(D), String(K), type, String(iterations)], {
+        encoding: 'utf8',
+      }),
+    );
+    return {
+      ms: out.ms,
+      label: `scikit-learn ${out.version} (float64${out.threads ? `, ${out.threads} BLAS threads` : ''})`,
+    };
   } finally {
     fs.rmSync(dir, {recursive: true, force: true});
   }
 }
 
 /** Median ms between consecutive EM iterations of one fit (the first, which builds the features, excluded). */
-function oursMsPerIteration(X: tf.Tensor2D, K: number, type: BenchType, init: ReturnType<typeof initialParameters>, iterations: number): number {
+function oursMsPerIteration(
+  X: tf.Tensor2D,
+  K: number,
+  type: BenchType,
+  init: ReturnType<typeof initialParameters>,
+  iterations: number,
+): number {
   const stamps: number[] = [];
   const gm = new GaussianMixture({
-    nComponents: K, covarianceType: type, maxIter: iterations + 1, tol: 0, onWarning: () => {},
-    weightsInit: init.weights, meansInit: init.means, precisionsInit: init.precisions,
+    nComponents: K,
+    covarianceType: type,
+    maxIter: iterations + 1,
+    tol: 0,
+    onWarning: () => {},
+    weightsInit: init.weights,
+    meansInit: init.means,
+    precisionsInit: init.precisions,
     onIteration: () => stamps.push(performance.now()),
   }).fit(X);
   gm.dispose();
-  const deltas = stamps.slice(1).map((t, i) => t - stamps[i]).sort((a, b) => a - b);
+  const deltas = stamps
+    .slice(1)
+    .map((t, i) => t - stamps[i])
+    .sort((a, b) => a - b);
   return deltas[Math.floor(deltas.length / 2)];
 }
 
@@ -122,8 +155,11 @@ export function benchEm(backend: string): BenchRow[] {
     const oursMs = oursMsPerIteration(X, K, type, init, iterations);
     const sklearn = sklearnMsPerIteration(x, N, D, K, type, init, iterations);
     rows.push({
-      backend, case: `EM iteration (E+M), ${type}, N=${N} D=${D} K=${K}`, oursMs,
-      baselineMs: sklearn ? sklearn.ms : null, baseline: sklearn ? sklearn.label : 'scikit-learn not available',
+      backend,
+      case: `EM iteration (E+M), ${type}, N=${N} D=${D} K=${K}`,
+      oursMs,
+      baselineMs: sklearn ? sklearn.ms : null,
+      baseline: sklearn ? sklearn.label : 'scikit-learn not available',
     });
   }
   X.dispose();
@@ -148,7 +184,11 @@ export function benchEmLarge(backend: string): BenchRow[] {
   const stamps: number[] = [];
   const fitStart = performance.now();
   const gm = new GaussianMixture({
-    nComponents: K, covarianceType: 'full', maxIter: iterations, tol: 0, onWarning: () => {},
+    nComponents: K,
+    covarianceType: 'full',
+    maxIter: iterations,
+    tol: 0,
+    onWarning: () => {},
     onIteration: () => {
       stamps.push(performance.now());
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -158,10 +198,20 @@ export function benchEmLarge(backend: string): BenchRow[] {
   const deltas = stamps.slice(1).map((t, i) => t - stamps[i]);
   const perIteration = deltas.reduce((a, b) => a + b, 0) / deltas.length;
   const gib = (b: number) => (b / 2 ** 30).toFixed(2);
-  console.log(`  em-large: ${N} x ${D}, K = ${K} full on ${backend}: data generation ${((fitStart - start) / 1000).toFixed(1)} s, ` +
-    `k-means init + first iteration ${(initMs / 1000).toFixed(1)} s, ${(perIteration / 1000).toFixed(1)} s per further iteration; ` +
-    `peak wasm heap ${gib(wasmHeapBytes())} GiB, peak process RSS ${gib(peakRss)} GiB`);
+  console.log(
+    `  em-large: ${N} x ${D}, K = ${K} full on ${backend}: data generation ${((fitStart - start) / 1000).toFixed(1)} s, ` +
+      `k-means init + first iteration ${(initMs / 1000).toFixed(1)} s, ${(perIteration / 1000).toFixed(1)} s per further iteration; ` +
+      `peak wasm heap ${gib(wasmHeapBytes())} GiB, peak process RSS ${gib(peakRss)} GiB`,
+  );
   gm.dispose();
   X.dispose();
-  return [{backend, case: `EM iteration (E+M), full, N=${N} D=${D} K=${K} (chunked, features rebuilt per iteration)`, oursMs: perIteration, baselineMs: null, baseline: 'not run (minutes per iteration)'}];
+  return [
+    {
+      backend,
+      case: `EM iteration (E+M), full, N=${N} D=${D} K=${K} (chunked, features rebuilt per iteration)`,
+      oursMs: perIteration,
+      baselineMs: null,
+      baseline: 'not run (minutes per iteration)',
+    },
+  ];
 }

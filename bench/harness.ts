@@ -12,7 +12,10 @@ export interface TimingOptions {
 }
 
 /** Median milliseconds per call of `step`. */
-export function timeStep(step: () => void, {warmup = 2, minReps = 5, minMs = 1000, maxReps = 50}: TimingOptions = {}): number {
+export function timeStep(
+  step: () => void,
+  {warmup = 2, minReps = 5, minMs = 1000, maxReps = 50}: TimingOptions = {},
+): number {
   for (let i = 0; i < warmup; i++) step();
   const times: number[] = [];
   const start = performance.now();
@@ -26,7 +29,10 @@ export function timeStep(step: () => void, {warmup = 2, minReps = 5, minMs = 100
 }
 
 /** Like {@link timeStep} for a step that returns a promise (awaited inside the timing). */
-export async function timeStepAsync(step: () => Promise<unknown>, {warmup = 2, minReps = 5, minMs = 1000, maxReps = 50}: TimingOptions = {}): Promise<number> {
+export async function timeStepAsync(
+  step: () => Promise<unknown>,
+  {warmup = 2, minReps = 5, minMs = 1000, maxReps = 50}: TimingOptions = {},
+): Promise<number> {
   for (let i = 0; i < warmup; i++) await step();
   const times: number[] = [];
   const start = performance.now();
@@ -70,7 +76,10 @@ export interface BenchRow {
 
 /** One-line summary of a row. */
 export function describeRow(r: BenchRow): string {
-  const baseline = r.baselineMs === null ? `baseline n/a (${r.baseline})` : `baseline ${r.baselineMs.toFixed(1)} ms (${(r.baselineMs / r.oursMs).toFixed(2)}x)`;
+  const baseline =
+    r.baselineMs === null
+      ? `baseline n/a (${r.baseline})`
+      : `baseline ${r.baselineMs.toFixed(1)} ms (${(r.baselineMs / r.oursMs).toFixed(2)}x)`;
   return `${r.case}: ours ${r.oursMs.toFixed(1)} ms, ${baseline}`;
 }
 
@@ -83,10 +92,15 @@ export function markdownTable(rows: BenchRow[]): string {
   for (const r of rows) {
     const g = r.gflops === undefined ? '' : r.gflops.toFixed(1);
     const m = r.matMulGflops === undefined ? '' : r.matMulGflops.toFixed(1);
-    const pct = r.gflops === undefined || r.matMulGflops === undefined ? '' : `${((100 * r.gflops) / r.matMulGflops).toFixed(0)}%`;
+    const pct =
+      r.gflops === undefined || r.matMulGflops === undefined
+        ? ''
+        : `${((100 * r.gflops) / r.matMulGflops).toFixed(0)}%`;
     const baselineMs = r.baselineMs === null ? 'n/a' : r.baselineMs.toFixed(1);
     const speedUp = r.baselineMs === null ? '' : `${(r.baselineMs / r.oursMs).toFixed(2)}x`;
-    lines.push(`| ${r.backend} | ${r.case} | ${r.oursMs.toFixed(1)} | ${baselineMs} | ${r.baseline} | ${speedUp} | ${g} | ${m} | ${pct} |`);
+    lines.push(
+      `| ${r.backend} | ${r.case} | ${r.oursMs.toFixed(1)} | ${baselineMs} | ${r.baseline} | ${speedUp} | ${g} | ${m} | ${pct} |`,
+    );
   }
   return lines.join('\n');
 }

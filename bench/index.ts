@@ -33,11 +33,22 @@ function parseArgs(argv: string[]): {backends: string[]; only: string[]} {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
-    if (flag === '--backend' && value) { backends.push(value); i++; } else if (flag === '--only' && value) { only.push(value); i++; } else {
-      throw new Error(`bench: unknown argument ${flag}; use --backend wasm|cpu and --only ${Object.keys(SECTIONS).join('|')}`);
+    if (flag === '--backend' && value) {
+      backends.push(value);
+      i++;
+    } else if (flag === '--only' && value) {
+      only.push(value);
+      i++;
+    } else {
+      throw new Error(
+        `bench: unknown argument ${flag}; use --backend wasm|cpu and --only ${Object.keys(SECTIONS).join('|')}`,
+      );
     }
   }
-  return {backends: backends.length ? backends : ['wasm', 'cpu'], only: only.length ? only : Object.keys(SECTIONS).filter((s) => !OPT_IN.has(s))};
+  return {
+    backends: backends.length ? backends : ['wasm', 'cpu'],
+    only: only.length ? only : Object.keys(SECTIONS).filter((s) => !OPT_IN.has(s)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -47,7 +58,8 @@ async function main(): Promise<void> {
     if (!(await tf.setBackend(backend))) throw new Error(`bench: backend ${backend} is not available`);
     await tf.ready();
     // The cpu backend is ~50x slower: fewer repetitions and a smaller reference matMul.
-    const timing: TimingOptions = backend === 'cpu' ? {warmup: 1, minReps: 3, minMs: 0} : {warmup: 2, minReps: 5, minMs: 1500};
+    const timing: TimingOptions =
+      backend === 'cpu' ? {warmup: 1, minReps: 3, minMs: 0} : {warmup: 2, minReps: 5, minMs: 1500};
     const reference = matMulGflops(backend === 'cpu' ? 512 : 1024, timing);
     console.log(`${backend}: large matMul ${reference.toFixed(1)} GFLOP/s`);
     for (const name of only) {

@@ -64,7 +64,13 @@ export async function benchLayer(backend: string, _matMulGflops: number, timing:
   for (const type of ['full', 'diag'] as const) {
     const oursMs = await stepTime(new GMMLayer({nComponents: K, covarianceType: type}), x, y, timing);
     const baselineMs = await stepTime(new PlainGMMLayer(type), x, y, timing);
-    rows.push({backend, case: `GMMLayer training step (trainOnBatch + Adam), ${type}`, oursMs, baselineMs, baseline: 'same layer in plain tf ops, autodiff'});
+    rows.push({
+      backend,
+      case: `GMMLayer training step (trainOnBatch + Adam), ${type}`,
+      oursMs,
+      baselineMs,
+      baseline: 'same layer in plain tf ops, autodiff',
+    });
   }
   tf.dispose([x, y]);
   return rows;

@@ -29,11 +29,19 @@ export function benchMdn(backend: string, _matMulGflops: number, timing: TimingO
     const loss = mdnLoss(spec);
     const plainLoss = (p: tf.Tensor) => {
       const {logits, means, factor} = decodeMdn(p as tf.Tensor2D, spec);
-      return tf.neg(tf.mean(tf.logSumExp(plainPerSampleLogProb(yTrue as tf.Tensor2D, logits, means, factor, covarianceType), 1)));
+      return tf.neg(
+        tf.mean(tf.logSumExp(plainPerSampleLogProb(yTrue as tf.Tensor2D, logits, means, factor, covarianceType), 1)),
+      );
     };
     const oursMs = timeStep(() => runAndSync(() => tf.grad((p: tf.Tensor) => tf.mean(loss(yTrue, p)))(yPred)), reps);
     const baselineMs = timeStep(() => runAndSync(() => tf.grad(plainLoss)(yPred)), reps);
-    rows.push({backend, case: `MDN loss fwd+bwd (d/dyPred), batch ${N}, K=${K}, D=${D}, ${covarianceType}`, oursMs, baselineMs, baseline: 'same loss, plain tf ops, autodiff'});
+    rows.push({
+      backend,
+      case: `MDN loss fwd+bwd (d/dyPred), batch ${N}, K=${K}, D=${D}, ${covarianceType}`,
+      oursMs,
+      baselineMs,
+      baseline: 'same loss, plain tf ops, autodiff',
+    });
     tf.dispose([yPred, yTrue]);
   }
   return rows;

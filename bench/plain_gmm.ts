@@ -32,7 +32,13 @@ export function plainDiagLogProb(x: tf.Tensor2D, logits: tf.Tensor, means: tf.Te
 }
 
 /** Natural parameters: P from the covariances with the library's (plain-op) Cholesky, then as above. */
-export function plainNaturalLogProb(type: 'full' | 'diag', x: tf.Tensor2D, weights: tf.Tensor, means: tf.Tensor, covariances: tf.Tensor): tf.Tensor {
+export function plainNaturalLogProb(
+  type: 'full' | 'diag',
+  x: tf.Tensor2D,
+  weights: tf.Tensor,
+  means: tf.Tensor,
+  covariances: tf.Tensor,
+): tf.Tensor {
   const logits = tf.log(weights);
   if (type === 'diag') return plainDiagLogProb(x, logits, means, tf.rsqrt(covariances));
   return plainFullLogProb(x, logits, means, precisionCholeskyFromCovariance(covariances));
@@ -47,10 +53,22 @@ export function plainNLL(logProbs: tf.Tensor): tf.Scalar {
  * Per-sample mixtures (logits [N, K], means [N, K, D], factor [N, K, D, D] upper P or [N, K, D]
  * 1/sigma): log-probs [N, K] with elementwise products, as a mixture-density head's loss needs.
  */
-export function plainPerSampleLogProb(x: tf.Tensor2D, logits: tf.Tensor, means: tf.Tensor, factor: tf.Tensor, type: 'full' | 'diag'): tf.Tensor {
+export function plainPerSampleLogProb(
+  x: tf.Tensor2D,
+  logits: tf.Tensor,
+  means: tf.Tensor,
+  factor: tf.Tensor,
+  type: 'full' | 'diag',
+): tf.Tensor {
   const [N, D] = x.shape;
   const d = tf.sub(tf.reshape(x, [N, 1, D]), means);
-  const y = type === 'diag' ? tf.mul(d, factor) : tf.sum(tf.mul(tf.expandDims(d, -1), tf.mul(factor, triangleMask(D, false))), -2);
+  const y =
+    type === 'diag'
+      ? tf.mul(d, factor)
+      : tf.sum(tf.mul(tf.expandDims(d, -1), tf.mul(factor, triangleMask(D, false))), -2);
   const logDet = tf.sum(tf.log(tf.abs(type === 'diag' ? factor : diagPart(factor))), -1);
-  return tf.add(tf.logSoftmax(logits), tf.sub(tf.sub(logDet, (D / 2) * LOG_2PI), tf.mul(tf.sum(tf.square(y), -1), 0.5)));
+  return tf.add(
+    tf.logSoftmax(logits),
+    tf.sub(tf.sub(logDet, (D / 2) * LOG_2PI), tf.mul(tf.sum(tf.square(y), -1), 0.5)),
+  );
 }

@@ -25,9 +25,19 @@ const K = 3;
 export function generateClusteringData(N = 900, seed = 1): {x: number[][]; labels: number[]} {
   const rng = new SeededRandom(seed);
   const normal = () => rng.normal();
-  const centers = [[-3, 0, 0, 0], [3, 0, 0, 0], [0, 3.5, 0, 0]];
-  const scales = [[0.6, 1.2, 0.4, 1.0], [0.8, 0.5, 1.1, 0.6], [1.0, 0.5, 0.7, 0.9]];
-  const mixing = Array.from({length: D}, (_, i) => Array.from({length: D}, (_, j) => (i === j ? 1 : 0) + 0.6 * normal()));
+  const centers = [
+    [-3, 0, 0, 0],
+    [3, 0, 0, 0],
+    [0, 3.5, 0, 0],
+  ];
+  const scales = [
+    [0.6, 1.2, 0.4, 1.0],
+    [0.8, 0.5, 1.1, 0.6],
+    [1.0, 0.5, 0.7, 0.9],
+  ];
+  const mixing = Array.from({length: D}, (_, i) =>
+    Array.from({length: D}, (_, j) => (i === j ? 1 : 0) + 0.6 * normal()),
+  );
   const x: number[][] = [];
   const labels: number[] = [];
   for (let n = 0; n < N; n++) {
@@ -58,7 +68,12 @@ function kMeansStart(x: number[][]) {
   const dist = (a: number[], b: number[]) => a.reduce((s, v, j) => s + (v - b[j]) ** 2, 0);
   const mean = (rows: number[][]) => rows[0].map((_, j) => rows.reduce((s, r) => s + r[j], 0) / rows.length);
   const means = [mean(x)];
-  while (means.length <= K) means.push(x.reduce((best, r) => (Math.min(...means.map((m) => dist(r, m))) > Math.min(...means.map((m) => dist(best, m))) ? r : best)));
+  while (means.length <= K)
+    means.push(
+      x.reduce((best, r) =>
+        Math.min(...means.map((m) => dist(r, m))) > Math.min(...means.map((m) => dist(best, m))) ? r : best,
+      ),
+    );
   means.shift(); // the overall mean only seeded the search
   let assigned: number[] = [];
   for (let iteration = 0; iteration < 50; iteration++) {
@@ -72,18 +87,29 @@ function kMeansStart(x: number[][]) {
   return {
     weights: members.map((m) => m.length / x.length),
     means,
-    covariances: members.map((m, k) => means[k].map((c, j) => m.reduce((s, r) => s + (r[j] - c) ** 2, 0) / m.length + 1e-2)),
+    covariances: members.map((m, k) =>
+      means[k].map((c, j) => m.reduce((s, r) => s + (r[j] - c) ** 2, 0) / m.length + 1e-2),
+    ),
   };
 }
 
 /** Fraction of points whose cluster matches the true label, under the best relabelling. */
 export function clusteringAccuracy(assigned: number[], labels: number[]): number {
-  const permutations = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+  const permutations = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ];
   return Math.max(...permutations.map((p) => assigned.filter((a, i) => p[a] === labels[i]).length / labels.length));
 }
 
 /** Builds, initialises and trains the model; returns the loss history and the clustering. */
-export async function trainClustering(options: {epochs?: number; N?: number; trainEncoder?: boolean; log?: (line: string) => void} = {}) {
+export async function trainClustering(
+  options: {epochs?: number; N?: number; trainEncoder?: boolean; log?: (line: string) => void} = {},
+) {
   const {x, labels} = generateClusteringData(options.N ?? 900);
   const {model, encoder, gmm} = buildClusteringModel();
   const data = tf.tensor2d(x);
@@ -93,19 +119,37 @@ export async function trainClustering(options: {epochs?: number; N?: number; tra
   model.compile({optimizer: tf.train.adam(0.02), loss: gmmNLLLoss});
   const epochs = options.epochs ?? 300;
   const history = await fitWithoutTargets(model, data, {
-    epochs, batchSize: x.length, verbose: 0, shuffle: false,
-    callbacks: {onEpochEnd: async (epoch, logs) => {
-      if (options.log && (epoch % 50 === 0 || epoch === epochs - 1)) options.log(`epoch ${String(epoch).padStart(4)}  -log p(x) per point ${logs!.loss.toFixed(4)}`);
-    }},
+    epochs,
+    batchSize: x.length,
+    verbose: 0,
+    shuffle: false,
+    callbacks: {
+      onEpochEnd: async (epoch, logs) => {
+        if (options.log && (epoch % 50 === 0 || epoch === epochs - 1))
+          options.log(`epoch ${String(epoch).padStart(4)}  -log p(x) per point ${logs!.loss.toFixed(4)}`);
+      },
+    },
   });
-  const assigned = tf.tidy(() => tf.argMax(mixtureResponsibilities(model.predict(data) as tf.Tensor), 1).arraySync() as number[]);
+  const assigned = tf.tidy(
+    () => tf.argMax(mixtureResponsibilities(model.predict(data) as tf.Tensor), 1).arraySync() as number[],
+  );
   data.dispose();
-  return {model, encoder, gmm, losses: history.history.loss as number[], accuracy: clusteringAccuracy(assigned, labels), x, labels};
+  return {
+    model,
+    encoder,
+    gmm,
+    losses: history.history.loss as number[],
+    accuracy: clusteringAccuracy(assigned, labels),
+    x,
+    labels,
+  };
 }
 
 async function main(): Promise<void> {
   await tf.setBackend((await tf.setBackend('wasm')) ? 'wasm' : 'cpu');
-  console.log(`differentiable clustering on ${tf.getBackend()}: Dense(${D}) encoder + GMMLayer(K=${K}, diag), trained jointly`);
+  console.log(
+    `differentiable clustering on ${tf.getBackend()}: Dense(${D}) encoder + GMMLayer(K=${K}, diag), trained jointly`,
+  );
   const result = await trainClustering({log: console.log});
   console.log(`clustering accuracy (best relabelling): ${(100 * result.accuracy).toFixed(1)}%`);
   result.model.dispose();

@@ -49,7 +49,11 @@ export interface InverseProblemData {
  * @param options.correlatedNoise if set, the targets are 2-D, y = [t, t + correlatedNoise e] with
  *   e standard normal: two coordinates that are strongly correlated within each branch.
  */
-export function inverseProblemData(N: number, seed: number, options: {correlatedNoise?: number} = {}): InverseProblemData {
+export function inverseProblemData(
+  N: number,
+  seed: number,
+  options: {correlatedNoise?: number} = {},
+): InverseProblemData {
   const rng = new SeededRandom(seed);
   const uniform = () => rng.uniform();
   const normal = () => rng.normal();
@@ -61,7 +65,9 @@ export function inverseProblemData(N: number, seed: number, options: {correlated
     data.x.push(x);
     data.t.push(t);
     data.inputs.push([unit(x)]);
-    data.targets.push(options.correlatedNoise === undefined ? [unit(t)] : [unit(t), unit(t + options.correlatedNoise * normal())]);
+    data.targets.push(
+      options.correlatedNoise === undefined ? [unit(t)] : [unit(t), unit(t + options.correlatedNoise * normal())],
+    );
   }
   return data;
 }
@@ -83,10 +89,19 @@ export function buildMdn(options: MdnModelOptions): {model: tfl.LayersModel; hea
   const input = tfl.input({shape: [1]});
   let features = input;
   for (let layer = 0; layer < 2; layer++) {
-    const dense = tfl.layers.dense({units: hidden, activation: 'tanh', kernelInitializer: tfl.initializers.glorotUniform({seed: seed + layer})});
+    const dense = tfl.layers.dense({
+      units: hidden,
+      activation: 'tanh',
+      kernelInitializer: tfl.initializers.glorotUniform({seed: seed + layer}),
+    });
     features = dense.apply(features) as tfl.SymbolicTensor;
   }
-  const head = new MixtureDensityHead({nComponents, outputDim, covarianceType, kernelInitializer: tfl.initializers.glorotUniform({seed: seed + 2})});
+  const head = new MixtureDensityHead({
+    nComponents,
+    outputDim,
+    covarianceType,
+    kernelInitializer: tfl.initializers.glorotUniform({seed: seed + 2}),
+  });
   return {model: tfl.model({inputs: input, outputs: head.apply(features) as tfl.SymbolicTensor}), head};
 }
 
@@ -94,7 +109,12 @@ export function buildMdn(options: MdnModelOptions): {model: tfl.LayersModel; hea
  * Compiles the model with Adam and `mdnLoss(head)` and trains it with `model.fit` (by default on
  * the whole data set per step: the data sets here are small). Returns the loss per epoch.
  */
-export async function trainMdn(model: tfl.LayersModel, head: MixtureDensityHead, data: InverseProblemData, options: {epochs: number; learningRate: number; batchSize?: number}): Promise<number[]> {
+export async function trainMdn(
+  model: tfl.LayersModel,
+  head: MixtureDensityHead,
+  data: InverseProblemData,
+  options: {epochs: number; learningRate: number; batchSize?: number},
+): Promise<number[]> {
   const {epochs, learningRate, batchSize = data.x.length} = options;
   model.compile({optimizer: tf.train.adam(learningRate), loss: mdnLoss(head)});
   const inputs = tf.tensor2d(data.inputs);
@@ -139,7 +159,13 @@ export function branchesAt(x: number): number[] {
 }
 
 /** Samples of t (problem units) at each input x: `perInput` draws per x from one seeded call. */
-export function sampleT(model: tfl.LayersModel, head: MixtureDensityHead, xs: number[], perInput: number, seed: number): number[][] {
+export function sampleT(
+  model: tfl.LayersModel,
+  head: MixtureDensityHead,
+  xs: number[],
+  perInput: number,
+  seed: number,
+): number[][] {
   return tf.tidy(() => {
     const inputs = tf.tensor2d(xs.flatMap((x) => Array.from({length: perInput}, () => [(x - CENTRE) / SCALE])));
     const samples = mdnSample(model.predict(inputs) as tf.Tensor, head, {seed}).arraySync() as number[][];
@@ -165,7 +191,10 @@ export interface PlotSeries {
 }
 
 /** A scatter plot as a self-contained SVG document (axes, ticks, legend). */
-export function scatterSvg(series: PlotSeries[], options: {title: string; xLabel: string; yLabel: string; xRange: [number, number]; yRange: [number, number]}): string {
+export function scatterSvg(
+  series: PlotSeries[],
+  options: {title: string; xLabel: string; yLabel: string; xRange: [number, number]; yRange: [number, number]},
+): string {
   const width = 720;
   const height = 540;
   const margin = {left: 64, right: 24, top: 48, bottom: 56};
@@ -182,21 +211,32 @@ export function scatterSvg(series: PlotSeries[], options: {title: string; xLabel
     `<rect x="${margin.left}" y="${margin.top}" width="${width - margin.left - margin.right}" height="${height - margin.top - margin.bottom}" fill="none" stroke="#333"/>`,
   ];
   // Ticks at the multiples of 0.2 inside each range.
-  const ticks = (lo: number, hi: number) => Array.from({length: Math.floor(hi / 0.2 + 1e-9) - Math.ceil(lo / 0.2 - 1e-9) + 1}, (_, i) => (Math.ceil(lo / 0.2 - 1e-9) + i) * 0.2);
+  const ticks = (lo: number, hi: number) =>
+    Array.from(
+      {length: Math.floor(hi / 0.2 + 1e-9) - Math.ceil(lo / 0.2 - 1e-9) + 1},
+      (_, i) => (Math.ceil(lo / 0.2 - 1e-9) + i) * 0.2,
+    );
   for (const xv of ticks(x0, x1)) {
-    parts.push(`<line x1="${f(px(xv))}" y1="${height - margin.bottom}" x2="${f(px(xv))}" y2="${height - margin.bottom + 5}" stroke="#333"/>`);
-    parts.push(`<text x="${f(px(xv))}" y="${height - margin.bottom + 19}" text-anchor="middle">${xv.toFixed(1)}</text>`);
+    parts.push(
+      `<line x1="${f(px(xv))}" y1="${height - margin.bottom}" x2="${f(px(xv))}" y2="${height - margin.bottom + 5}" stroke="#333"/>`,
+    );
+    parts.push(
+      `<text x="${f(px(xv))}" y="${height - margin.bottom + 19}" text-anchor="middle">${xv.toFixed(1)}</text>`,
+    );
   }
   for (const yv of ticks(y0, y1)) {
     parts.push(`<line x1="${margin.left - 5}" y1="${f(py(yv))}" x2="${margin.left}" y2="${f(py(yv))}" stroke="#333"/>`);
     parts.push(`<text x="${margin.left - 8}" y="${f(py(yv) + 4)}" text-anchor="end">${yv.toFixed(1)}</text>`);
   }
   parts.push(`<text x="${width / 2}" y="${height - 14}" text-anchor="middle">${escape(options.xLabel)}</text>`);
-  parts.push(`<text x="18" y="${height / 2}" text-anchor="middle" transform="rotate(-90 18 ${height / 2})">${escape(options.yLabel)}</text>`);
+  parts.push(
+    `<text x="18" y="${height / 2}" text-anchor="middle" transform="rotate(-90 18 ${height / 2})">${escape(options.yLabel)}</text>`,
+  );
   for (const s of series) {
     parts.push(`<g fill="${s.color}" fill-opacity="${s.opacity}">`);
     for (const [x, y] of s.points) {
-      if (x >= x0 && x <= x1 && y >= y0 && y <= y1) parts.push(`<circle cx="${f(px(x))}" cy="${f(py(y))}" r="${s.radius}"/>`);
+      if (x >= x0 && x <= x1 && y >= y0 && y <= y1)
+        parts.push(`<circle cx="${f(px(x))}" cy="${f(py(y))}" r="${s.radius}"/>`);
     }
     parts.push('</g>');
   }
@@ -210,12 +250,38 @@ export function scatterSvg(series: PlotSeries[], options: {title: string; xLabel
 }
 
 /** Writes the plot of data, MDN samples and modes; returns the path written. */
-export function writePlot(file: string, data: InverseProblemData, samples: {x: number[]; t: number[][]}, modes: {x: number[]; t: number[]}): string {
-  const svg = scatterSvg([
-    {label: 'training data', points: data.x.map((x, i) => [x, data.t[i]]), color: '#9e9e9e', radius: 2, opacity: 0.6},
-    {label: 'samples of t ~ p(t | x)', points: samples.x.flatMap((x, i) => samples.t[i].map((t): [number, number] => [x, t])), color: '#1f77b4', radius: 1.6, opacity: 0.45},
-    {label: 'mode: mean of the heaviest component', points: modes.x.map((x, i) => [x, modes.t[i]]), color: '#d62728', radius: 2.4, opacity: 1},
-  ], {title: 'Mixture-density network on Bishop\'s inverse problem', xLabel: 'x = t + 0.3 sin(2 pi t) + noise', yLabel: 't', xRange: [-0.2, 1.2], yRange: [-0.05, 1.05]});
+export function writePlot(
+  file: string,
+  data: InverseProblemData,
+  samples: {x: number[]; t: number[][]},
+  modes: {x: number[]; t: number[]},
+): string {
+  const svg = scatterSvg(
+    [
+      {label: 'training data', points: data.x.map((x, i) => [x, data.t[i]]), color: '#9e9e9e', radius: 2, opacity: 0.6},
+      {
+        label: 'samples of t ~ p(t | x)',
+        points: samples.x.flatMap((x, i) => samples.t[i].map((t): [number, number] => [x, t])),
+        color: '#1f77b4',
+        radius: 1.6,
+        opacity: 0.45,
+      },
+      {
+        label: 'mode: mean of the heaviest component',
+        points: modes.x.map((x, i) => [x, modes.t[i]]),
+        color: '#d62728',
+        radius: 2.4,
+        opacity: 1,
+      },
+    ],
+    {
+      title: "Mixture-density network on Bishop's inverse problem",
+      xLabel: 'x = t + 0.3 sin(2 pi t) + noise',
+      yLabel: 't',
+      xRange: [-0.2, 1.2],
+      yRange: [-0.05, 1.05],
+    },
+  );
   fs.mkdirSync(path.dirname(file), {recursive: true});
   fs.writeFileSync(file, svg);
   return file;
@@ -244,8 +310,12 @@ async function main(): Promise<void> {
   const atMiddle = sampleT(mixture!.model, mixture!.head, [0.5], 1000, 8)[0];
   const branches = branchesAt(0.5);
   const shares = branches.map((b) => atMiddle.filter((t) => Math.abs(t - b) < 0.1).length / atMiddle.length);
-  console.log(`  at x = 0.5 the branches are t = ${branches.map((b) => b.toFixed(3)).join(', ')}; share of K = 5 samples within 0.1 of each: ${shares.map((s) => `${(100 * s).toFixed(0)}%`).join(', ')}`);
-  console.log(`  plot: ${writePlot(path.join('out', 'mdn_inverse_problem.svg'), train, {x: grid, t: samples}, {x: grid, t: modes})}`);
+  console.log(
+    `  at x = 0.5 the branches are t = ${branches.map((b) => b.toFixed(3)).join(', ')}; share of K = 5 samples within 0.1 of each: ${shares.map((s) => `${(100 * s).toFixed(0)}%`).join(', ')}`,
+  );
+  console.log(
+    `  plot: ${writePlot(path.join('out', 'mdn_inverse_problem.svg'), train, {x: grid, t: samples}, {x: grid, t: modes})}`,
+  );
   mixture!.model.dispose();
 
   console.log('Two correlated targets y = [t, t + 0.02 e], K = 5, same net and budget:');
@@ -254,7 +324,9 @@ async function main(): Promise<void> {
   for (const covarianceType of ['diag', 'full'] as const) {
     const net = buildMdn({nComponents: 5, outputDim: 2, covarianceType});
     await trainMdn(net.model, net.head, train2, {epochs: 200, learningRate: 0.01});
-    console.log(`  ${covarianceType}: held-out NLL ${heldOutNLL(net.model, net.head, test2).toFixed(3)} nats per point`);
+    console.log(
+      `  ${covarianceType}: held-out NLL ${heldOutNLL(net.model, net.head, test2).toFixed(3)} nats per point`,
+    );
     net.model.dispose();
   }
 }

@@ -76,7 +76,10 @@ export class GMMLayer extends tfl.layers.Layer {
   readonly minVariance: number;
   private readonly type: CovarianceType;
   private readonly initializers: Record<'logits' | 'means' | 'rawVariances' | 'precisionOffDiagonal', Initializer>;
-  private readonly regularizers: Record<'logits' | 'means' | 'rawVariances' | 'precisionOffDiagonal', Regularizer | undefined>;
+  private readonly regularizers: Record<
+    'logits' | 'means' | 'rawVariances' | 'precisionOffDiagonal',
+    Regularizer | undefined
+  >;
   private nFeatures: number | null = null;
   private logits?: LayerVariable;
   private means?: LayerVariable;
@@ -86,7 +89,8 @@ export class GMMLayer extends tfl.layers.Layer {
   constructor(args: GMMLayerArgs) {
     super(args);
     const fn = 'GMMLayer';
-    if (!args || typeof args !== 'object') fail(fn, `args must be an object with nComponents, but got ${JSON.stringify(args)}`);
+    if (!args || typeof args !== 'object')
+      fail(fn, `args must be an object with nComponents, but got ${JSON.stringify(args)}`);
     assertInteger(fn, 'nComponents', args.nComponents, 1);
     this.nComponents = args.nComponents;
     this.type = getCovarianceType(args.covarianceType ?? 'full', fn);
@@ -95,15 +99,31 @@ export class GMMLayer extends tfl.layers.Layer {
     assertNumber(fn, 'minVariance', this.minVariance, {min: 0});
     this.initializers = {
       logits: resolveInitializer(fn, 'logitsInitializer', args.logitsInitializer ?? 'zeros'),
-      means: resolveInitializer(fn, 'meansInitializer', args.meansInitializer ?? tfl.initializers.randomNormal({mean: 0, stddev: 1})),
-      rawVariances: resolveInitializer(fn, 'rawVariancesInitializer', args.rawVariancesInitializer ?? tfl.initializers.constant({value: SOFTPLUS_INVERSE_OF_ONE})),
-      precisionOffDiagonal: resolveInitializer(fn, 'precisionOffDiagonalInitializer', args.precisionOffDiagonalInitializer ?? 'zeros'),
+      means: resolveInitializer(
+        fn,
+        'meansInitializer',
+        args.meansInitializer ?? tfl.initializers.randomNormal({mean: 0, stddev: 1}),
+      ),
+      rawVariances: resolveInitializer(
+        fn,
+        'rawVariancesInitializer',
+        args.rawVariancesInitializer ?? tfl.initializers.constant({value: SOFTPLUS_INVERSE_OF_ONE}),
+      ),
+      precisionOffDiagonal: resolveInitializer(
+        fn,
+        'precisionOffDiagonalInitializer',
+        args.precisionOffDiagonalInitializer ?? 'zeros',
+      ),
     };
     this.regularizers = {
       logits: resolveRegularizer(fn, 'logitsRegularizer', args.logitsRegularizer),
       means: resolveRegularizer(fn, 'meansRegularizer', args.meansRegularizer),
       rawVariances: resolveRegularizer(fn, 'rawVariancesRegularizer', args.rawVariancesRegularizer),
-      precisionOffDiagonal: resolveRegularizer(fn, 'precisionOffDiagonalRegularizer', args.precisionOffDiagonalRegularizer),
+      precisionOffDiagonal: resolveRegularizer(
+        fn,
+        'precisionOffDiagonalRegularizer',
+        args.precisionOffDiagonalRegularizer,
+      ),
     };
   }
 
@@ -115,7 +135,8 @@ export class GMMLayer extends tfl.layers.Layer {
     const shape = singleInputShape(inputShape);
     this.checkInputShape(shape, 'build');
     const D = shape[1];
-    if (D === null || !(D >= 1)) fail('GMMLayer.build', `input must have a known number of features D >= 1, but got shape [${shape.join(', ')}]`);
+    if (D === null || !(D >= 1))
+      fail('GMMLayer.build', `input must have a known number of features D >= 1, but got shape [${shape.join(', ')}]`);
     this.nFeatures = D;
     const K = this.nComponents;
     const add = (name: keyof GMMLayer['initializers'], weightShape: number[]) =>
@@ -144,7 +165,13 @@ export class GMMLayer extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       this.checkInputShape(x.shape, 'call');
-      return gmmLogProbPrecisionCholesky(x, this.logits!.read(), this.means!.read(), this.precisionFactor(), this.covarianceType);
+      return gmmLogProbPrecisionCholesky(
+        x,
+        this.logits!.read(),
+        this.means!.read(),
+        this.precisionFactor(),
+        this.covarianceType,
+      );
     });
   }
 
@@ -174,7 +201,8 @@ export class GMMLayer extends tfl.layers.Layer {
   setMixture(mixture: MixtureParametersInput): void {
     const fn = 'GMMLayer.setMixture';
     this.assertBuilt(fn);
-    if (!mixture || typeof mixture !== 'object') fail(fn, `mixture must be {weights, means, covariances}, but got ${JSON.stringify(mixture)}`);
+    if (!mixture || typeof mixture !== 'object')
+      fail(fn, `mixture must be {weights, means, covariances}, but got ${JSON.stringify(mixture)}`);
     const K = this.nComponents;
     const D = this.nFeatures!;
     const values = tf.tidy(() => {
@@ -184,19 +212,25 @@ export class GMMLayer extends tfl.layers.Layer {
       assertShape(fn, 'means', means.shape, [[K, D]]);
       const weightValues = weights.dataSync();
       const badWeight = weightValues.findIndex((w) => !(w > 0) || !Number.isFinite(w));
-      if (badWeight >= 0) fail(fn, `weights must be positive and finite, but weights[${badWeight}] is ${weightValues[badWeight]}`);
+      if (badWeight >= 0)
+        fail(fn, `weights must be positive and finite, but weights[${badWeight}] is ${weightValues[badWeight]}`);
       const factor = this.factorOf(fn, mixture);
       const excess = tf.sub(tf.reciprocal(tf.square(this.type.factorDiagonal(factor))), this.minVariance);
       const excessValues = excess.dataSync();
       const bad = excessValues.findIndex((v) => !(v > 0));
       if (bad >= 0) {
-        fail(fn, `covariances must have every (conditional) variance above minVariance = ${this.minVariance}, but entry ${bad} is ${excessValues[bad] + this.minVariance}`);
+        fail(
+          fn,
+          `covariances must have every (conditional) variance above minVariance = ${this.minVariance}, but entry ${bad} is ${excessValues[bad] + this.minVariance}`,
+        );
       }
       const offDiagonal = this.type.offDiagonalPart(factor);
       const result: tf.Tensor[] = [tf.log(tf.div(weights, tf.sum(weights))), means, softplusInverse(excess)];
       return offDiagonal ? [...result, offDiagonal] : result;
     });
-    const targets = [this.logits!, this.means!, this.rawVariances!, this.precisionOffDiagonal].filter((v): v is LayerVariable => v !== undefined);
+    const targets = [this.logits!, this.means!, this.rawVariances!, this.precisionOffDiagonal].filter(
+      (v): v is LayerVariable => v !== undefined,
+    );
     targets.forEach((variable, i) => variable.write(values[i]));
     tf.dispose(values);
   }

@@ -1,4 +1,4 @@
-export {GMMLayer, GMMLayerArgs} from './gmm_layer';
-export {MixtureDensityHead, MixtureDensityHeadArgs} from './mixture_density_head';
+export {GMMLayer, type GMMLayerArgs} from './gmm_layer';
+export {MixtureDensityHead, type MixtureDensityHeadArgs} from './mixture_density_head';
 export {gmmNLLLoss, fitWithoutTargets, mdnLoss} from './losses';
-export {InitializerSpec, RegularizerSpec} from './serialization';
+export {type InitializerSpec, type RegularizerSpec} from './serialization';

@@ -30,7 +30,11 @@ export function gmmNLLLoss(_yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
  * ignores, and disposes them afterwards. Equivalent to
  * `model.fit(x, tf.zeros([x.shape[0], K]), args)`.
  */
-export async function fitWithoutTargets(model: tfl.LayersModel, x: tf.Tensor | tf.Tensor[], args: tfl.ModelFitArgs = {}): Promise<tfl.History> {
+export async function fitWithoutTargets(
+  model: tfl.LayersModel,
+  x: tf.Tensor | tf.Tensor[],
+  args: tfl.ModelFitArgs = {},
+): Promise<tfl.History> {
   const fn = 'fitWithoutTargets';
   if (!(model instanceof tfl.LayersModel)) fail(fn, 'model must be a tf.LayersModel');
   const first = Array.isArray(x) ? x[0] : x;
@@ -64,14 +68,18 @@ export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => 
   const fn = 'mdnLoss';
   const resolved = resolveMdnSpec(fn, spec);
   const {outputDim: D, covarianceType} = resolved;
-  return (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor => tf.tidy(() => {
-    const packed = toPackedTensor(fn, yPred, resolved);
-    const targets = toFloatTensor(yTrue, 'yTrue', fn);
-    const N = packed.shape[0];
-    if (targets.rank !== 2 || targets.shape[0] !== N || targets.shape[1] !== D) {
-      fail(fn, `yTrue must have shape [${N}, ${D}] (the batch of yPred, outputDim), but got ${formatShape(targets.shape)}`);
-    }
-    const {logits, means, factor} = decodeMdn(packed, resolved);
-    return tf.neg(mixtureLogLikelihood(gmmLogProbPrecisionCholesky(targets, logits, means, factor, covarianceType)));
-  });
+  return (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor =>
+    tf.tidy(() => {
+      const packed = toPackedTensor(fn, yPred, resolved);
+      const targets = toFloatTensor(yTrue, 'yTrue', fn);
+      const N = packed.shape[0];
+      if (targets.rank !== 2 || targets.shape[0] !== N || targets.shape[1] !== D) {
+        fail(
+          fn,
+          `yTrue must have shape [${N}, ${D}] (the batch of yPred, outputDim), but got ${formatShape(targets.shape)}`,
+        );
+      }
+      const {logits, means, factor} = decodeMdn(packed, resolved);
+      return tf.neg(mixtureLogLikelihood(gmmLogProbPrecisionCholesky(targets, logits, means, factor, covarianceType)));
+    });
 }

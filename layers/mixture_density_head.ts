@@ -98,10 +98,28 @@ export class MixtureDensityHead extends tfl.layers.Layer implements MdnSpec {
     const shape = singleInputShape(inputShape);
     this.checkInputShape(shape, 'build');
     const F = shape[1];
-    if (F === null || !(F >= 1)) fail('MixtureDensityHead.build', `input must have a known number of features F >= 1, but got shape [${shape.join(', ')}]`);
+    if (F === null || !(F >= 1))
+      fail(
+        'MixtureDensityHead.build',
+        `input must have a known number of features F >= 1, but got shape [${shape.join(', ')}]`,
+      );
     this.nFeatures = F;
-    this.kernel = this.addWeight('kernel', [F, this.paramsSize], 'float32', this.initializers.kernel, this.regularizers.kernel, true);
-    this.bias = this.addWeight('bias', [this.paramsSize], 'float32', this.initializers.bias, this.regularizers.bias, true);
+    this.kernel = this.addWeight(
+      'kernel',
+      [F, this.paramsSize],
+      'float32',
+      this.initializers.kernel,
+      this.regularizers.kernel,
+      true,
+    );
+    this.bias = this.addWeight(
+      'bias',
+      [this.paramsSize],
+      'float32',
+      this.initializers.bias,
+      this.regularizers.bias,
+      true,
+    );
     this.built = true;
   }
 

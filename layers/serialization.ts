@@ -20,13 +20,21 @@ function deserialize<T>(fn: string, argName: string, className: string, config: 
   return fromConfig(cls, config) as unknown as T;
 }
 
-function resolve<T extends tf.serialization.Serializable>(fn: string, argName: string, spec: T | string | tf.serialization.ConfigDict, stringToClass: (s: string) => string): T {
+function resolve<T extends tf.serialization.Serializable>(
+  fn: string,
+  argName: string,
+  spec: T | string | tf.serialization.ConfigDict,
+  stringToClass: (s: string) => string,
+): T {
   if (spec instanceof tf.serialization.Serializable) return spec as T;
   if (typeof spec === 'string') return deserialize<T>(fn, argName, stringToClass(spec), {});
   if (spec && typeof spec === 'object' && typeof spec.className === 'string') {
     return deserialize<T>(fn, argName, spec.className, (spec.config ?? {}) as tf.serialization.ConfigDict);
   }
-  return fail(fn, `${argName} must be an instance, an identifier string or a {className, config} object, but got ${JSON.stringify(spec)}`);
+  return fail(
+    fn,
+    `${argName} must be an instance, an identifier string or a {className, config} object, but got ${JSON.stringify(spec)}`,
+  );
 }
 
 /** Resolves an initializer spec ('randomNormal' -> class RandomNormal, as tfjs-layers names them). */
@@ -35,7 +43,11 @@ export function resolveInitializer(fn: string, argName: string, spec: Initialize
 }
 
 /** Resolves a regularizer spec; `undefined` and `null` mean none. */
-export function resolveRegularizer(fn: string, argName: string, spec: RegularizerSpec | null | undefined): Regularizer | undefined {
+export function resolveRegularizer(
+  fn: string,
+  argName: string,
+  spec: RegularizerSpec | null | undefined,
+): Regularizer | undefined {
   if (spec === undefined || spec === null) return undefined;
   return resolve<Regularizer>(fn, argName, spec, (s) => (s === 'l1l2' ? 'L1L2' : s));
 }

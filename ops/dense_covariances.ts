@@ -14,7 +14,12 @@ import {TensorInput, assertInteger, assertShape, toFloatTensor} from './util/arg
  * @example
  * denseCovariances([0.5, 2], 'spherical', 2, 3); // two 3 x 3 diagonal matrices
  */
-export function denseCovariances(covariances: TensorInput, covarianceType: CovarianceTypeName, nComponents: number, nFeatures: number): tf.Tensor3D {
+export function denseCovariances(
+  covariances: TensorInput,
+  covarianceType: CovarianceTypeName,
+  nComponents: number,
+  nFeatures: number,
+): tf.Tensor3D {
   const fn = 'denseCovariances';
   assertInteger(fn, 'nComponents', nComponents, 1);
   assertInteger(fn, 'nFeatures', nFeatures, 1);

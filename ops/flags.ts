@@ -24,7 +24,8 @@ interface FlagSpec {
 
 function requireBoolean(name: string) {
   return (value: FlagValue) => {
-    if (typeof value !== 'boolean') throw new Error(`tf.env(): ${name} must be a boolean, but got ${JSON.stringify(value)}`);
+    if (typeof value !== 'boolean')
+      throw new Error(`tf.env(): ${name} must be a boolean, but got ${JSON.stringify(value)}`);
   };
 }
 
@@ -48,7 +49,9 @@ export const GMM_FLAGS = {
     defaultValue: 'auto',
     check: (value: FlagValue) => {
       if (!(TRIANGULAR_LAYOUTS as readonly unknown[]).includes(value)) {
-        throw new Error(`tf.env(): GMM_TRIANGULAR_LAYOUT must be one of ${TRIANGULAR_LAYOUTS.map((l) => `'${l}'`).join(', ')}, but got ${JSON.stringify(value)}`);
+        throw new Error(
+          `tf.env(): GMM_TRIANGULAR_LAYOUT must be one of ${TRIANGULAR_LAYOUTS.map((l) => `'${l}'`).join(', ')}, but got ${JSON.stringify(value)}`,
+        );
       }
     },
   },
@@ -62,7 +65,10 @@ export const GMM_FLAGS = {
    * EM: bytes of per-chunk features kept for a whole fit. Below it the features are built once
    * per fit; above it they are rebuilt in every iteration (less memory, a few more matmuls).
    */
-  GMM_EM_FEATURE_CACHE_BYTES: {defaultValue: 768 * 1024 * 1024, check: requireNonNegative('GMM_EM_FEATURE_CACHE_BYTES')},
+  GMM_EM_FEATURE_CACHE_BYTES: {
+    defaultValue: 768 * 1024 * 1024,
+    check: requireNonNegative('GMM_EM_FEATURE_CACHE_BYTES'),
+  },
 } satisfies Record<string, FlagSpec>;
 
 /** Names of the flags. */
@@ -72,15 +78,19 @@ for (const [name, spec] of Object.entries(GMM_FLAGS) as Array<[GmmFlagName, Flag
   // tf.env().set stores the value before it calls the hook: an invalid value is replaced by the
   // last valid one before the error propagates.
   let lastValid = spec.defaultValue;
-  tf.env().registerFlag(name, () => spec.defaultValue, (value) => {
-    try {
-      spec.check(value);
-      lastValid = value;
-    } catch (e) {
-      tf.env().set(name, lastValid);
-      throw e;
-    }
-  });
+  tf.env().registerFlag(
+    name,
+    () => spec.defaultValue,
+    (value) => {
+      try {
+        spec.check(value);
+        lastValid = value;
+      } catch (e) {
+        tf.env().set(name, lastValid);
+        throw e;
+      }
+    },
+  );
 }
 
 /** The current value of a flag. */

@@ -12,7 +12,11 @@ import {getCovarianceType} from './covariance/registry';
  * @param nComponents K >= 1.
  * @param nFeatures D >= 1.
  */
-export function gmmInit(nComponents: number, nFeatures: number, covarianceType: CovarianceTypeName = 'full'): MixtureParameters {
+export function gmmInit(
+  nComponents: number,
+  nFeatures: number,
+  covarianceType: CovarianceTypeName = 'full',
+): MixtureParameters {
   const fn = 'gmmInit';
   assertInteger(fn, 'nComponents', nComponents, 1);
   assertInteger(fn, 'nFeatures', nFeatures, 1);

@@ -42,7 +42,15 @@ export function gmmLogProb(
 ): tf.Tensor {
   const fn = 'gmmLogProb';
   return tf.tidy(() => {
-    const args = parseMixtureArgs(fn, {weights: 'weights', covariance: 'covariances'}, x, weights, means, covariances, covarianceType);
+    const args = parseMixtureArgs(
+      fn,
+      {weights: 'weights', covariance: 'covariances'},
+      x,
+      weights,
+      means,
+      covariances,
+      covarianceType,
+    );
     return mixtureLogProb(args, 'natural', options.checkPositiveDefinite ?? false, fn);
   });
 }

@@ -34,7 +34,15 @@ export function gmmLogProbPrecisionCholesky(
 ): tf.Tensor {
   const fn = 'gmmLogProbPrecisionCholesky';
   return tf.tidy(() => {
-    const args = parseMixtureArgs(fn, {weights: 'weightLogits', covariance: 'precisionsCholesky'}, x, weightLogits, means, precisionsCholesky, covarianceType);
+    const args = parseMixtureArgs(
+      fn,
+      {weights: 'weightLogits', covariance: 'precisionsCholesky'},
+      x,
+      weightLogits,
+      means,
+      precisionsCholesky,
+      covarianceType,
+    );
     return mixtureLogProb(args, 'precisionCholesky', false, fn);
   });
 }

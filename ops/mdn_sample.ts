@@ -36,7 +36,8 @@ export interface MdnSampleOptions {
 export function mdnSample(yPred: TensorInput, spec: MdnSpec, options: MdnSampleOptions = {}): tf.Tensor2D {
   const fn = 'mdnSample';
   const resolved = resolveMdnSpec(fn, spec);
-  if (!options || typeof options !== 'object') fail(fn, `options must be an object {temperature?, sigmaTemperature?, seed?}, but got ${JSON.stringify(options)}`);
+  if (!options || typeof options !== 'object')
+    fail(fn, `options must be an object {temperature?, sigmaTemperature?, seed?}, but got ${JSON.stringify(options)}`);
   const {temperature = 1, sigmaTemperature = 1, seed} = options;
   assertNumber(fn, 'temperature', temperature, {min: 0});
   assertNumber(fn, 'sigmaTemperature', sigmaTemperature, {min: 0});

@@ -21,6 +21,10 @@ export function mdnUnpack(yPred: TensorInput, spec: MdnSpec): MixtureParameters 
   const resolved = resolveMdnSpec(fn, spec);
   return tf.tidy(() => {
     const decoded = decodeMdn(toPackedTensor(fn, yPred, resolved), resolved);
-    return {weights: tf.softmax(decoded.logits), means: decoded.means, covariances: MDN_LAYOUTS[resolved.covarianceType].covariances(decoded)};
+    return {
+      weights: tf.softmax(decoded.logits),
+      means: decoded.means,
+      covariances: MDN_LAYOUTS[resolved.covarianceType].covariances(decoded),
+    };
   });
 }

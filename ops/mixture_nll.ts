@@ -16,7 +16,8 @@ export function mixtureNLL(logProbs: TensorInput, sampleWeights?: TensorInput): 
   const fn = 'mixtureNLL';
   return tf.tidy(() => {
     const lp = toFloatTensor(logProbs, 'logProbs', fn);
-    if (lp.rank !== 2 || lp.shape[1]! < 1) fail(fn, `logProbs must have shape [N, K], but got ${formatShape(lp.shape)}`);
+    if (lp.rank !== 2 || lp.shape[1]! < 1)
+      fail(fn, `logProbs must have shape [N, K], but got ${formatShape(lp.shape)}`);
     const ll = mixtureLogLikelihood(lp);
     if (sampleWeights === undefined || sampleWeights === null) return tf.neg(tf.mean(ll)) as tf.Scalar;
     const w = toFloatTensor(sampleWeights, 'sampleWeights', fn);

@@ -5,7 +5,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceType} from './covariance/covariance_type';
-import {TensorInput, assertFiniteValues, assertProbabilities, fail, formatShape, shapeMatches, toFloatTensor} from './util/args';
+import {
+  TensorInput,
+  assertFiniteValues,
+  assertProbabilities,
+  fail,
+  formatShape,
+  shapeMatches,
+  toFloatTensor,
+} from './util/args';
 
 /**
  * A Gaussian mixture's parameters in scikit-learn's shapes (K components, D features):
@@ -59,15 +67,27 @@ export interface ReadMixture extends Required<MixtureParameters> {
  * factored) and precision factors with a positive diagonal. Applies the rule of
  * {@link MixtureParametersInput}. Reads the values back (synchronises).
  */
-export function readMixtureParameters(fn: string, input: MixtureParametersInput, type: CovarianceType, expect: MixtureExpectations = {}): ReadMixture {
+export function readMixtureParameters(
+  fn: string,
+  input: MixtureParametersInput,
+  type: CovarianceType,
+  expect: MixtureExpectations = {},
+): ReadMixture {
   const whole = expect.argName ?? 'parameters';
   const prefix = expect.argName ? `${expect.argName}.` : '';
   if (input === null || typeof input !== 'object') {
-    fail(fn, `${whole} must be an object {weights, means, covariances or precisionsCholesky}, but got ${String(input)}`);
+    fail(
+      fn,
+      `${whole} must be an object {weights, means, covariances or precisionsCholesky}, but got ${String(input)}`,
+    );
   }
   const weights = toFloatTensor(input.weights, `${prefix}weights`, fn);
   if (expect.nComponents !== undefined) {
-    if (!shapeMatches(weights.shape, [expect.nComponents])) fail(fn, `${prefix}weights must have shape [${expect.nComponents}] (nComponents), but got ${formatShape(weights.shape)}`);
+    if (!shapeMatches(weights.shape, [expect.nComponents]))
+      fail(
+        fn,
+        `${prefix}weights must have shape [${expect.nComponents}] (nComponents), but got ${formatShape(weights.shape)}`,
+      );
   } else if (weights.rank !== 1 || weights.shape[0] < 1) {
     fail(fn, `${prefix}weights must have shape [K] with K >= 1, but got ${formatShape(weights.shape)}`);
   }
@@ -76,7 +96,11 @@ export function readMixtureParameters(fn: string, input: MixtureParametersInput,
 
   const means = toFloatTensor(input.means, `${prefix}means`, fn);
   if (expect.nFeatures !== undefined) {
-    if (!shapeMatches(means.shape, [K, expect.nFeatures])) fail(fn, `${prefix}means must have shape [${K}, ${expect.nFeatures}] (K, D), but got ${formatShape(means.shape)}`);
+    if (!shapeMatches(means.shape, [K, expect.nFeatures]))
+      fail(
+        fn,
+        `${prefix}means must have shape [${K}, ${expect.nFeatures}] (K, D), but got ${formatShape(means.shape)}`,
+      );
   } else if (means.rank !== 2 || means.shape[0] !== K || (means.shape[1] as number) < 1) {
     fail(fn, `${prefix}means must have shape [${K}, D] (nComponents, D), but got ${formatShape(means.shape)}`);
   }
@@ -88,14 +112,18 @@ export function readMixtureParameters(fn: string, input: MixtureParametersInput,
     if (value === undefined || value === null) return null;
     const t = toFloatTensor(value, `${prefix}${name}`, fn);
     if (!shapeMatches(t.shape, expected)) {
-      fail(fn, `${prefix}${name} must have shape ${formatShape(expected)} (${type.symbolicShape.join(', ')}), but got ${formatShape(t.shape)}`);
+      fail(
+        fn,
+        `${prefix}${name} must have shape ${formatShape(expected)} (${type.symbolicShape.join(', ')}), but got ${formatShape(t.shape)}`,
+      );
     }
     assertFiniteValues(fn, `${prefix}${name}`, t.dataSync());
     return t;
   };
   let covariances = read(input.covariances, 'covariances');
   let precisionsCholesky = read(input.precisionsCholesky, 'precisionsCholesky');
-  if (!covariances && !precisionsCholesky) fail(fn, `${whole} must have covariances or precisionsCholesky, but got neither`);
+  if (!covariances && !precisionsCholesky)
+    fail(fn, `${whole} must have covariances or precisionsCholesky, but got neither`);
   if (!precisionsCholesky) {
     precisionsCholesky = type.precisionCholeskyFromCovariance(covariances!, {validate: true, caller: fn});
   } else {

@@ -17,7 +17,8 @@ export function mixtureResponsibilities(logProbs: TensorInput): tf.Tensor {
   const fn = 'mixtureResponsibilities';
   return tf.tidy(() => {
     const lp = toFloatTensor(logProbs, 'logProbs', fn);
-    if (lp.rank < 1 || lp.shape[lp.rank - 1] < 1) fail(fn, `logProbs must have shape [..., K] with K >= 1, but got ${formatShape(lp.shape)}`);
+    if (lp.rank < 1 || lp.shape[lp.rank - 1] < 1)
+      fail(fn, `logProbs must have shape [..., K] with K >= 1, but got ${formatShape(lp.shape)}`);
     // Clipping the infinities makes an all -Infinity row uniform instead of NaN.
     return tf.softmax(tf.clipByValue(lp, -FLOAT32_MAX, FLOAT32_MAX));
   });

@@ -24,7 +24,12 @@ await esbuild.build({
   platform: 'browser',
   target: 'es2020',
   sourcemap: true,
-  external: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-core/*', '@tensorflow/tfjs-layers/*'],
+  external: [
+    '@tensorflow/tfjs-core',
+    '@tensorflow/tfjs-layers',
+    '@tensorflow/tfjs-core/*',
+    '@tensorflow/tfjs-layers/*',
+  ],
   plugins: [browserStandIns],
   logLevel: 'warning',
 });

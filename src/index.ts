@@ -9,6 +9,6 @@ import '@tensorflow/tfjs-layers';
 export * from '../ops';
 export * from '../layers';
 export * from '../ops/linalg';
-export {fileSystemHandler, FileSystemHandlerOptions} from './io/file_system_handler';
+export {fileSystemHandler, type FileSystemHandlerOptions} from './io/file_system_handler';
 export * from './em';
-export {TensorInput} from '../ops/util/args';
+export {type TensorInput} from '../ops/util/args';

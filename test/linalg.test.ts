@@ -1,7 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 
-import {cholesky, covarianceFromPrecisionCholesky, precisionCholeskyFromCovariance, spdInverse, spdLogDet, triangularInverse, triangularSolve} from '../ops/linalg';
+import {
+  cholesky,
+  covarianceFromPrecisionCholesky,
+  precisionCholeskyFromCovariance,
+  spdInverse,
+  spdLogDet,
+  triangularInverse,
+  triangularSolve,
+} from '../ops/linalg';
 import {expectClose, expectNoLeak, expectThrowsWith} from './helpers/assertions';
 import {describeOnBackends} from './helpers/backends';
 import {fixtures} from './fixtures';
@@ -54,7 +62,11 @@ describeOnBackends('linear algebra vs numpy', () => {
   }
 
   it('triangularInverse of an upper matrix gives the identity product', () => {
-    const U = tf.tensor2d([[2, 1, -1], [0, 3, 0.5], [0, 0, 0.25]]);
+    const U = tf.tensor2d([
+      [2, 1, -1],
+      [0, 3, 0.5],
+      [0, 0, 0.25],
+    ]);
     const inv = triangularInverse(U, {lower: false});
     expectClose(tf.matMul(U, inv), tf.eye(3), {atol: 1e-6});
     tf.dispose([U, inv]);
@@ -62,24 +74,59 @@ describeOnBackends('linear algebra vs numpy', () => {
 
   it('reports a matrix that is not positive definite, naming its batch index and pivot', () => {
     const before = tf.memory().numTensors;
-    expectThrowsWith(() => cholesky([[[1, 0], [0, 1]], [[1, 2], [2, 1]]], {validate: true}),
-      'cholesky: a is not positive definite', 'matrix 1 of a batch of shape [2]', 'pivot 1 is -3');
+    expectThrowsWith(
+      () =>
+        cholesky(
+          [
+            [
+              [1, 0],
+              [0, 1],
+            ],
+            [
+              [1, 2],
+              [2, 1],
+            ],
+          ],
+          {validate: true},
+        ),
+      'cholesky: a is not positive definite',
+      'matrix 1 of a batch of shape [2]',
+      'pivot 1 is -3',
+    );
     expect(tf.memory().numTensors).to.equal(before);
     // Without validation, NaN marks the failure instead of an error.
-    const L = cholesky([[1, 2], [2, 1]]);
+    const L = cholesky([
+      [1, 2],
+      [2, 1],
+    ]);
     expect(Number.isNaN(L.dataSync()[3])).to.equal(true);
     L.dispose();
   });
 
   it('rejects non-square input with the expected shape in the message', () => {
-    expectThrowsWith(() => cholesky([[1, 2, 3], [4, 5, 6]]), 'cholesky: a must have shape [..., D, D]', 'but got [2, 3]');
-    expectThrowsWith(() => triangularSolve(tf.eye(3), tf.ones([2, 1])), 'triangularSolve: b must have shape [3, M]', 'but got [2, 1]');
+    expectThrowsWith(
+      () =>
+        cholesky([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+      'cholesky: a must have shape [..., D, D]',
+      'but got [2, 3]',
+    );
+    expectThrowsWith(
+      () => triangularSolve(tf.eye(3), tf.ones([2, 1])),
+      'triangularSolve: b must have shape [3, M]',
+      'but got [2, 1]',
+    );
     expectThrowsWith(() => spdInverse([1, 2, 3]), 'spdInverse: a must have shape [..., D, D]', 'but got [3]');
   });
 
   it('is differentiable with tfjs autodiff: d logdet(A)/dA = A^-1', () => {
     tf.tidy(() => {
-      const a = tf.tensor2d([[2, 0.5], [0.5, 1]]);
+      const a = tf.tensor2d([
+        [2, 0.5],
+        [0.5, 1],
+      ]);
       // Only the lower triangle is read, so symmetrise first to get the textbook gradient.
       const g = tf.grad((m: tf.Tensor) => spdLogDet(tf.mul(tf.add(m, tf.transpose(m)), 0.5)))(a);
       expectClose(g, spdInverse(a), {atol: 1e-5});

@@ -15,7 +15,12 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 function run(cmd: string, args: string[], cwd: string): string {
   try {
-    return execFileSync(cmd, args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, npm_config_update_notifier: 'false'}});
+    return execFileSync(cmd, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {...process.env, npm_config_update_notifier: 'false'},
+    });
   } catch (e) {
     const err = e as {stdout?: string; stderr?: string; message: string};
     throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
@@ -29,11 +34,28 @@ describe('npm package', function () {
   before(function () {
     project = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-gmm-consumer-'));
     const packed = run(NPM, ['pack', '--silent', '--pack-destination', project], ROOT).trim().split('\n').pop()!;
-    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({name: 'consumer', version: '1.0.0', private: true}));
-    const tf = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/@tensorflow/tfjs-core/package.json'), 'utf8')).version;
+    fs.writeFileSync(
+      path.join(project, 'package.json'),
+      JSON.stringify({name: 'consumer', version: '1.0.0', private: true}),
+    );
+    const tf = JSON.parse(
+      fs.readFileSync(path.join(ROOT, 'node_modules/@tensorflow/tfjs-core/package.json'), 'utf8'),
+    ).version;
     // --prefer-offline: the tfjs packages are already in npm's cache after the project's own install.
-    run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', `./${packed}`,
-      `@tensorflow/tfjs-core@${tf}`, `@tensorflow/tfjs-layers@${tf}`, `@tensorflow/tfjs-backend-cpu@${tf}`], project);
+    run(
+      NPM,
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        `./${packed}`,
+        `@tensorflow/tfjs-core@${tf}`,
+        `@tensorflow/tfjs-layers@${tf}`,
+        `@tensorflow/tfjs-backend-cpu@${tf}`,
+      ],
+      project,
+    );
   });
 
   after(function () {
@@ -75,13 +97,19 @@ describe('npm package', function () {
   });
 
   it('installs the tfjs-gmm command: npx tfjs-gmm fits generated data', () => {
-    const out = run('npx', ['--no-install', 'tfjs-gmm', '--samples', '200', '--components', '2', '--quiet', '--backend', 'cpu'], project);
+    const out = run(
+      'npx',
+      ['--no-install', 'tfjs-gmm', '--samples', '200', '--components', '2', '--quiet', '--backend', 'cpu'],
+      project,
+    );
     expect(out).to.match(/mean log-likelihood -?\d+\.\d{4}, BIC/);
     expect(run('npx', ['--no-install', 'tfjs-gmm', '--help'], project)).to.contain('Usage: tfjs-gmm [options]');
   });
 
   it('type-checks from TypeScript', () => {
-    fs.writeFileSync(path.join(project, 'consumer.ts'), `
+    fs.writeFileSync(
+      path.join(project, 'consumer.ts'),
+      `
       import * as tf from '@tensorflow/tfjs-core';
       import {gmmLogProb, gmmNLL, CovarianceTypeName, cholesky, GaussianMixture, SklearnGaussianMixtureJSON, emStep} from 'tfjs-gmm';
       const type: CovarianceTypeName = 'spherical';
@@ -94,24 +122,45 @@ describe('npm package', function () {
       const step = emStep([[0], [1]], {covarianceType: 'spherical', weights: [1], means: [[0]], covariances: [1]});
       const ll: number = step.logLikelihood;
       export {lp, loss, L, labels, sk, ll};
-    `);
-    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {strict: true, noEmit: true, module: 'commonjs', moduleResolution: 'node', target: 'ES2020', lib: ['ES2020', 'DOM'], skipLibCheck: true},
-      files: ['consumer.ts'],
-    }));
+    `,
+    );
+    fs.writeFileSync(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module: 'commonjs',
+          moduleResolution: 'node',
+          target: 'ES2020',
+          lib: ['ES2020', 'DOM'],
+          skipLibCheck: true,
+        },
+        files: ['consumer.ts'],
+      }),
+    );
     run('node', [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
   });
 
   it('resolves to the ES module bundle in a bundler targeting browsers (esbuild, platform browser)', async () => {
-    fs.writeFileSync(path.join(project, 'app.js'), `
+    fs.writeFileSync(
+      path.join(project, 'app.js'),
+      `
       import * as tf from '@tensorflow/tfjs-core';
       import '@tensorflow/tfjs-backend-cpu';
       import {GaussianMixture, fileSystemHandler} from 'tfjs-gmm';
       await tf.setBackend('cpu');
-      console.log(new GaussianMixture({nComponents: 2}).fit([[0, 0], [0.1, 0], [5, 5], [5.1, 5]]).converged, fileSystemHandler);`);
+      console.log(new GaussianMixture({nComponents: 2}).fit([[0, 0], [0.1, 0], [5, 5], [5.1, 5]]).converged, fileSystemHandler);`,
+    );
     const result = await esbuild.build({
-      entryPoints: ['app.js'], absWorkingDir: project, bundle: true, platform: 'browser', format: 'esm',
-      write: false, metafile: true, logLevel: 'silent',
+      entryPoints: ['app.js'],
+      absWorkingDir: project,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
     });
     const inputs = Object.keys(result.metafile.inputs).filter((file) => file.startsWith('node_modules/tfjs-gmm/'));
     // The `browser` condition of the package's exports picks the bundle, not the CommonJS build.
@@ -125,16 +174,26 @@ describe('npm package', function () {
   it('resolves to the CommonJS build in a bundler targeting Node, with a working fileSystemHandler', async () => {
     // The `node` condition comes before `module`: the ES module bundle carries the browser
     // stand-in of the file-system loader, which would break fileSystemHandler in a bundled Node app.
-    fs.writeFileSync(path.join(project, 'node-app.js'), `
+    fs.writeFileSync(
+      path.join(project, 'node-app.js'),
+      `
       import '@tensorflow/tfjs-backend-cpu';
       import * as tf from '@tensorflow/tfjs-core';
       import {fileSystemHandler} from 'tfjs-gmm';
       tf.setBackend('cpu')
         .then(() => fileSystemHandler('./saved-model').save({modelTopology: {class_name: 'Sequential'}, weightSpecs: [], weightData: new ArrayBuffer(0)}))
-        .then((result) => console.log(result.modelArtifactsInfo.modelTopologyType));`);
+        .then((result) => console.log(result.modelArtifactsInfo.modelTopologyType));`,
+    );
     const result = await esbuild.build({
-      entryPoints: ['node-app.js'], absWorkingDir: project, bundle: true, platform: 'node', format: 'cjs',
-      external: ['@tensorflow/*'], outfile: path.join(project, 'node-app.bundle.cjs'), metafile: true, logLevel: 'silent',
+      entryPoints: ['node-app.js'],
+      absWorkingDir: project,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      external: ['@tensorflow/*'],
+      outfile: path.join(project, 'node-app.bundle.cjs'),
+      metafile: true,
+      logLevel: 'silent',
     });
     const inputs = Object.keys(result.metafile.inputs).filter((file) => file.startsWith('node_modules/tfjs-gmm/'));
     expect(inputs).to.include('node_modules/tfjs-gmm/dist/src/index.js');

@@ -67,7 +67,9 @@ function readSettings() {
     return null;
   }
   if (state.points.length < nComponents) {
-    setStatus(`Add at least K = ${nComponents} points before fitting (there ${state.points.length === 1 ? 'is' : 'are'} ${state.points.length}).`);
+    setStatus(
+      `Add at least K = ${nComponents} points before fitting (there ${state.points.length === 1 ? 'is' : 'are'} ${state.points.length}).`,
+    );
     return null;
   }
   return {nComponents, covarianceType: $('covariance').value, method: $('method').value};
@@ -98,7 +100,8 @@ async function runFit() {
   let last = null;
   let stopped = false;
   try {
-    const run = method === 'em' ? fitEM(points, {nComponents, covarianceType}) : fitGD(points, {nComponents, covarianceType});
+    const run =
+      method === 'em' ? fitEM(points, {nComponents, covarianceType}) : fitGD(points, {nComponents, covarianceType});
     for (const snapshot of run) {
       last = snapshot;
       if (method === 'em') {
@@ -107,7 +110,9 @@ async function runFit() {
         setStatus(`EM iteration ${snapshot.iteration}: lower bound ${snapshot.lowerBound.toFixed(5)}`);
       } else {
         losses.push(...snapshot.losses);
-        setStatus(`Adam step ${snapshot.step} of ${GD_OPTIONS.steps}: mean NLL ${(-snapshot.logLikelihood).toFixed(5)}`);
+        setStatus(
+          `Adam step ${snapshot.step} of ${GD_OPTIONS.steps}: mean NLL ${(-snapshot.logLikelihood).toFixed(5)}`,
+        );
       }
       state.labels = snapshot.labels;
       state.mixture = snapshot.mixture;
@@ -122,16 +127,29 @@ async function runFit() {
     const iterations = method === 'em' ? last.iteration : last.step;
     const converged = method === 'em' ? last.converged : null;
     state.lastFit = {
-      method, nComponents, covarianceType, options: method === 'em' ? EM_OPTIONS : GD_OPTIONS, backend: state.backend,
-      points, iterations, converged, stopped, losses, lowerBounds, logLikelihood: last.logLikelihood, mixture: last.mixture,
+      method,
+      nComponents,
+      covarianceType,
+      options: method === 'em' ? EM_OPTIONS : GD_OPTIONS,
+      backend: state.backend,
+      points,
+      iterations,
+      converged,
+      stopped,
+      losses,
+      lowerBounds,
+      logLikelihood: last.logLikelihood,
+      mixture: last.mixture,
     };
     const loglik = $('loglik');
     loglik.textContent = last.logLikelihood.toFixed(6);
     loglik.dataset.value = String(last.logLikelihood);
-    const summary = method === 'em'
-      ? `EM ${stopped ? 'stopped' : converged ? 'converged' : `did not converge (tol ${EM_OPTIONS.tol})`} after ${iterations} iteration${iterations === 1 ? '' : 's'}`
-      : `gradient descent ${stopped ? 'stopped' : 'finished'} after ${iterations} Adam steps`;
-    $('fit-summary').textContent = `${summary}, ${nComponents} ${covarianceType} component${nComponents === 1 ? '' : 's'}, ${points.length} points`;
+    const summary =
+      method === 'em'
+        ? `EM ${stopped ? 'stopped' : converged ? 'converged' : `did not converge (tol ${EM_OPTIONS.tol})`} after ${iterations} iteration${iterations === 1 ? '' : 's'}`
+        : `gradient descent ${stopped ? 'stopped' : 'finished'} after ${iterations} Adam steps`;
+    $('fit-summary').textContent =
+      `${summary}, ${nComponents} ${covarianceType} component${nComponents === 1 ? '' : 's'}, ${points.length} points`;
     setStatus('Done. Click to add points, or fit again.');
   } catch (error) {
     showError(error);
@@ -183,7 +201,9 @@ async function main() {
   };
   window.addEventListener('error', (event) => showError(event.error ?? event.message, {log: false}));
   window.addEventListener('unhandledrejection', (event) => showError(event.reason, {log: false}));
-  $('error-close').addEventListener('click', () => { $('error').hidden = true; });
+  $('error-close').addEventListener('click', () => {
+    $('error').hidden = true;
+  });
 
   for (const [key, preset] of Object.entries(PRESETS)) {
     const option = document.createElement('option');
@@ -195,7 +215,9 @@ async function main() {
   $('load-preset').addEventListener('click', loadPreset);
   $('clear').addEventListener('click', clearAll);
   $('fit').addEventListener('click', runFit);
-  $('stop').addEventListener('click', () => { state.stopRequested = true; });
+  $('stop').addEventListener('click', () => {
+    state.stopRequested = true;
+  });
   redraw();
   resetFit();
 

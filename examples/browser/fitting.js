@@ -19,7 +19,14 @@ export const EM_OPTIONS = {tol: 1e-3, regCovar: 1e-6, maxIter: 100, seed: 0};
  * normalised steps keep a size of about the rate near the minimum, where the gradient is mostly
  * float32 noise, and the mixture would jitter instead of settling.
  */
-export const GD_OPTIONS = {learningRate: 0.08, steps: 200, stepsPerFrame: 10, minVariance: 1e-3, initRegCovar: 2e-3, seed: 0};
+export const GD_OPTIONS = {
+  learningRate: 0.08,
+  steps: 200,
+  stepsPerFrame: 10,
+  minVariance: 1e-3,
+  initRegCovar: 2e-3,
+  seed: 0,
+};
 
 /** The learning rate of step `step` (from 0) of `steps`: a half cosine from `initial` to 0. */
 function cosineLearningRate(initial, step, steps) {
@@ -79,8 +86,13 @@ function readMixture(covarianceType, {weights, means, covariances}) {
 export function* fitEM(points, {nComponents, covarianceType}) {
   const x = tf.tensor2d(points);
   const gm = new GaussianMixture({
-    nComponents, covarianceType, tol: EM_OPTIONS.tol, regCovar: EM_OPTIONS.regCovar, seed: EM_OPTIONS.seed,
-    warmStart: true, maxIter: 1,
+    nComponents,
+    covarianceType,
+    tol: EM_OPTIONS.tol,
+    regCovar: EM_OPTIONS.regCovar,
+    seed: EM_OPTIONS.seed,
+    warmStart: true,
+    maxIter: 1,
     // Every single-iteration fit that does not meet tol "did not converge"; the loop below
     // judges convergence over the whole chain instead.
     onWarning: () => {},
@@ -90,8 +102,12 @@ export function* fitEM(points, {nComponents, covarianceType}) {
       gm.fit(x);
       const labels = gm.predict(x);
       const snapshot = {
-        iteration, lowerBound: gm.lowerBound, converged: gm.converged,
-        mixture: readMixture(covarianceType, gm), labels: Array.from(labels.dataSync()), logLikelihood: gm.score(x),
+        iteration,
+        lowerBound: gm.lowerBound,
+        converged: gm.converged,
+        mixture: readMixture(covarianceType, gm),
+        labels: Array.from(labels.dataSync()),
+        logLikelihood: gm.score(x),
       };
       labels.dispose();
       yield snapshot;
@@ -138,8 +154,11 @@ export function* fitGD(points, {nComponents, covarianceType}) {
       const snapshot = tf.tidy(() => {
         const logProb = layer.apply(x);
         return {
-          step, losses, mixture: readMixture(covarianceType, layer.getMixture()),
-          labels: Array.from(tf.argMax(logProb, -1).dataSync()), logLikelihood: -mixtureNLL(logProb).dataSync()[0],
+          step,
+          losses,
+          mixture: readMixture(covarianceType, layer.getMixture()),
+          labels: Array.from(tf.argMax(logProb, -1).dataSync()),
+          logLikelihood: -mixtureNLL(logProb).dataSync()[0],
         };
       });
       yield snapshot;

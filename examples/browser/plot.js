@@ -6,7 +6,18 @@
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** One colour per component (Tableau 10); the page allows at most this many components. */
-export const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+export const COLORS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 
 /** Creates an SVG element with attributes, appended to `parent` when given. */
 function el(tag, attributes = {}, parent = null) {
@@ -71,7 +82,9 @@ export class ScatterPlot {
    * accounts for the border, CSS scaling and the viewBox).
    */
   eventToData(event) {
-    const {x: sx, y: sy} = new DOMPoint(event.clientX, event.clientY).matrixTransform(this.svg.getScreenCTM().inverse());
+    const {x: sx, y: sy} = new DOMPoint(event.clientX, event.clientY).matrixTransform(
+      this.svg.getScreenCTM().inverse(),
+    );
     const [x0, x1] = this.xDomain;
     const [y0, y1] = this.yDomain;
     return [x0 + (sx / this.width) * (x1 - x0), y1 - (sy / this.height) * (y1 - y0)];
@@ -84,12 +97,16 @@ export class ScatterPlot {
     for (let x = Math.ceil(x0); x <= x1; x++) {
       const [sx] = this.toScreen([x, 0]);
       el('line', {x1: r2(sx), x2: r2(sx), y1: 0, y2: this.height, class: x === 0 ? 'axis' : ''}, this.grid);
-      if (x !== 0 && x !== x0 && x !== x1) el('text', {x: r2(sx), y: this.toScreen([0, 0])[1] + 14, 'text-anchor': 'middle'}, this.grid).textContent = String(x);
+      if (x !== 0 && x !== x0 && x !== x1)
+        el('text', {x: r2(sx), y: this.toScreen([0, 0])[1] + 14, 'text-anchor': 'middle'}, this.grid).textContent =
+          String(x);
     }
     for (let y = Math.ceil(y0); y <= y1; y++) {
       const [, sy] = this.toScreen([0, y]);
       el('line', {x1: 0, x2: this.width, y1: r2(sy), y2: r2(sy), class: y === 0 ? 'axis' : ''}, this.grid);
-      if (y !== 0 && y !== y0 && y !== y1) el('text', {x: this.toScreen([0, 0])[0] - 6, y: r2(sy) + 4, 'text-anchor': 'end'}, this.grid).textContent = String(y);
+      if (y !== 0 && y !== y0 && y !== y1)
+        el('text', {x: this.toScreen([0, 0])[0] - 6, y: r2(sy) + 4, 'text-anchor': 'end'}, this.grid).textContent =
+          String(y);
     }
   }
 
@@ -104,7 +121,11 @@ export class ScatterPlot {
     this.centers.replaceChildren();
     points.forEach((p, i) => {
       const [sx, sy] = this.toScreen(p);
-      el('circle', {cx: r2(sx), cy: r2(sy), r: 3.5, fill: labels ? COLORS[labels[i] % COLORS.length] : '#888'}, this.dots);
+      el(
+        'circle',
+        {cx: r2(sx), cy: r2(sy), r: 3.5, fill: labels ? COLORS[labels[i] % COLORS.length] : '#888'},
+        this.dots,
+      );
     });
     if (!mixture) return;
     const heaviest = Math.max(...mixture.weights);
@@ -113,10 +134,18 @@ export class ScatterPlot {
       const opacity = 0.35 + 0.65 * (mixture.weights[k] / heaviest);
       for (const radius of [1, 2]) {
         const path = ellipsePoints(mean, mixture.covariances[k], radius).map((p) => this.toScreen(p).map(r2).join(','));
-        el('polygon', {points: path.join(' '), class: radius === 1 ? 'sigma1' : 'sigma2', stroke: color, fill: color, opacity}, this.ellipses);
+        el(
+          'polygon',
+          {points: path.join(' '), class: radius === 1 ? 'sigma1' : 'sigma2', stroke: color, fill: color, opacity},
+          this.ellipses,
+        );
       }
       const [sx, sy] = this.toScreen(mean);
-      el('path', {d: `M${r2(sx - 7)},${r2(sy)}h14M${r2(sx)},${r2(sy - 7)}v14`, stroke: color, class: 'mean'}, this.centers);
+      el(
+        'path',
+        {d: `M${r2(sx - 7)},${r2(sy)}h14M${r2(sx)},${r2(sy - 7)}v14`, stroke: color, class: 'mean'},
+        this.centers,
+      );
     });
   }
 }
@@ -131,7 +160,17 @@ export function drawLossCurve(svg, losses, xLabel) {
   const margin = {left: 56, right: 10, top: 18, bottom: 22};
   el('text', {x: margin.left, y: 12, class: 'title'}, svg).textContent = 'mean negative log-likelihood';
   el('text', {x: width - margin.right, y: height - 6, 'text-anchor': 'end'}, svg).textContent = xLabel;
-  el('rect', {x: margin.left, y: margin.top, width: width - margin.left - margin.right, height: height - margin.top - margin.bottom, class: 'frame'}, svg);
+  el(
+    'rect',
+    {
+      x: margin.left,
+      y: margin.top,
+      width: width - margin.left - margin.right,
+      height: height - margin.top - margin.bottom,
+      class: 'frame',
+    },
+    svg,
+  );
   const values = losses.filter(Number.isFinite);
   if (values.length === 0) return;
   // A constant curve is drawn across the middle of a small range around its value.
@@ -139,13 +178,16 @@ export function drawLossCurve(svg, losses, xLabel) {
   const lo = Math.min(...values) - pad;
   const hi = Math.max(...values) + pad;
   const span = hi - lo;
-  const sx = (i) => margin.left + (losses.length === 1 ? 0 : (i / (losses.length - 1)) * (width - margin.left - margin.right));
+  const sx = (i) =>
+    margin.left + (losses.length === 1 ? 0 : (i / (losses.length - 1)) * (width - margin.left - margin.right));
   const sy = (v) => margin.top + ((hi - v) / span) * (height - margin.top - margin.bottom);
   const points = losses.flatMap((v, i) => (Number.isFinite(v) ? [`${r2(sx(i))},${r2(sy(v))}`] : []));
   el('polyline', {points: points.join(' '), class: 'loss'}, svg);
   // Enough decimals to tell the two ends of the axis apart.
   const digits = Math.min(6, Math.max(1, Math.ceil(-Math.log10(span)) + 1));
   el('text', {x: margin.left - 4, y: margin.top + 4, 'text-anchor': 'end'}, svg).textContent = hi.toFixed(digits);
-  el('text', {x: margin.left - 4, y: height - margin.bottom, 'text-anchor': 'end'}, svg).textContent = lo.toFixed(digits);
-  el('text', {x: margin.left, y: height - 6}, svg).textContent = `${losses.length} ${losses.length === 1 ? 'value' : 'values'}, last ${losses[losses.length - 1].toFixed(4)}`;
+  el('text', {x: margin.left - 4, y: height - margin.bottom, 'text-anchor': 'end'}, svg).textContent =
+    lo.toFixed(digits);
+  el('text', {x: margin.left, y: height - 6}, svg).textContent =
+    `${losses.length} ${losses.length === 1 ? 'value' : 'values'}, last ${losses[losses.length - 1].toFixed(4)}`;
 }

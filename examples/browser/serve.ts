@@ -14,8 +14,15 @@ import * as path from 'path';
 export const ROOT = path.resolve(__dirname, '../..');
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
-  '.wasm': 'application/wasm', '.css': 'text/css', '.map': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
 };
 
 /** Options of {@link startServer}. */
@@ -39,7 +46,11 @@ export interface RunningServer {
  * Serves the files below `root`. Directories redirect to their slash form and serve their
  * index.html. Responses are not cached, so that a rebuilt bundle is picked up on reload.
  */
-export async function startServer({root = ROOT, port = 0, host = '127.0.0.1'}: ServerOptions = {}): Promise<RunningServer> {
+export async function startServer({
+  root = ROOT,
+  port = 0,
+  host = '127.0.0.1',
+}: ServerOptions = {}): Promise<RunningServer> {
   const base = path.resolve(root);
   const server = http.createServer((req, res) => {
     let pathname: string;
@@ -64,7 +75,12 @@ export async function startServer({root = ROOT, port = 0, host = '127.0.0.1'}: S
           res.writeHead(404, {'Content-Type': 'text/plain'}).end(`not found: ${pathname}`);
           return;
         }
-        res.writeHead(200, {'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store'}).end(body);
+        res
+          .writeHead(200, {
+            'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+            'Cache-Control': 'no-store',
+          })
+          .end(body);
       });
     });
   });
@@ -74,7 +90,11 @@ export async function startServer({root = ROOT, port = 0, host = '127.0.0.1'}: S
   });
   const bound = (server.address() as AddressInfo).port;
   const shown = host.includes(':') ? `[${host}]` : host;
-  return {url: `http://${shown}:${bound}`, port: bound, close: () => new Promise((resolve) => server.close(() => resolve()))};
+  return {
+    url: `http://${shown}:${bound}`,
+    port: bound,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** `--name value` or `--name=value` from the command line. */

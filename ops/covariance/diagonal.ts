@@ -22,7 +22,11 @@ export abstract class DiagonalCovariance extends CovarianceType {
     if (options.validate) {
       const values = covariances.dataSync();
       const bad = firstNonPositive(values);
-      if (bad >= 0) fail(options.caller, `${options.argName ?? 'covariances'} must be positive and finite, but entry ${bad} is ${values[bad]}`);
+      if (bad >= 0)
+        fail(
+          options.caller,
+          `${options.argName ?? 'covariances'} must be positive and finite, but entry ${bad} is ${values[bad]}`,
+        );
     }
     return tf.rsqrt(covariances);
   }
@@ -55,7 +59,10 @@ export abstract class DiagonalCovariance extends CovarianceType {
     assertFiniteValues(fn, argName, values);
     const bad = firstNonPositive(values);
     if (bad >= 0) {
-      fail(fn, `${argName} must have a positive diagonal (the factor of a positive-definite precision), but entry ${bad} is ${values[bad]}`);
+      fail(
+        fn,
+        `${argName} must have a positive diagonal (the factor of a positive-definite precision), but entry ${bad} is ${values[bad]}`,
+      );
     }
   }
 

@@ -27,7 +27,11 @@ export const COVARIANCE_TYPES = Object.keys(REGISTRY) as readonly CovarianceType
  * @param caller function name used as the error prefix.
  * @param argName argument name used in the message.
  */
-export function getCovarianceType(name: unknown, caller = 'getCovarianceType', argName = 'covarianceType'): CovarianceType {
+export function getCovarianceType(
+  name: unknown,
+  caller = 'getCovarianceType',
+  argName = 'covarianceType',
+): CovarianceType {
   assertOneOf(caller, argName, name, COVARIANCE_TYPES);
   return REGISTRY[name];
 }

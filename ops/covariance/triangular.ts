@@ -32,7 +32,10 @@ export abstract class TriangularCovariance extends CovarianceType {
     return tf.tidy(() => {
       const axes = [precisions.rank - 2, precisions.rank - 1];
       const reversed = tf.reverse(precisions, axes);
-      return tf.reverse(cholesky(reversed, {validate: options.validate, caller: options.caller, argName: options.argName}), axes);
+      return tf.reverse(
+        cholesky(reversed, {validate: options.validate, caller: options.caller, argName: options.argName}),
+        axes,
+      );
     });
   }
 
@@ -69,7 +72,10 @@ export abstract class TriangularCovariance extends CovarianceType {
     for (let i = 0; i < values.length; i++) {
       const onDiagonal = Math.floor(i / D) % D === i % D;
       if (onDiagonal && !(values[i] > 0)) {
-        fail(fn, `${argName} must have a positive diagonal (the factor of a positive-definite precision), but entry ${i} is ${values[i]}`);
+        fail(
+          fn,
+          `${argName} must have a positive diagonal (the factor of a positive-definite precision), but entry ${i} is ${values[i]}`,
+        );
       }
     }
   }

@@ -37,7 +37,14 @@ function describeShapes(shared: number[], sharedNames: readonly string[], N: num
 }
 
 /** Returns true when `shape` is the per-sample version of `shared`, false when shared, else throws. */
-function classify(fn: string, argName: string, shape: number[], shared: number[], names: readonly string[], N: number | null): boolean {
+function classify(
+  fn: string,
+  argName: string,
+  shape: number[],
+  shared: number[],
+  names: readonly string[],
+  N: number | null,
+): boolean {
   if (shapeMatches(shape, shared)) return false;
   if (N !== null && shapeMatches(shape, [N, ...shared])) return true;
   return fail(fn, `${argName} must have shape ${describeShapes(shared, names, N)}, but got ${formatShape(shape)}`);
@@ -70,20 +77,39 @@ export function parseMixtureArgs(
 
   const wt = toFloatTensor(weights, names.weights, fn);
   if (wt.rank !== 1 && wt.rank !== 2) {
-    fail(fn, `${names.weights} must have shape [K] or [N, K] (one mixture per sample), but got ${formatShape(wt.shape)}`);
+    fail(
+      fn,
+      `${names.weights} must have shape [K] or [N, K] (one mixture per sample), but got ${formatShape(wt.shape)}`,
+    );
   }
   const K = wt.shape[wt.rank - 1];
-  if (K < 1) fail(fn, `${names.weights} must have at least one component (K >= 1), but got shape ${formatShape(wt.shape)}`);
+  if (K < 1)
+    fail(fn, `${names.weights} must have at least one component (K >= 1), but got shape ${formatShape(wt.shape)}`);
   const weightsPerSample = classify(fn, names.weights, wt.shape, [K], ['K'], perSampleN);
 
   const mt = toFloatTensor(means, 'means', fn);
   const meansPerSample = classify(fn, 'means', mt.shape, [K, D], ['K', 'D'], perSampleN);
 
   const ct = toFloatTensor(covariance, names.covariance, fn);
-  const covPerSample = classify(fn, names.covariance, ct.shape, type.parameterShape(K, D), type.symbolicShape, perSampleN);
+  const covPerSample = classify(
+    fn,
+    names.covariance,
+    ct.shape,
+    type.parameterShape(K, D),
+    type.symbolicShape,
+    perSampleN,
+  );
 
   return {
-    x: xt, weights: wt, means: mt, covariance: ct, type, N, K, D, singleInput,
+    x: xt,
+    weights: wt,
+    means: mt,
+    covariance: ct,
+    type,
+    N,
+    K,
+    D,
+    singleInput,
     perSample: weightsPerSample || meansPerSample || covPerSample,
   };
 }

@@ -26,7 +26,12 @@ export type Parameterisation =
 /**
  * Runs the op on validated arguments. Returns [N, K], or [K] for a single input vector.
  */
-export function mixtureLogProb(args: MixtureArgs, parameterisation: Parameterisation, validate = false, caller = 'gmmLogProb'): tf.Tensor {
+export function mixtureLogProb(
+  args: MixtureArgs,
+  parameterisation: Parameterisation,
+  validate = false,
+  caller = 'gmmLogProb',
+): tf.Tensor {
   const {type, N, K, D, perSample} = args;
   const kernel = type.kernel(perSample);
   const natural = parameterisation === 'natural';
@@ -42,13 +47,17 @@ export function mixtureLogProb(args: MixtureArgs, parameterisation: Parameterisa
     const broadcastMeans = perSample && means.rank === 2 ? tf.broadcastTo(means, [N, K, D]) : means;
     const rawFactor = natural ? type.precisionCholeskyFromCovariance(covariance, {validate, caller}) : covariance;
     const perSampleShape = type.shapeWithLead([N], K, D);
-    const broadcastFactor = perSample && rawFactor.rank < perSampleShape.length ? tf.broadcastTo(rawFactor, perSampleShape) : rawFactor;
+    const broadcastFactor =
+      perSample && rawFactor.rank < perSampleShape.length ? tf.broadcastTo(rawFactor, perSampleShape) : rawFactor;
     const factor = type.toCanonical(broadcastFactor, K, D);
     const logWeights = natural ? tf.log(weights) : tf.logSoftmax(weights);
 
     const kernelForward = kernel.forward(x2, broadcastMeans, factor);
     kernelSavedCount = kernelForward.saved.length;
-    const constant = tf.sub(tf.add(logWeights, tf.sum(tf.log(tf.abs(type.factorDiagonal(factor))), -1)), (D / 2) * LOG_2PI);
+    const constant = tf.sub(
+      tf.add(logWeights, tf.sum(tf.log(tf.abs(type.factorDiagonal(factor))), -1)),
+      (D / 2) * LOG_2PI,
+    );
     const logProb = tf.sub(constant, tf.mul(kernelForward.squaredNorms, 0.5));
     save([...kernelForward.saved, factor, weights]);
     return args.singleInput ? tf.reshape(logProb, [K]) : logProb;
@@ -58,7 +67,8 @@ export function mixtureLogProb(args: MixtureArgs, parameterisation: Parameterisa
     const [factor, weights] = saved.slice(kernelSavedCount);
     const grads = kernel.gradients(tf.reshape(dy, [N, K]) as tf.Tensor2D, saved.slice(0, kernelSavedCount));
     // Gradients of shared parameters are summed over the samples a per-sample kernel broadcast them to.
-    const unbroadcast = (gradient: tf.Tensor, parameterRank: number) => (gradient.rank > parameterRank ? tf.sum(gradient, 0) : gradient);
+    const unbroadcast = (gradient: tf.Tensor, parameterRank: number) =>
+      gradient.rank > parameterRank ? tf.sum(gradient, 0) : gradient;
     return {
       x: () => tf.reshape(grads.dx(), xShape),
       weights: () => {
@@ -77,5 +87,9 @@ export function mixtureLogProb(args: MixtureArgs, parameterisation: Parameterisa
     };
   };
 
-  return runWithGradientThunks({x: args.x, weights: args.weights, means: args.means, covariance: args.covariance}, forward, backward);
+  return runWithGradientThunks(
+    {x: args.x, weights: args.weights, means: args.means, covariance: args.covariance},
+    forward,
+    backward,
+  );
 }

@@ -31,8 +31,13 @@ export const sharedDiagonalKernel: Kernel = {
     return {
       dx: () => tf.sub(tf.matMul(g, tf.mul(precision, centeredMeans)), tf.mul(centeredX, tf.matMul(g, precision))),
       // p^2 sum_n g (x' - mu')
-      dMeans: () => tf.mul(precision, tf.sub(tf.matMul(tf.transpose(g), centeredX), tf.mul(tf.reshape(gSum, [K, 1]), centeredMeans))),
-      cross: () => tf.transpose(tf.sum(tf.mul(tf.mul(yT, tf.reshape(tf.transpose(g), [1, K, N])), yT), -1)), // sum_n g y^2
+      dMeans: () =>
+        tf.mul(
+          precision,
+          tf.sub(tf.matMul(tf.transpose(g), centeredX), tf.mul(tf.reshape(gSum, [K, 1]), centeredMeans)),
+        ),
+      // sum_n g y^2
+      cross: () => tf.transpose(tf.sum(tf.mul(tf.mul(yT, tf.reshape(tf.transpose(g), [1, K, N])), yT), -1)),
       gSum: () => gSum,
     };
   },

@@ -29,7 +29,10 @@ export const sharedTriangularWasmKernel: Kernel = {
     const {centeredX, centeredMeans} = centerOnMeans(x, means);
     const stacked = tf.reshape(tf.transpose(factor, [1, 0, 2]), [D, K * D]); // [i, (k,j)] = P_k[i, j]
     const meanRow = tf.reshape(tf.matMul(tf.reshape(centeredMeans, [K, 1, D]), factor), [1, K * D]);
-    const squaredNorms = tf.sum(tf.reshape(tf.squaredDifference(tf.matMul(centeredX, stacked), meanRow), [N, K, D]), -1);
+    const squaredNorms = tf.sum(
+      tf.reshape(tf.squaredDifference(tf.matMul(centeredX, stacked), meanRow), [N, K, D]),
+      -1,
+    );
     return {squaredNorms, saved: [centeredX, centeredMeans, factor]};
   },
 
@@ -41,7 +44,8 @@ export const sharedTriangularWasmKernel: Kernel = {
     const centeredXT = tf.transpose(centeredX);
     const moments = tf.matMul(tf.concat([centeredXT, tf.ones([1, N])], 0), g); // [sum_n g x' ; sum_n g], [D+1, K]
     const gSum = tf.reshape(tf.slice(moments, [D, 0], [1, K]), [K]);
-    const gd = tf.sub(tf.transpose(tf.slice(moments, [0, 0], [D, K])), tf.mul(tf.reshape(gSum, [K, 1]), centeredMeans)); // sum g (x - mu)
+    // sum_n g (x - mu)
+    const gd = tf.sub(tf.transpose(tf.slice(moments, [0, 0], [D, K])), tf.mul(tf.reshape(gSum, [K, 1]), centeredMeans));
     const precision = tf.matMul(factor, tf.transpose(factor, [0, 2, 1])); // P P^T = Sigma^-1
     return {
       dx: () => {
@@ -52,7 +56,10 @@ export const sharedTriangularWasmKernel: Kernel = {
       dMeans: () => tf.reshape(tf.matMul(precision, tf.reshape(gd, [K, D, 1])), [K, D]),
       cross: () => {
         const gT = tf.reshape(tf.transpose(g), [K, 1, N]);
-        const weightedDiffT = tf.mul(tf.sub(tf.reshape(centeredXT, [1, D, N]), tf.reshape(centeredMeans, [K, D, 1])), gT);
+        const weightedDiffT = tf.mul(
+          tf.sub(tf.reshape(centeredXT, [1, D, N]), tf.reshape(centeredMeans, [K, D, 1])),
+          gT,
+        );
         const gdx = tf.reshape(tf.matMul(tf.reshape(weightedDiffT, [K * D, N]), centeredX), [K, D, D]); // sum g d x'^T
         const scatter = tf.sub(gdx, tf.mul(tf.reshape(gd, [K, D, 1]), tf.reshape(centeredMeans, [K, 1, D]))); // C_k
         return tf.matMul(scatter, factor);

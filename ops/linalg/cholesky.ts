@@ -53,7 +53,15 @@ export function cholesky(a: TensorInput, options: CholeskyOptions = {}): tf.Tens
       const pivot = tf.slice(column, [0, 0, 0], [B, 1, 1]);
       pivots.push(pivot);
       const l = tf.div(column, tf.sqrt(pivot));
-      columns.push(j === 0 ? l : tf.pad(l, [[0, 0], [j, 0], [0, 0]]));
+      columns.push(
+        j === 0
+          ? l
+          : tf.pad(l, [
+              [0, 0],
+              [j, 0],
+              [0, 0],
+            ]),
+      );
       if (m > 1) {
         const rest = tf.slice(l, [0, 1, 0], [B, m - 1, 1]);
         const sub = tf.slice(trailing, [0, 1, 1], [B, m - 1, m - 1]);

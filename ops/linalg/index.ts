@@ -1,3 +1,9 @@
-export {cholesky, CholeskyOptions} from './cholesky';
-export {triangularSolve, triangularInverse, TriangularSolveOptions} from './triangular_solve';
-export {spdInverse, spdLogDet, precisionCholeskyFromCovariance, covarianceFromPrecisionCholesky, SpdOptions} from './spd';
+export {cholesky, type CholeskyOptions} from './cholesky';
+export {triangularSolve, triangularInverse, type TriangularSolveOptions} from './triangular_solve';
+export {
+  spdInverse,
+  spdLogDet,
+  precisionCholeskyFromCovariance,
+  covarianceFromPrecisionCholesky,
+  type SpdOptions,
+} from './spd';

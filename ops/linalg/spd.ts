@@ -49,7 +49,10 @@ export function spdLogDet(a: TensorInput, options: SpdOptions = {}): tf.Tensor {
  * @param covariances SPD matrices [..., D, D] (lower triangle read).
  * @returns upper-triangular [..., D, D].
  */
-export function precisionCholeskyFromCovariance(covariances: TensorInput, options: SpdOptions & {caller?: string; argName?: string} = {}): tf.Tensor {
+export function precisionCholeskyFromCovariance(
+  covariances: TensorInput,
+  options: SpdOptions & {caller?: string; argName?: string} = {},
+): tf.Tensor {
   const fn = options.caller ?? 'precisionCholeskyFromCovariance';
   return tf.tidy(() => {
     const A = toFloatTensor(covariances, options.argName ?? 'covariances', fn);

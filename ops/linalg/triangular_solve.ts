@@ -29,7 +29,8 @@ export function triangularSolve(a: TensorInput, b: TensorInput, options: Triangu
     const A = toFloatTensor(a, 'a', fn);
     const Bm = toFloatTensor(b, 'b', fn);
     const D = assertSquareBatch(fn, 'a', A);
-    if (Bm.rank !== A.rank) fail(fn, `b must have rank ${A.rank} ([..., ${D}, M]) like a, but got ${formatShape(Bm.shape)}`);
+    if (Bm.rank !== A.rank)
+      fail(fn, `b must have rank ${A.rank} ([..., ${D}, M]) like a, but got ${formatShape(Bm.shape)}`);
     assertShape(fn, 'b', Bm.shape, [[...A.shape.slice(0, -1), null]], [[...A.shape.slice(0, -1).map(String), 'M']]);
     const lower = options.lower ?? true;
     const effective = options.transposeA ? transposeLast2(A) : A;

@@ -23,7 +23,10 @@ export interface DecodedMdn extends DecodedScales {
 export function toPackedTensor(fn: string, yPred: TensorInput, spec: ResolvedMdnSpec, argName = 'yPred'): tf.Tensor2D {
   const t = toFloatTensor(yPred, argName, fn);
   if (t.rank !== 2 || t.shape[1] !== spec.paramsSize) {
-    fail(fn, `${argName} must have shape [batch, ${spec.paramsSize}] (P = paramsSize(${spec.nComponents}, ${spec.outputDim}, '${spec.covarianceType}')), but got ${formatShape(t.shape)}`);
+    fail(
+      fn,
+      `${argName} must have shape [batch, ${spec.paramsSize}] (P = paramsSize(${spec.nComponents}, ${spec.outputDim}, '${spec.covarianceType}')), but got ${formatShape(t.shape)}`,
+    );
   }
   return t as tf.Tensor2D;
 }
@@ -44,6 +47,12 @@ export function decodeMdn(yPred: tf.Tensor2D, spec: ResolvedMdnSpec): DecodedMdn
   const N = yPred.shape[0];
   const pieces = [K, K * D, scalesSize, coefficientsSize].filter((s) => s > 0);
   const [logits, flatMeans, rawScales, coefficients] = splitColumns(yPred, pieces);
-  const {scales, factor} = MDN_LAYOUTS[covarianceType].decode(tf.add(tf.softplus(rawScales), minScale), coefficients, N, K, D);
+  const {scales, factor} = MDN_LAYOUTS[covarianceType].decode(
+    tf.add(tf.softplus(rawScales), minScale),
+    coefficients,
+    N,
+    K,
+    D,
+  );
   return {logits, means: tf.reshape(flatMeans, [N, K, D]), scales, factor};
 }

@@ -69,7 +69,10 @@ function fullAssembly(D: number): FullAssembly {
 const DIAG: MdnLayout = {
   scalesSize: (K, D) => K * D,
   coefficientsSize: () => 0,
-  decode: (flatScales, _coefficients, N, K, D) => ({scales: tf.reshape(flatScales, [N, K, D]), factor: tf.reshape(tf.reciprocal(flatScales), [N, K, D])}),
+  decode: (flatScales, _coefficients, N, K, D) => ({
+    scales: tf.reshape(flatScales, [N, K, D]),
+    factor: tf.reshape(tf.reciprocal(flatScales), [N, K, D]),
+  }),
   covariances: ({scales}) => tf.square(scales),
   deviation: (oneHot, {scales}, z) => tf.mul(selectComponent(oneHot, scales), z),
 };
@@ -105,7 +108,10 @@ const FULL: MdnLayout = {
   deviation(oneHot, {factor}, z) {
     // P^T w = z gives w = P^-T z, whose covariance is (P P^T)^-1 = Sigma.
     const [N, D] = z.shape;
-    return tf.reshape(triangularSolve(selectComponent(oneHot, factor), tf.reshape(z, [N, D, 1]), {lower: false, transposeA: true}), [N, D]);
+    return tf.reshape(
+      triangularSolve(selectComponent(oneHot, factor), tf.reshape(z, [N, D, 1]), {lower: false, transposeA: true}),
+      [N, D],
+    );
   },
 };
 

@@ -73,10 +73,16 @@ export interface ResolvedMdnSpec {
 /** Validates a covariance type for a per-sample head, explaining why 'tied' is not one. */
 export function assertMdnCovarianceType(fn: string, value: unknown): asserts value is MdnCovarianceType {
   if (value === 'tied') {
-    fail(fn, "covarianceType must be one of 'diag', 'spherical', 'full', but got \"tied\" (a mixture-density head predicts every component's covariance per row, so there is nothing to tie; use 'full')");
+    fail(
+      fn,
+      "covarianceType must be one of 'diag', 'spherical', 'full', but got \"tied\" (a mixture-density head predicts every component's covariance per row, so there is nothing to tie; use 'full')",
+    );
   }
   if (typeof value !== 'string' || !(MDN_COVARIANCE_TYPES as readonly string[]).includes(value)) {
-    fail(fn, `covarianceType must be one of ${MDN_COVARIANCE_TYPES.map((c) => `'${c}'`).join(', ')}, but got ${JSON.stringify(value)}`);
+    fail(
+      fn,
+      `covarianceType must be one of ${MDN_COVARIANCE_TYPES.map((c) => `'${c}'`).join(', ')}, but got ${JSON.stringify(value)}`,
+    );
   }
 }
 
@@ -85,7 +91,11 @@ export function assertMdnCovarianceType(fn: string, value: unknown): asserts val
  * `K + K D + K D` (diag), `K + K D + K` (spherical), `K + K D + K D (D + 1) / 2` (full).
  * See the layout in `ops/mdn/spec.ts` (and the README).
  */
-export function mdnParamsSize(nComponents: number, outputDim: number, covarianceType: MdnCovarianceType = 'diag'): number {
+export function mdnParamsSize(
+  nComponents: number,
+  outputDim: number,
+  covarianceType: MdnCovarianceType = 'diag',
+): number {
   return resolveMdnSpec('mdnParamsSize', {nComponents, outputDim, covarianceType}).paramsSize;
 }
 
@@ -95,7 +105,10 @@ export function mdnParamsSize(nComponents: number, outputDim: number, covariance
 export function resolveMdnSpec(fn: string, spec: unknown, argName = 'spec'): ResolvedMdnSpec {
   if (!spec || typeof spec !== 'object') {
     const alternative = argName === 'spec' ? ' (or a MixtureDensityHead)' : '';
-    fail(fn, `${argName} must be an object {nComponents, outputDim, covarianceType?, minScale?}${alternative}, but got ${JSON.stringify(spec)}`);
+    fail(
+      fn,
+      `${argName} must be an object {nComponents, outputDim, covarianceType?, minScale?}${alternative}, but got ${JSON.stringify(spec)}`,
+    );
   }
   const {nComponents, outputDim, covarianceType = 'diag', minScale = DEFAULT_MIN_SCALE} = spec as MdnSpec;
   assertInteger(fn, 'nComponents', nComponents, 1);
@@ -106,7 +119,12 @@ export function resolveMdnSpec(fn: string, spec: unknown, argName = 'spec'): Res
   const scalesSize = layout.scalesSize(nComponents, outputDim);
   const coefficientsSize = layout.coefficientsSize(nComponents, outputDim);
   return {
-    nComponents, outputDim, covarianceType, minScale, scalesSize, coefficientsSize,
+    nComponents,
+    outputDim,
+    covarianceType,
+    minScale,
+    scalesSize,
+    coefficientsSize,
     paramsSize: nComponents + nComponents * outputDim + scalesSize + coefficientsSize,
   };
 }

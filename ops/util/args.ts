@@ -83,8 +83,8 @@ export function assertNumber(
   value: unknown,
   {min = -Infinity, max = Infinity, exclusiveMin = false}: {min?: number; max?: number; exclusiveMin?: boolean} = {},
 ): asserts value is number {
-  const ok = typeof value === 'number' && Number.isFinite(value) &&
-    (exclusiveMin ? value > min : value >= min) && value <= max;
+  const ok =
+    typeof value === 'number' && Number.isFinite(value) && (exclusiveMin ? value > min : value >= min) && value <= max;
   if (!ok) {
     const lower = Number.isFinite(min) ? `${exclusiveMin ? '>' : '>='} ${min}` : '';
     const upper = Number.isFinite(max) ? `<= ${max}` : '';
@@ -94,7 +94,12 @@ export function assertNumber(
 }
 
 /** Asserts that `value` is one of `choices`. */
-export function assertOneOf<T extends string>(fn: string, argName: string, value: unknown, choices: readonly T[]): asserts value is T {
+export function assertOneOf<T extends string>(
+  fn: string,
+  argName: string,
+  value: unknown,
+  choices: readonly T[],
+): asserts value is T {
   if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
     fail(fn, `${argName} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, but got ${JSON.stringify(value)}`);
   }
@@ -103,7 +108,8 @@ export function assertOneOf<T extends string>(fn: string, argName: string, value
 /** Asserts that every entry is finite, naming the first that is not. */
 export function assertFiniteValues(fn: string, argName: string, values: ArrayLike<number>): void {
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) fail(fn, `${argName} must contain only finite values, but entry ${i} is ${values[i]}`);
+    if (!Number.isFinite(values[i]))
+      fail(fn, `${argName} must contain only finite values, but entry ${i} is ${values[i]}`);
   }
 }
 
@@ -111,7 +117,8 @@ export function assertFiniteValues(fn: string, argName: string, values: ArrayLik
 export function assertProbabilities(fn: string, argName: string, values: ArrayLike<number>): void {
   let total = 0;
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i]) || values[i] < 0) fail(fn, `${argName} must be finite and non-negative, but entry ${i} is ${values[i]}`);
+    if (!Number.isFinite(values[i]) || values[i] < 0)
+      fail(fn, `${argName} must be finite and non-negative, but entry ${i} is ${values[i]}`);
     total += values[i];
   }
   if (Math.abs(total - 1) > 1e-5 + 2e-7 * values.length) fail(fn, `${argName} must sum to 1, but the sum is ${total}`);

@@ -11,8 +11,13 @@ export interface NumericTable {
 
 /** A CSV with bad lines; `problems` lists each with its 1-based line number. */
 export class CsvError extends Error {
-  constructor(readonly source: string, readonly problems: string[]) {
-    super(`${source}: ${problems.length} bad line${problems.length === 1 ? '' : 's'}:\n  ${problems.slice(0, 20).join('\n  ')}${problems.length > 20 ? `\n  ... and ${problems.length - 20} more` : ''}`);
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(
+      `${source}: ${problems.length} bad line${problems.length === 1 ? '' : 's'}:\n  ${problems.slice(0, 20).join('\n  ')}${problems.length > 20 ? `\n  ... and ${problems.length - 20} more` : ''}`,
+    );
   }
 }
 
@@ -42,7 +47,13 @@ export function parseNumericCsv(text: string, source: string): NumericTable {
     const lineNumber = index + 1;
     if (line.trim() === '' || line.trimStart().startsWith('#')) return;
     const fields = splitLine(line);
-    if (width === null && header === null && rows.length === 0 && problems.length === 0 && fields.some((f) => !isNumber(f))) {
+    if (
+      width === null &&
+      header === null &&
+      rows.length === 0 &&
+      problems.length === 0 &&
+      fields.some((f) => !isNumber(f))
+    ) {
       header = fields;
       width = fields.length;
       return;
@@ -54,7 +65,9 @@ export function parseNumericCsv(text: string, source: string): NumericTable {
     }
     const bad = fields.findIndex((f) => !isNumber(f));
     if (bad >= 0) {
-      problems.push(`line ${lineNumber}, column ${bad + 1}${header ? ` (${(header as string[])[bad]})` : ''}: ${JSON.stringify(fields[bad])} is not a finite number`);
+      problems.push(
+        `line ${lineNumber}, column ${bad + 1}${header ? ` (${(header as string[])[bad]})` : ''}: ${JSON.stringify(fields[bad])} is not a finite number`,
+      );
       return;
     }
     rows.push(fields.map(Number));
@@ -66,5 +79,10 @@ export function parseNumericCsv(text: string, source: string): NumericTable {
 
 /** Formats rows as CSV with a header line. */
 export function formatCsv(header: string[], rows: (number | string)[][]): string {
-  return [header.join(','), ...rows.map((r) => r.map((v) => (typeof v === 'number' ? String(Number(v.toPrecision(8))) : v)).join(','))].join('\n') + '\n';
+  return (
+    [
+      header.join(','),
+      ...rows.map((r) => r.map((v) => (typeof v === 'number' ? String(Number(v.toPrecision(8))) : v)).join(',')),
+    ].join('\n') + '\n'
+  );
 }

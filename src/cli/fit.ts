@@ -37,12 +37,24 @@ export interface FitOutcome {
 /** EM with scikit-learn's semantics; `tol` and `nInit` as GaussianMixture's. */
 export function fitEm(x: tf.Tensor2D, settings: FitSettings & {tol: number; nInit: number}): FitOutcome {
   const model = new GaussianMixture({
-    nComponents: settings.components, covarianceType: settings.covarianceType, maxIter: settings.iterations,
-    tol: settings.tol, nInit: settings.nInit, seed: settings.seed, onWarning: settings.onWarning,
-    onIteration: ({iteration, lowerBound, change}) => settings.onProgress({iteration, value: lowerBound, change: Number.isFinite(change) ? change : undefined}),
+    nComponents: settings.components,
+    covarianceType: settings.covarianceType,
+    maxIter: settings.iterations,
+    tol: settings.tol,
+    nInit: settings.nInit,
+    seed: settings.seed,
+    onWarning: settings.onWarning,
+    onIteration: ({iteration, lowerBound, change}) =>
+      settings.onProgress({iteration, value: lowerBound, change: Number.isFinite(change) ? change : undefined}),
   });
   model.fit(x);
-  return {model, curve: model.lowerBounds, curveLabel: 'mean log-likelihood (lower bound)', converged: model.converged, iterations: model.nIter};
+  return {
+    model,
+    curve: model.lowerBounds,
+    curveLabel: 'mean log-likelihood (lower bound)',
+    converged: model.converged,
+    iterations: model.nIter,
+  };
 }
 
 /** Restarts of the k-means start of gradient descent; the likeliest one is kept. */
@@ -52,12 +64,23 @@ const STARTS = 5;
  * The k-means start (as EM's) with the highest likelihood over a few seeds: gradient descent
  * cannot leave a poor start the way EM's re-assignments can.
  */
-function bestStart(x: tf.Tensor2D, components: number, type: CovarianceTypeName, seed: number): GaussianMixtureParameters {
+function bestStart(
+  x: tf.Tensor2D,
+  components: number,
+  type: CovarianceTypeName,
+  seed: number,
+): GaussianMixtureParameters {
   let best: GaussianMixtureParameters | null = null;
   let bestScore = -Infinity;
   for (let start = 0; start < STARTS; start++) {
-    const candidate = initializeGaussianMixture(x, components, {covarianceType: type, seed: seed + start, regCovar: 1e-3});
-    const score = tf.tidy(() => tf.mean(gmmLogLikelihood(x, candidate.weights, candidate.means, candidate.covariances, type)).dataSync()[0]);
+    const candidate = initializeGaussianMixture(x, components, {
+      covarianceType: type,
+      seed: seed + start,
+      regCovar: 1e-3,
+    });
+    const score = tf.tidy(
+      () => tf.mean(gmmLogLikelihood(x, candidate.weights, candidate.means, candidate.covariances, type)).dataSync()[0],
+    );
     if (score > bestScore) {
       if (best) tf.dispose([best.weights, best.means, best.covariances, best.precisionsCholesky]);
       best = candidate;
@@ -94,7 +117,10 @@ export function fitSgd(x: tf.Tensor2D, settings: FitSettings & {mixtureLr: numbe
   const curve: number[] = [];
   for (let iteration = 1; iteration <= settings.iterations; iteration++) {
     const loss = tf.tidy(() => {
-      const {value, grads} = tf.variableGrads(() => mixtureNLL(layer.apply(standardised) as tf.Tensor), [logits, ...components]);
+      const {value, grads} = tf.variableGrads(
+        () => mixtureNLL(layer.apply(standardised) as tf.Tensor),
+        [logits, ...components],
+      );
       mixtureOptimizer.applyGradients([{name: logits.name, tensor: grads[logits.name]}]);
       componentOptimizer.applyGradients(components.map((v) => ({name: v.name, tensor: grads[v.name]})));
       return value.dataSync()[0];
@@ -115,5 +141,11 @@ export function fitSgd(x: tf.Tensor2D, settings: FitSettings & {mixtureLr: numbe
   const model = GaussianMixture.fromParameters({weights, means, covariances}, {covarianceType: type});
   tf.dispose([mean, variance, standardised, weights, means, covariances]);
   layer.dispose();
-  return {model, curve, curveLabel: 'negative log-likelihood per sample', converged: true, iterations: settings.iterations};
+  return {
+    model,
+    curve,
+    curveLabel: 'negative log-likelihood per sample',
+    converged: true,
+    iterations: settings.iterations,
+  };
 }

@@ -16,17 +16,27 @@ export interface GeneratedData {
  * [-radius, radius]^D, covariances A A^T / D scaled to unit size on average, plus 0.1 I) and
  * `samples` points from it. The same seed gives the same data.
  */
-export function generateMixtureData(samples: number, components: number, dims: number, radius: number, seed: number): GeneratedData {
+export function generateMixtureData(
+  samples: number,
+  components: number,
+  dims: number,
+  radius: number,
+  seed: number,
+): GeneratedData {
   const rng = new SeededRandom(seed);
   const raw = Array.from({length: components}, () => 0.5 + rng.uniform());
   const total = raw.reduce((a, b) => a + b, 0);
   const weights = raw.map((w) => w / total);
-  const means = Array.from({length: components}, () => Array.from({length: dims}, () => radius * (2 * rng.uniform() - 1)));
+  const means = Array.from({length: components}, () =>
+    Array.from({length: dims}, () => radius * (2 * rng.uniform() - 1)),
+  );
   const factors = Array.from({length: components}, () => {
     const scale = 0.5 + rng.uniform();
     return Array.from({length: dims}, () => Array.from({length: dims}, () => Math.sqrt(scale / dims) * rng.normal()));
   });
-  const covariances = factors.map((a) => a.map((row, i) => a.map((other, j) => row.reduce((s, v, t) => s + v * other[t], 0) + (i === j ? 0.1 : 0))));
+  const covariances = factors.map((a) =>
+    a.map((row, i) => a.map((other, j) => row.reduce((s, v, t) => s + v * other[t], 0) + (i === j ? 0.1 : 0))),
+  );
   // Sampling uses the Cholesky factor of each covariance.
   const choleskyFactors = covariances.map(cholesky);
   const cumulative = Float64Array.from(weights.map((_, k) => weights.slice(0, k + 1).reduce((a, b) => a + b, 0)));
@@ -50,7 +60,8 @@ function cholesky(a: number[][]): number[][] {
   for (let j = 0; j < n; j++) {
     const d = a[j][j] - L[j].slice(0, j).reduce((s, v) => s + v * v, 0);
     L[j][j] = Math.sqrt(d);
-    for (let i = j + 1; i < n; i++) L[i][j] = (a[i][j] - L[i].slice(0, j).reduce((s, v, t) => s + v * L[j][t], 0)) / L[j][j];
+    for (let i = j + 1; i < n; i++)
+      L[i][j] = (a[i][j] - L[i].slice(0, j).reduce((s, v, t) => s + v * L[j][t], 0)) / L[j][j];
   }
   return L;
 }

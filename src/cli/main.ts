@@ -49,7 +49,9 @@ function readJSON(file: string, what: string): unknown {
 function loadModel(file: string): GaussianMixture {
   const json = readJSON(file, 'model') as Record<string, unknown>;
   try {
-    return 'weights_' in json ? GaussianMixture.fromSklearnJSON(json as unknown as SklearnGaussianMixtureJSON) : GaussianMixture.fromJSON(json as unknown as GaussianMixtureJSON);
+    return 'weights_' in json
+      ? GaussianMixture.fromSklearnJSON(json as unknown as SklearnGaussianMixtureJSON)
+      : GaussianMixture.fromJSON(json as unknown as GaussianMixtureJSON);
   } catch (e) {
     throw new RunError(`model ${file} cannot be loaded: ${(e as Error).message}`);
   }
@@ -67,7 +69,9 @@ function readInput(file: string): number[][] {
 
 /** The model's covariances as full D x D matrices, for reports and plots. */
 function plainMixture(model: GaussianMixture): PlainMixture {
-  const covariances = tf.tidy(() => denseCovariances(model.covariances, model.covarianceType, model.nComponents, model.nFeatures).arraySync());
+  const covariances = tf.tidy(() =>
+    denseCovariances(model.covariances, model.covarianceType, model.nComponents, model.nFeatures).arraySync(),
+  );
   return {weights: model.weights.arraySync() as number[], means: model.means.arraySync() as number[][], covariances};
 }
 
@@ -96,14 +100,18 @@ function matchComponents(truth: PlainMixture, fitted: PlainMixture): number[] {
 
 function report(out: ProgressStream, fitted: PlainMixture, generated: GeneratedData | null): void {
   const lines = ['', 'component  weight  mean'];
-  fitted.weights.forEach((w, k) => lines.push(`${String(k + 1).padStart(9)}  ${w.toFixed(3).padStart(6)}  ${vector(fitted.means[k])}`));
+  fitted.weights.forEach((w, k) =>
+    lines.push(`${String(k + 1).padStart(9)}  ${w.toFixed(3).padStart(6)}  ${vector(fitted.means[k])}`),
+  );
   if (generated) {
     const order = matchComponents(generated.truth, fitted);
     lines.push('', 'true component  weight  mean                   fitted as  mean error');
     generated.truth.means.forEach((t, j) => {
       const k = order[j];
       const error = k >= 0 ? Math.sqrt(fitted.means[k].reduce((s, v, i) => s + (v - t[i]) ** 2, 0)).toFixed(3) : '-';
-      lines.push(`${String(j + 1).padStart(14)}  ${generated.truth.weights[j].toFixed(3).padStart(6)}  ${vector(t).padEnd(22)} ${String(k >= 0 ? k + 1 : '-').padStart(9)}  ${error.padStart(10)}`);
+      lines.push(
+        `${String(j + 1).padStart(14)}  ${generated.truth.weights[j].toFixed(3).padStart(6)}  ${vector(t).padEnd(22)} ${String(k >= 0 ? k + 1 : '-').padStart(9)}  ${error.padStart(10)}`,
+      );
     });
   }
   out.write(lines.join('\n') + '\n');
@@ -144,13 +152,16 @@ export async function run(argv: readonly string[], streams: CliStreams): Promise
 async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promise<void> {
   // Library warnings (tfjs's "install tfjs-node" banner) are noise on a command line.
   tf.env().set('PROD', true);
-  if (!(await tf.setBackend(options.backend))) throw new RunError(`the ${options.backend} backend failed to initialise`);
+  if (!(await tf.setBackend(options.backend)))
+    throw new RunError(`the ${options.backend} backend failed to initialise`);
   await tf.ready();
   const say = (text: string) => {
     if (!options.quiet) stdout.write(text + '\n');
   };
 
-  const generated = options.input ? null : generateMixtureData(options.samples, options.components, options.dims, options.radius, options.seed);
+  const generated = options.input
+    ? null
+    : generateMixtureData(options.samples, options.components, options.dims, options.radius, options.seed);
   const rows = options.input ? readInput(options.input) : generated!.x;
   const x = tf.tensor2d(rows);
   const [N, D] = x.shape;
@@ -161,22 +172,42 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
   try {
     if (options.model) {
       model = loadModel(options.model);
-      if (model.nFeatures !== D) throw new RunError(`model ${options.model} has ${model.nFeatures} features, but ${options.input} has ${D} columns`);
-      say(`tfjs-gmm on ${tf.getBackend()}: scoring ${source} with ${options.model} (${model.nComponents} ${model.covarianceType} components)`);
+      if (model.nFeatures !== D)
+        throw new RunError(
+          `model ${options.model} has ${model.nFeatures} features, but ${options.input} has ${D} columns`,
+        );
+      say(
+        `tfjs-gmm on ${tf.getBackend()}: scoring ${source} with ${options.model} (${model.nComponents} ${model.covarianceType} components)`,
+      );
     } else {
-      if (N < options.components) throw new RunError(`--components ${options.components} needs at least that many samples, but the data have ${N}`);
+      if (N < options.components)
+        throw new RunError(
+          `--components ${options.components} needs at least that many samples, but the data have ${N}`,
+        );
       const iterations = options.iterations ?? (options.method === 'em' ? 100 : 1000);
       const logFreq = options.logFreq ?? (options.method === 'em' ? 10 : 100);
-      say(`tfjs-gmm on ${tf.getBackend()}: fitting ${options.components} ${options.covariance} components to ${source} by ${options.method === 'em' ? 'EM' : 'gradient descent (Adam)'}`);
-      const progress = new ProgressReporter(options.quiet ? {write: () => true} : stdout, options.method === 'em' ? 'EM' : 'Adam', iterations, options.method === 'em' ? 'lower bound' : 'loss', logFreq);
+      say(
+        `tfjs-gmm on ${tf.getBackend()}: fitting ${options.components} ${options.covariance} components to ${source} by ${options.method === 'em' ? 'EM' : 'gradient descent (Adam)'}`,
+      );
+      const progress = new ProgressReporter(
+        options.quiet ? {write: () => true} : stdout,
+        options.method === 'em' ? 'EM' : 'Adam',
+        iterations,
+        options.method === 'em' ? 'lower bound' : 'loss',
+        logFreq,
+      );
       const settings = {
-        components: options.components, covarianceType: options.covariance, iterations, seed: options.seed,
+        components: options.components,
+        covarianceType: options.covariance,
+        iterations,
+        seed: options.seed,
         onProgress: (u: Parameters<ProgressReporter['update']>[0]) => progress.update(u),
         onWarning: (message: string) => stderr.write(`tfjs-gmm: warning: ${message}\n`),
       };
-      outcome = options.method === 'em'
-        ? fitEm(x, {...settings, tol: options.tol, nInit: options.nInit})
-        : fitSgd(x, {...settings, mixtureLr: options.mixtureLr, componentLr: options.componentLr});
+      outcome =
+        options.method === 'em'
+          ? fitEm(x, {...settings, tol: options.tol, nInit: options.nInit})
+          : fitSgd(x, {...settings, mixtureLr: options.mixtureLr, componentLr: options.componentLr});
       progress.finish();
       model = outcome.model;
     }
@@ -185,7 +216,9 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
     const fitLine = outcome
       ? `fitted in ${seconds} s: ${outcome.iterations} iterations${options.method === 'em' ? (outcome.converged ? ', converged' : ', not converged') : ''}`
       : `scored in ${seconds} s`;
-    stdout.write(`${fitLine}; mean log-likelihood ${meanLogLikelihood.toFixed(4)}, BIC ${model.bic(x).toFixed(1)}, AIC ${model.aic(x).toFixed(1)}\n`);
+    stdout.write(
+      `${fitLine}; mean log-likelihood ${meanLogLikelihood.toFixed(4)}, BIC ${model.bic(x).toFixed(1)}, AIC ${model.aic(x).toFixed(1)}\n`,
+    );
     const mixture = plainMixture(model);
     if (!options.quiet) report(stdout, mixture, generated);
 
@@ -195,9 +228,18 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
     }
     const labels = tf.tidy(() => model.predict(x).arraySync() as number[]);
     if (options.predict) {
-      const [logLikelihoods, probabilities] = tf.tidy(() => [model.scoreSamples(x).arraySync() as number[], model.predictProba(x).arraySync() as number[][]]);
+      const [logLikelihoods, probabilities] = tf.tidy(() => [
+        model.scoreSamples(x).arraySync() as number[],
+        model.predictProba(x).arraySync() as number[][],
+      ]);
       const header = ['row', 'label', 'log_likelihood', ...mixture.weights.map((_, k) => `p${k + 1}`)];
-      writeFile(options.predict, formatCsv(header, labels.map((label, n) => [n + 1, label + 1, logLikelihoods[n], ...probabilities[n]])));
+      writeFile(
+        options.predict,
+        formatCsv(
+          header,
+          labels.map((label, n) => [n + 1, label + 1, logLikelihoods[n], ...probabilities[n]]),
+        ),
+      );
       say(`wrote labels, log-likelihoods and responsibilities of ${N} rows to ${options.predict}`);
     }
     if (options.visualize) {
@@ -206,7 +248,14 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
       say(`wrote the figure to ${options.visualize}`);
       if (outcome) {
         const lossPath = lossFigurePath(options.visualize);
-        writeFigure(lossPath, lossFigure(outcome.curve, outcome.curveLabel, `${options.method === 'em' ? 'EM' : 'Adam'}: ${outcome.curveLabel}`));
+        writeFigure(
+          lossPath,
+          lossFigure(
+            outcome.curve,
+            outcome.curveLabel,
+            `${options.method === 'em' ? 'EM' : 'Adam'}: ${outcome.curveLabel}`,
+          ),
+        );
         say(`wrote the ${options.method === 'em' ? 'lower-bound' : 'loss'} curve to ${lossPath}`);
       }
     }

@@ -31,26 +31,95 @@ export const FAMILY_TO_COVARIANCE: Record<string, 'full' | 'diag' | 'spherical' 
 };
 
 const SPECS: readonly OptionSpec[] = [
-  {name: 'method', kind: 'choice', choices: ['em', 'sgd'], default: 'em', help: 'fit by expectation-maximisation or by gradient descent (Adam)'},
-  {name: 'covariance', kind: 'choice', choices: ['full', 'tied', 'diag', 'spherical'], default: 'full', help: 'covariance type (scikit-learn names)'},
-  {name: 'family', kind: 'choice', choices: Object.keys(FAMILY_TO_COVARIANCE), help: 'covariance family by the PyTorch demo\'s names (full, diagonal, isotropic; overrides --covariance)'},
+  {
+    name: 'method',
+    kind: 'choice',
+    choices: ['em', 'sgd'],
+    default: 'em',
+    help: 'fit by expectation-maximisation or by gradient descent (Adam)',
+  },
+  {
+    name: 'covariance',
+    kind: 'choice',
+    choices: ['full', 'tied', 'diag', 'spherical'],
+    default: 'full',
+    help: 'covariance type (scikit-learn names)',
+  },
+  {
+    name: 'family',
+    kind: 'choice',
+    choices: Object.keys(FAMILY_TO_COVARIANCE),
+    help: "covariance family by the PyTorch demo's names (full, diagonal, isotropic; overrides --covariance)",
+  },
   {name: 'components', kind: 'int', min: 1, default: 3, help: 'number of mixture components K'},
   {name: 'samples', kind: 'int', min: 1, default: 2000, help: 'number of generated samples (without --input)'},
   {name: 'dims', kind: 'int', min: 1, default: 2, help: 'number of dimensions of generated data (without --input)'},
-  {name: 'radius', kind: 'number', min: 0, exclusiveMin: true, default: 8, help: 'generated component means lie in [-radius, radius]^dims'},
+  {
+    name: 'radius',
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    default: 8,
+    help: 'generated component means lie in [-radius, radius]^dims',
+  },
   {name: 'iterations', kind: 'int', min: 1, help: 'EM iterations (default 100) or gradient steps (default 1000)'},
-  {name: 'log-freq', kind: 'int', min: 1, help: 'iterations between progress lines when not on a terminal (default: 10 for em, 100 for sgd)'},
-  {name: 'mixture-lr', kind: 'number', min: 0, exclusiveMin: true, default: 0.05, help: 'sgd: Adam learning rate of the mixture weights'},
-  {name: 'component-lr', kind: 'number', min: 0, exclusiveMin: true, default: 0.05, help: 'sgd: Adam learning rate of the means and covariances'},
-  {name: 'tol', kind: 'number', min: 0, default: 1e-3, help: 'em: convergence threshold on the change of the mean log-likelihood'},
+  {
+    name: 'log-freq',
+    kind: 'int',
+    min: 1,
+    help: 'iterations between progress lines when not on a terminal (default: 10 for em, 100 for sgd)',
+  },
+  {
+    name: 'mixture-lr',
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    default: 0.05,
+    help: 'sgd: Adam learning rate of the mixture weights',
+  },
+  {
+    name: 'component-lr',
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    default: 0.05,
+    help: 'sgd: Adam learning rate of the means and covariances',
+  },
+  {
+    name: 'tol',
+    kind: 'number',
+    min: 0,
+    default: 1e-3,
+    help: 'em: convergence threshold on the change of the mean log-likelihood',
+  },
   {name: 'n-init', kind: 'int', min: 1, default: 1, help: 'em: number of initialisations (the best is kept)'},
   {name: 'seed', kind: 'int', min: 0, default: 0, help: 'seed for data generation and initialisation'},
   {name: 'backend', kind: 'choice', choices: ['wasm', 'cpu'], default: 'wasm', help: 'tfjs backend'},
-  {name: 'input', kind: 'string', metavar: 'data.csv', help: 'numeric CSV to fit (with or without a header row) instead of generated data'},
+  {
+    name: 'input',
+    kind: 'string',
+    metavar: 'data.csv',
+    help: 'numeric CSV to fit (with or without a header row) instead of generated data',
+  },
   {name: 'output', kind: 'string', metavar: 'model.json', help: 'write the fitted model (GaussianMixture JSON)'},
-  {name: 'model', kind: 'string', metavar: 'model.json', help: 'score --input with a saved model instead of fitting one'},
-  {name: 'predict', kind: 'string', metavar: 'predictions.csv', help: 'write each input row\'s label, log-likelihood and responsibilities'},
-  {name: 'visualize', kind: 'string', metavar: 'out.svg|out.png', help: 'plot the data, means and 1-/2-sigma ellipses (first two principal axes when dims > 2); the loss curve goes next to it (<name>.loss.svg|png)'},
+  {
+    name: 'model',
+    kind: 'string',
+    metavar: 'model.json',
+    help: 'score --input with a saved model instead of fitting one',
+  },
+  {
+    name: 'predict',
+    kind: 'string',
+    metavar: 'predictions.csv',
+    help: "write each input row's label, log-likelihood and responsibilities",
+  },
+  {
+    name: 'visualize',
+    kind: 'string',
+    metavar: 'out.svg|out.png',
+    help: 'plot the data, means and 1-/2-sigma ellipses (first two principal axes when dims > 2); the loss curve goes next to it (<name>.loss.svg|png)',
+  },
   {name: 'quiet', kind: 'flag', default: false, help: 'print only the summary'},
   {name: 'help', kind: 'flag', default: false, help: 'show this help'},
 ];
@@ -92,7 +161,8 @@ function parseValue(spec: OptionSpec, raw: string): number | string {
     return raw;
   }
   if (spec.kind === 'choice') {
-    if (!spec.choices!.includes(raw)) throw new UsageError(`${flag} must be one of ${spec.choices!.join(', ')}, but got ${JSON.stringify(raw)}`);
+    if (!spec.choices!.includes(raw))
+      throw new UsageError(`${flag} must be one of ${spec.choices!.join(', ')}, but got ${JSON.stringify(raw)}`);
     return raw;
   }
   const value = Number(raw);
@@ -115,7 +185,8 @@ export function parseOptions(argv: readonly string[]): CliOptions {
   for (const spec of SPECS) if (spec.default !== undefined) out[camel(spec.name)] = spec.default;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)} (options start with --; see --help)`);
+    if (!arg.startsWith('--'))
+      throw new UsageError(`unexpected argument ${JSON.stringify(arg)} (options start with --; see --help)`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = SPECS.find((s) => s.name === name);
@@ -137,10 +208,14 @@ export function parseOptions(argv: readonly string[]): CliOptions {
   const options = out as unknown as CliOptions;
   if (options.family !== undefined) {
     const mapped = FAMILY_TO_COVARIANCE[options.family];
-    if (!mapped) throw new UsageError(`--family ${options.family} has no scikit-learn covariance type; use full, diagonal, isotropic or tied`);
+    if (!mapped)
+      throw new UsageError(
+        `--family ${options.family} has no scikit-learn covariance type; use full, diagonal, isotropic or tied`,
+      );
     options.covariance = mapped;
   }
-  if (options.model !== undefined && options.input === undefined) throw new UsageError('--model needs --input: the data to score');
+  if (options.model !== undefined && options.input === undefined)
+    throw new UsageError('--model needs --input: the data to score');
   return options;
 }
 
@@ -155,12 +230,19 @@ export function helpText(): string {
     'Options:',
   ];
   for (const spec of SPECS) {
-    const value = spec.kind === 'flag' ? '' : ` ${spec.metavar ?? (spec.choices ? spec.choices.join('|') : spec.kind === 'int' ? 'N' : spec.kind === 'number' ? 'X' : 'VALUE')}`;
+    const value =
+      spec.kind === 'flag'
+        ? ''
+        : ` ${spec.metavar ?? (spec.choices ? spec.choices.join('|') : spec.kind === 'int' ? 'N' : spec.kind === 'number' ? 'X' : 'VALUE')}`;
     const def = spec.default !== undefined && spec.kind !== 'flag' ? ` (default ${spec.default})` : '';
     lines.push(`  --${spec.name}${value}`.padEnd(40) + spec.help + def);
   }
-  lines.push('', 'Examples:', '  tfjs-gmm --components 4 --covariance diag --visualize out.svg',
+  lines.push(
+    '',
+    'Examples:',
+    '  tfjs-gmm --components 4 --covariance diag --visualize out.svg',
     '  tfjs-gmm --input data.csv --components 3 --output model.json --predict labels.csv',
-    '  tfjs-gmm --input data.csv --model model.json --predict labels.csv');
+    '  tfjs-gmm --input data.csv --model model.json --predict labels.csv',
+  );
   return lines.join('\n');
 }

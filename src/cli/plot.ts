@@ -58,21 +58,33 @@ export function symmetricEigen(matrix: number[][]): {values: number[]; vectors: 
  * Projects data and mixture onto the data's first two principal axes (identity for D = 2).
  * Returns 2-D points, means and 2 x 2 covariances, and the axis labels.
  */
-export function projectTo2D(x: number[][], mixture: PlainMixture): {points: number[][]; mixture: PlainMixture; axes: [string, string]} {
+export function projectTo2D(
+  x: number[][],
+  mixture: PlainMixture,
+): {points: number[][]; mixture: PlainMixture; axes: [string, string]} {
   const D = x[0].length;
   if (D === 2) return {points: x, mixture, axes: ['x1', 'x2']};
   const mean = x[0].map((_, j) => x.reduce((s, r) => s + r[j], 0) / x.length);
-  const cov = mean.map((_, i) => mean.map((__, j) => x.reduce((s, r) => s + (r[i] - mean[i]) * (r[j] - mean[j]), 0) / x.length));
+  const cov = mean.map((_, i) =>
+    mean.map((__, j) => x.reduce((s, r) => s + (r[i] - mean[i]) * (r[j] - mean[j]), 0) / x.length),
+  );
   const [u, w] = symmetricEigen(cov).vectors;
   const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
   const project = (p: number[]) => [dot(p, u), dot(p, w)];
-  const quadratic = (s: number[][], a: number[], b: number[]) => dot(a, s.map((row) => dot(row, b)));
+  const quadratic = (s: number[][], a: number[], b: number[]) =>
+    dot(
+      a,
+      s.map((row) => dot(row, b)),
+    );
   return {
     points: x.map(project),
     mixture: {
       weights: mixture.weights,
       means: mixture.means.map(project),
-      covariances: mixture.covariances.map((s) => [[quadratic(s, u, u), quadratic(s, u, w)], [quadratic(s, w, u), quadratic(s, w, w)]]),
+      covariances: mixture.covariances.map((s) => [
+        [quadratic(s, u, u), quadratic(s, u, w)],
+        [quadratic(s, w, u), quadratic(s, w, w)],
+      ]),
     },
     axes: ['principal axis 1', 'principal axis 2'],
   };
@@ -90,7 +102,6 @@ export function ellipsePoints(mean: number[], covariance: number[][], r: number,
 
 // Loaded on demand: the plotting stack is only needed with --visualize.
 function plotting() {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const Plot = require('@observablehq/plot') as typeof import('@observablehq/plot');
   const {JSDOM} = require('jsdom') as typeof import('jsdom');
   return {Plot, document: new JSDOM('').window.document};
@@ -121,49 +132,121 @@ export function mixtureFigure(x: number[][], labels: number[], mixture: PlainMix
     const lo = Math.min(...values);
     const hi = Math.max(...values);
     const grid = Array.from({length: 300}, (_, i) => lo + ((hi - lo) * i) / 299);
-    const density = (t: number, k: number) => mixture.weights[k] * Math.exp(-((t - mixture.means[k][0]) ** 2) / (2 * mixture.covariances[k][0][0])) / Math.sqrt(2 * Math.PI * mixture.covariances[k][0][0]);
-    const curve = grid.map((t) => ({t, p: Array.from({length: K}, (_, k) => density(t, k)).reduce((a, b) => a + b, 0)}));
-    return serialise(Plot.plot({
-      document, width: 720, height: 420, marginTop: 40, x: {label: 'x'}, y: {label: 'density'},
-      marks: [
-        titleMark(Plot, title),
-        // Histogram normalised to a density, so that it compares with the mixture's density.
-        Plot.rectY(values, {...Plot.binX({y: {reduceIndex: (I: number[], _X: unknown, extent: {x1: number; x2: number}) => I.length / (values.length * (extent.x2 - extent.x1))}} as never, {x: (v: number) => v, thresholds: 40}), fill: '#ccc'}),
-        Plot.line(curve, {x: 't', y: 'p', stroke: 'black', className: 'gmm-density'}),
-        ...mixture.means.map((m, k) => Plot.ruleX([m[0]], {stroke: 'black', strokeDasharray: '3,3', className: `gmm-ellipse gmm-ellipse-${k}`})),
-      ],
-    }) as unknown as Element);
+    const density = (t: number, k: number) =>
+      (mixture.weights[k] * Math.exp(-((t - mixture.means[k][0]) ** 2) / (2 * mixture.covariances[k][0][0]))) /
+      Math.sqrt(2 * Math.PI * mixture.covariances[k][0][0]);
+    const curve = grid.map((t) => ({
+      t,
+      p: Array.from({length: K}, (_, k) => density(t, k)).reduce((a, b) => a + b, 0),
+    }));
+    return serialise(
+      Plot.plot({
+        document,
+        width: 720,
+        height: 420,
+        marginTop: 40,
+        x: {label: 'x'},
+        y: {label: 'density'},
+        marks: [
+          titleMark(Plot, title),
+          // Histogram normalised to a density, so that it compares with the mixture's density.
+          Plot.rectY(values, {
+            ...Plot.binX(
+              {
+                y: {
+                  reduceIndex: (I: number[], _X: unknown, extent: {x1: number; x2: number}) =>
+                    I.length / (values.length * (extent.x2 - extent.x1)),
+                },
+              } as never,
+              {x: (v: number) => v, thresholds: 40},
+            ),
+            fill: '#ccc',
+          }),
+          Plot.line(curve, {x: 't', y: 'p', stroke: 'black', className: 'gmm-density'}),
+          ...mixture.means.map((m, k) =>
+            Plot.ruleX([m[0]], {stroke: 'black', strokeDasharray: '3,3', className: `gmm-ellipse gmm-ellipse-${k}`}),
+          ),
+        ],
+      }) as unknown as Element,
+    );
   }
   const projected = projectTo2D(x, mixture);
   const points = projected.points.map((p, n) => ({u: p[0], v: p[1], component: colour(labels[n])}));
   const ellipseMarks = projected.mixture.means.map((m, k) => {
-    const rings = [1, 2].flatMap((r) => ellipsePoints(m, projected.mixture.covariances[k], r).map((p) => ({u: p[0], v: p[1], sigma: `${r} sigma`})));
-    return Plot.line(rings, {x: 'u', y: 'v', z: 'sigma', stroke: 'black', strokeWidth: 1.2, className: `gmm-ellipse gmm-ellipse-${k}`});
+    const rings = [1, 2].flatMap((r) =>
+      ellipsePoints(m, projected.mixture.covariances[k], r).map((p) => ({u: p[0], v: p[1], sigma: `${r} sigma`})),
+    );
+    return Plot.line(rings, {
+      x: 'u',
+      y: 'v',
+      z: 'sigma',
+      stroke: 'black',
+      strokeWidth: 1.2,
+      className: `gmm-ellipse gmm-ellipse-${k}`,
+    });
   });
   // Components are labelled next to their means (Plot's legend would wrap the SVG in HTML).
-  const meanLabels = projected.mixture.means.map((m, k) => ({u: m[0], v: m[1], text: `${k + 1} (${(100 * mixture.weights[k]).toFixed(0)}%)`, component: colour(k)}));
-  return serialise(Plot.plot({
-    document, width: 720, height: 560, marginTop: 40, grid: true,
-    x: {label: projected.axes[0]}, y: {label: projected.axes[1]},
-    color: {type: 'categorical', domain: Array.from({length: K}, (_, k) => colour(k))},
-    marks: [
-      titleMark(Plot, title),
-      Plot.dot(points, {x: 'u', y: 'v', fill: 'component', r: 1.8, fillOpacity: 0.6}),
-      ...ellipseMarks,
-      Plot.dot(projected.mixture.means.map((m) => ({u: m[0], v: m[1]})), {x: 'u', y: 'v', symbol: 'cross', r: 7, stroke: 'black', strokeWidth: 2, className: 'gmm-means'}),
-      Plot.text(meanLabels, {x: 'u', y: 'v', text: 'text', dx: 10, dy: -10, textAnchor: 'start', fontWeight: 'bold', fill: 'component', stroke: 'white', strokeWidth: 3, paintOrder: 'stroke'}),
-    ],
-  }) as unknown as Element);
+  const meanLabels = projected.mixture.means.map((m, k) => ({
+    u: m[0],
+    v: m[1],
+    text: `${k + 1} (${(100 * mixture.weights[k]).toFixed(0)}%)`,
+    component: colour(k),
+  }));
+  return serialise(
+    Plot.plot({
+      document,
+      width: 720,
+      height: 560,
+      marginTop: 40,
+      grid: true,
+      x: {label: projected.axes[0]},
+      y: {label: projected.axes[1]},
+      color: {type: 'categorical', domain: Array.from({length: K}, (_, k) => colour(k))},
+      marks: [
+        titleMark(Plot, title),
+        Plot.dot(points, {x: 'u', y: 'v', fill: 'component', r: 1.8, fillOpacity: 0.6}),
+        ...ellipseMarks,
+        Plot.dot(
+          projected.mixture.means.map((m) => ({u: m[0], v: m[1]})),
+          {x: 'u', y: 'v', symbol: 'cross', r: 7, stroke: 'black', strokeWidth: 2, className: 'gmm-means'},
+        ),
+        Plot.text(meanLabels, {
+          x: 'u',
+          y: 'v',
+          text: 'text',
+          dx: 10,
+          dy: -10,
+          textAnchor: 'start',
+          fontWeight: 'bold',
+          fill: 'component',
+          stroke: 'white',
+          strokeWidth: 3,
+          paintOrder: 'stroke',
+        }),
+      ],
+    }) as unknown as Element,
+  );
 }
 
 /** SVG of a loss (or lower bound) curve. */
 export function lossFigure(values: number[], label: string, title: string): string {
   const {Plot, document} = plotting();
   const data = values.map((value, i) => ({iteration: i + 1, value}));
-  return serialise(Plot.plot({
-    document, width: 720, height: 360, marginTop: 40, grid: true, x: {label: 'iteration'}, y: {label},
-    marks: [titleMark(Plot, title), Plot.line(data, {x: 'iteration', y: 'value', stroke: 'steelblue', className: 'gmm-loss'})],
-  }) as unknown as Element);
+  return serialise(
+    Plot.plot({
+      document,
+      width: 720,
+      height: 360,
+      marginTop: 40,
+      grid: true,
+      x: {label: 'iteration'},
+      y: {label},
+      marks: [
+        titleMark(Plot, title),
+        Plot.line(data, {x: 'iteration', y: 'value', stroke: 'steelblue', className: 'gmm-loss'}),
+      ],
+    }) as unknown as Element,
+  );
 }
 
 /** Writes an SVG figure, or a PNG rendering of it when `file` ends in .png. */
@@ -171,7 +254,10 @@ export function writeFigure(file: string, svg: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
   if (file.toLowerCase().endsWith('.png')) {
     const {Resvg} = require('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
-    fs.writeFileSync(file, new Resvg(svg, {fitTo: {mode: 'width', value: 1440}, font: {loadSystemFonts: true}}).render().asPng());
+    fs.writeFileSync(
+      file,
+      new Resvg(svg, {fitTo: {mode: 'width', value: 1440}, font: {loadSystemFonts: true}}).render().asPng(),
+    );
   } else {
     fs.writeFileSync(file, svg);
   }

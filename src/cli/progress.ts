@@ -51,7 +51,9 @@ export class ProgressReporter {
       this.lastLine = `${this.label} ${bar} ${iteration}/${this.total}  ${this.valueName} ${value.toFixed(4)}${changeText}  ${elapsed}`;
       this.stream.write(`\r${this.lastLine.slice(0, (this.stream.columns ?? 200) - 1)}\x1b[K`);
     } else if (iteration % this.logFreq === 0 || iteration === 1 || iteration === this.total) {
-      this.stream.write(`${this.label} iteration ${iteration}/${this.total}  ${this.valueName} ${value.toFixed(4)}${changeText}  elapsed ${elapsed}\n`);
+      this.stream.write(
+        `${this.label} iteration ${iteration}/${this.total}  ${this.valueName} ${value.toFixed(4)}${changeText}  elapsed ${elapsed}\n`,
+      );
       this.pending = null;
       return;
     }
@@ -65,7 +67,9 @@ export class ProgressReporter {
     } else if (this.pending) {
       const {iteration, value} = this.pending;
       this.pending = null;
-      this.stream.write(`${this.label} iteration ${iteration}/${this.total}  ${this.valueName} ${value.toFixed(4)}  elapsed ${seconds(Date.now() - this.start)} (stopped)\n`);
+      this.stream.write(
+        `${this.label} iteration ${iteration}/${this.total}  ${this.valueName} ${value.toFixed(4)}  elapsed ${seconds(Date.now() - this.start)} (stopped)\n`,
+      );
     }
   }
 }

@@ -102,10 +102,12 @@ export class EmData {
     }
     if (!cached[index]) {
       // tf.keep: callers run inside their own tidy scopes, which must not dispose the cache.
-      const built = tf.tidy(() => {
-        const f = build(this.chunks[index]);
-        return f.zT ? [f.z, f.zT] : [f.z];
-      }).map((t) => tf.keep(t));
+      const built = tf
+        .tidy(() => {
+          const f = build(this.chunks[index]);
+          return f.zT ? [f.z, f.zT] : [f.z];
+        })
+        .map((t) => tf.keep(t));
       cached[index] = {z: built[0] as tf.Tensor2D, zT: (built[1] as tf.Tensor2D | undefined) ?? null};
     }
     return cached[index];
@@ -125,7 +127,8 @@ export class EmData {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const chunk of this.chunks) tf.dispose([chunk.x, chunk.weightColumn, chunk.weightRow].filter((t): t is tf.Tensor2D => t !== null));
+    for (const chunk of this.chunks)
+      tf.dispose([chunk.x, chunk.weightColumn, chunk.weightRow].filter((t): t is tf.Tensor2D => t !== null));
     for (const list of this.featureCache.values()) for (const f of list) if (f) tf.dispose(f.zT ? [f.z, f.zT] : [f.z]);
     for (const t of this.extras.values()) t.dispose();
     this.featureCache.clear();
@@ -145,18 +148,28 @@ function formatRow(values: ArrayLike<number>, start: number, D: number): string 
  *
  * @returns the values (row-major) with N and D.
  */
-export function readMatrix(fn: string, argName: string, x: TensorInput, expectedD?: number): {values: Float32Array; N: number; D: number} {
+export function readMatrix(
+  fn: string,
+  argName: string,
+  x: TensorInput,
+  expectedD?: number,
+): {values: Float32Array; N: number; D: number} {
   const t = toFloatTensor(x, argName, fn);
   try {
     if (t.rank !== 2) {
-      const expected = expectedD === undefined ? '[N, D]' : `[N, ${expectedD}] (N, D: ${expectedD} features seen in fit)`;
+      const expected =
+        expectedD === undefined ? '[N, D]' : `[N, ${expectedD}] (N, D: ${expectedD} features seen in fit)`;
       fail(fn, `${argName} must have shape ${expected}, but got ${formatShape(t.shape)}`);
     }
     const [N, D] = t.shape;
     if (expectedD !== undefined && D !== expectedD) {
-      fail(fn, `${argName} must have shape [N, ${expectedD}] (N, D: ${expectedD} features seen in fit), but got ${formatShape(t.shape)}`);
+      fail(
+        fn,
+        `${argName} must have shape [N, ${expectedD}] (N, D: ${expectedD} features seen in fit), but got ${formatShape(t.shape)}`,
+      );
     }
-    if (N < 1 || D < 1) fail(fn, `${argName} must have at least one sample and one feature, but got shape ${formatShape(t.shape)}`);
+    if (N < 1 || D < 1)
+      fail(fn, `${argName} must have at least one sample and one feature, but got shape ${formatShape(t.shape)}`);
     const values = t.dataSync() as Float32Array;
     for (let i = 0; i < values.length; i++) {
       if (!Number.isFinite(values[i])) {
@@ -171,11 +184,17 @@ export function readMatrix(fn: string, argName: string, x: TensorInput, expected
 }
 
 /** Validates sample weights: [N], finite, non-negative, positive sum. */
-export function readSampleWeights(fn: string, argName: string, weights: TensorInput | undefined | null, N: number): Float64Array | null {
+export function readSampleWeights(
+  fn: string,
+  argName: string,
+  weights: TensorInput | undefined | null,
+  N: number,
+): Float64Array | null {
   if (weights === undefined || weights === null) return null;
   const t = toFloatTensor(weights, argName, fn);
   try {
-    if (t.rank !== 1 || t.shape[0] !== N) fail(fn, `${argName} must have shape [${N}] (N), but got ${formatShape(t.shape)}`);
+    if (t.rank !== 1 || t.shape[0] !== N)
+      fail(fn, `${argName} must have shape [${N}] (N), but got ${formatShape(t.shape)}`);
     const values = Float64Array.from(t.dataSync());
     let total = 0;
     for (let i = 0; i < N; i++) {
@@ -192,7 +211,13 @@ export function readSampleWeights(fn: string, argName: string, weights: TensorIn
 }
 
 /** Float64 weighted mean and RMS scale of the rows. */
-function computeTransform(values: Float32Array, N: number, D: number, weights: Float64Array | null, total: number): DataTransform {
+function computeTransform(
+  values: Float32Array,
+  N: number,
+  D: number,
+  weights: Float64Array | null,
+  total: number,
+): DataTransform {
   const center = new Float64Array(D);
   for (let n = 0; n < N; n++) {
     const w = weights ? weights[n] : 1;

@@ -14,7 +14,13 @@ import {createContext} from './engine/context';
 import {IterationInfo, emIteration, runEm} from './engine/loop';
 import {readExactSet} from './engine/m_step';
 import {readMixtureParameters} from '../../ops/mixture_parameters';
-import {GaussianMixtureParameters, GaussianMixtureParametersInput, disposeState, fromScaledState, toScaledState} from './parameters';
+import {
+  GaussianMixtureParameters,
+  GaussianMixtureParametersInput,
+  disposeState,
+  fromScaledState,
+  toScaledState,
+} from './parameters';
 
 /** Options of {@link emStep}. */
 export interface EmStepOptions {
@@ -63,7 +69,11 @@ export interface EmFitResult {
 }
 
 /** Validated common options. */
-export function readStepOptions(fn: string, options: EmStepOptions, type: CovarianceTypeName): {regCovar: number; batchSize: BatchSizeOption} {
+export function readStepOptions(
+  fn: string,
+  options: EmStepOptions,
+  type: CovarianceTypeName,
+): {regCovar: number; batchSize: BatchSizeOption} {
   const regCovar = options.regCovar ?? 1e-6;
   assertNumber(fn, 'regCovar', regCovar, {min: 0});
   if (options.batchSize !== undefined) assertInteger(fn, 'batchSize', options.batchSize, 1);
@@ -71,7 +81,11 @@ export function readStepOptions(fn: string, options: EmStepOptions, type: Covari
 }
 
 function readType(fn: string, params: GaussianMixtureParametersInput): CovarianceTypeName {
-  if (params === null || typeof params !== 'object') fail(fn, `params must be an object {covarianceType, weights, means, covariances or precisionsCholesky}, but got ${String(params)}`);
+  if (params === null || typeof params !== 'object')
+    fail(
+      fn,
+      `params must be an object {covarianceType, weights, means, covariances or precisionsCholesky}, but got ${String(params)}`,
+    );
   return getCovarianceType(params.covarianceType ?? 'full', fn, 'params.covarianceType').name;
 }
 
@@ -95,7 +109,12 @@ function withScaledProblem<T>(
       const s = toScaledState(type, data.transform, p.weights, p.means, p.precisionsCholesky);
       return [s.weights, s.means, s.covariances, s.precisionsCholesky];
     });
-    const state = {weights: scaled[0] as tf.Tensor1D, means: scaled[1] as tf.Tensor2D, covariances: scaled[2], precisionsCholesky: scaled[3]};
+    const state = {
+      weights: scaled[0] as tf.Tensor1D,
+      means: scaled[1] as tf.Tensor2D,
+      covariances: scaled[2],
+      precisionsCholesky: scaled[3],
+    };
     em = createEmCovariance(type, state.weights.shape[0], data.D, fn);
     const ctx = createContext(fn, data, em, regCovar);
     return body(ctx, state);
@@ -118,7 +137,11 @@ function withScaledProblem<T>(
  * const next = emStep(x, {covarianceType: 'diag', weights, means, covariances});
  * console.log(next.logLikelihood);
  */
-export function emStep(x: TensorInput, params: GaussianMixtureParametersInput, options: EmStepOptions = {}): EmStepResult {
+export function emStep(
+  x: TensorInput,
+  params: GaussianMixtureParametersInput,
+  options: EmStepOptions = {},
+): EmStepResult {
   const fn = 'emStep';
   return withScaledProblem(fn, x, params, options, (ctx, state) => {
     try {
@@ -151,6 +174,12 @@ export function emFit(x: TensorInput, params: GaussianMixtureParametersInput, op
     const result = runEm(ctx, state, {maxIter, tol, onIteration: options.onIteration});
     const parameters = {...fromScaledState(ctx.data.transform, result.state), covarianceType: ctx.em.name};
     disposeState(result.state);
-    return {parameters, converged: result.converged, nIter: result.nIter, lowerBound: result.lowerBound, lowerBounds: result.lowerBounds};
+    return {
+      parameters,
+      converged: result.converged,
+      nIter: result.nIter,
+      lowerBound: result.lowerBound,
+      lowerBounds: result.lowerBounds,
+    };
   });
 }

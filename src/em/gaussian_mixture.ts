@@ -12,9 +12,21 @@ import {EmData, autoBatchSize, prepareData} from './data';
 import {EmContext, createContext} from './engine/context';
 import {IterationInfo, LoopResult, runEm} from './engine/loop';
 import {userStart} from './init/user_start';
-import {FitOptions, GaussianMixtureOptions, NestedNumbers, ResolvedGaussianMixtureOptions, resolveOptions} from './options';
+import {
+  FitOptions,
+  GaussianMixtureOptions,
+  NestedNumbers,
+  ResolvedGaussianMixtureOptions,
+  resolveOptions,
+} from './options';
 import {ScaledState, disposeState, fromScaledState, toScaledState} from './parameters';
-import {FitDiagnostics, GaussianMixtureJSON, checkGaussianMixtureJSON, diagnosticsOf, gaussianMixtureJSON} from './serialization';
+import {
+  FitDiagnostics,
+  GaussianMixtureJSON,
+  checkGaussianMixtureJSON,
+  diagnosticsOf,
+  gaussianMixtureJSON,
+} from './serialization';
 import {SklearnGaussianMixtureJSON, parseSklearnJSON, sklearnJSONOf} from './sklearn_json';
 import {MixtureModel} from './mixture_model';
 
@@ -96,7 +108,13 @@ export class GaussianMixture extends MixtureModel {
    */
   fit(X: TensorInput, options: FitOptions = {}): this {
     const fn = `${CLASS}.fit`;
-    const data = prepareData(fn, 'X', X, options.sampleWeight, this.batchSize ?? ((D: number) => autoBatchSize(basisWidth(this.covarianceType, D))));
+    const data = prepareData(
+      fn,
+      'X',
+      X,
+      options.sampleWeight,
+      this.batchSize ?? ((D: number) => autoBatchSize(basisWidth(this.covarianceType, D))),
+    );
     let em: ReturnType<typeof createEmCovariance> | null = null;
     try {
       this.checkData(fn, data);
@@ -104,14 +122,24 @@ export class GaussianMixture extends MixtureModel {
       const warm = this.warmStart && this.fitted !== null;
       if (warm && this.fitted!.nFeatures !== data.D) {
         const D = this.fitted!.nFeatures;
-        fail(fn, `X must have shape [N, ${D}] to warm-start the fitted model (D = ${D}), but got [${data.N}, ${data.D}]`);
+        fail(
+          fn,
+          `X must have shape [N, ${D}] to warm-start the fitted model (D = ${D}), but got [${data.N}, ${data.D}]`,
+        );
       }
       const inits = warm ? 1 : this.nInit;
       const best = this.bestOfInitializations(fn, createContext(fn, data, em, this.regCovar), inits, warm);
       const params = fromScaledState(data.transform, best.state);
       disposeState(best.state);
       const lowerBound = this.maxIter === 0 ? -Infinity : best.lowerBound;
-      this.setFitted({params, nFeatures: data.D, converged: best.converged, nIter: best.nIter, lowerBound, lowerBounds: best.lowerBounds});
+      this.setFitted({
+        params,
+        nFeatures: data.D,
+        converged: best.converged,
+        nIter: best.nIter,
+        lowerBound,
+        lowerBounds: best.lowerBounds,
+      });
       if (!best.converged && this.maxIter > 0) {
         this.onWarning(
           `${fn}: the best of ${inits} initialisation(s) did not converge within maxIter = ${this.maxIter} iterations ` +
@@ -165,10 +193,12 @@ export class GaussianMixture extends MixtureModel {
 
   private checkData(fn: string, data: EmData): void {
     const K = this.nComponents;
-    if (data.N < K) fail(fn, `X must have at least nComponents = ${K} samples, but got ${data.N} (shape [${data.N}, ${data.D}])`);
+    if (data.N < K)
+      fail(fn, `X must have at least nComponents = ${K} samples, but got ${data.N} (shape [${data.N}, ${data.D}])`);
     if (data.sampleWeights) {
       const positive = data.sampleWeights.reduce((c, w) => c + (w > 0 ? 1 : 0), 0);
-      if (positive < K) fail(fn, `sampleWeight must have at least nComponents = ${K} positive entries, but got ${positive}`);
+      if (positive < K)
+        fail(fn, `sampleWeight must have at least nComponents = ${K} positive entries, but got ${positive}`);
     }
   }
 
@@ -177,7 +207,6 @@ export class GaussianMixture extends MixtureModel {
     const p = this.fitted!.params;
     return toScaledState(this.covarianceType, ctx.data.transform, p.weights, p.means, p.precisionsCholesky);
   }
-
 
   /**
    * Number of free parameters: covariance parameters (as scikit-learn counts them per type),
@@ -231,7 +260,10 @@ export class GaussianMixture extends MixtureModel {
   }
 
   /** Rebuilds an estimator (options and, if fitted, parameters) from {@link toJSON}'s output. */
-  static fromJSON(json: GaussianMixtureJSON, callbacks: Pick<GaussianMixtureOptions, 'onIteration' | 'onWarning'> = {}): GaussianMixture {
+  static fromJSON(
+    json: GaussianMixtureJSON,
+    callbacks: Pick<GaussianMixtureOptions, 'onIteration' | 'onWarning'> = {},
+  ): GaussianMixture {
     const fn = `${CLASS}.fromJSON`;
     checkGaussianMixtureJSON(fn, json);
     const model = new GaussianMixture({...json.options, ...callbacks});
@@ -254,11 +286,23 @@ export class GaussianMixture extends MixtureModel {
    * `covariance_type`, `weights_`, `means_` and `covariances_` and/or `precisions_cholesky_`
    * (the rule of {@link MixtureParametersInput}). `options` sets the other options.
    */
-  static fromSklearnJSON(json: SklearnGaussianMixtureJSON, options: Omit<GaussianMixtureOptions, 'nComponents' | 'covarianceType'> = {}): GaussianMixture {
+  static fromSklearnJSON(
+    json: SklearnGaussianMixtureJSON,
+    options: Omit<GaussianMixtureOptions, 'nComponents' | 'covarianceType'> = {},
+  ): GaussianMixture {
     const fn = `${CLASS}.fromSklearnJSON`;
     const parsed = parseSklearnJSON(fn, json);
-    const model = new GaussianMixture({...options, nComponents: parsed.nComponents, covarianceType: parsed.covarianceType});
-    model.restore(fn, parsed, {converged: parsed.converged, nIter: parsed.nIter, lowerBound: parsed.lowerBound, lowerBounds: []});
+    const model = new GaussianMixture({
+      ...options,
+      nComponents: parsed.nComponents,
+      covarianceType: parsed.covarianceType,
+    });
+    model.restore(fn, parsed, {
+      converged: parsed.converged,
+      nIter: parsed.nIter,
+      lowerBound: parsed.lowerBound,
+      lowerBounds: [],
+    });
     return model;
   }
 
@@ -268,9 +312,16 @@ export class GaussianMixture extends MixtureModel {
    * `precisionsCholesky` in `options.covarianceType`'s shape (default 'full'). The model reports
    * `converged: true`, `nIter: 0` and a lower bound of -Infinity, as no EM ran.
    */
-  static fromParameters(parameters: MixtureParametersInput, options: Omit<GaussianMixtureOptions, 'nComponents'> = {}): GaussianMixture {
+  static fromParameters(
+    parameters: MixtureParametersInput,
+    options: Omit<GaussianMixtureOptions, 'nComponents'> = {},
+  ): GaussianMixture {
     const fn = `${CLASS}.fromParameters`;
-    if (parameters === null || typeof parameters !== 'object') fail(fn, `parameters must be an object {weights, means, covariances or precisionsCholesky}, but got ${String(parameters)}`);
+    if (parameters === null || typeof parameters !== 'object')
+      fail(
+        fn,
+        `parameters must be an object {weights, means, covariances or precisionsCholesky}, but got ${String(parameters)}`,
+      );
     const K = tf.tidy(() => toFloatTensor(parameters.weights, 'weights', fn).shape[0] ?? 0);
     const model = new GaussianMixture({...options, nComponents: K});
     model.restore(fn, parameters, {converged: true, nIter: 0, lowerBound: -Infinity, lowerBounds: []});
@@ -282,9 +333,18 @@ export class GaussianMixture extends MixtureModel {
     const read = tf.tidy(() => {
       const r = readMixtureParameters(fn, params, this.covarianceTypeBehaviour, {nComponents: this.nComponents});
       // Copies: the model owns its tensors, whatever the caller does with the ones it passed.
-      return {weights: tf.clone(r.weights), means: tf.clone(r.means), covariances: tf.clone(r.covariances), precisionsCholesky: tf.clone(r.precisionsCholesky)};
+      return {
+        weights: tf.clone(r.weights),
+        means: tf.clone(r.means),
+        covariances: tf.clone(r.covariances),
+        precisionsCholesky: tf.clone(r.precisionsCholesky),
+      };
     });
-    this.setFitted({params: read, nFeatures: read.means.shape[1]!, ...diagnostics, lowerBounds: diagnostics.lowerBounds.slice()});
+    this.setFitted({
+      params: read,
+      nFeatures: read.means.shape[1]!,
+      ...diagnostics,
+      lowerBounds: diagnostics.lowerBounds.slice(),
+    });
   }
-
 }

@@ -45,7 +45,11 @@ export abstract class MixtureModel {
   // ---- attributes -------------------------------------------------------------------------
 
   protected require(fn: string): Fitted {
-    if (!this.fitted) fail(`${this.className}.${fn}`, `this ${this.className} must be fitted first (call fit or fromJSON), but it has no parameters`);
+    if (!this.fitted)
+      fail(
+        `${this.className}.${fn}`,
+        `this ${this.className} must be fitted first (call fit or fromJSON), but it has no parameters`,
+      );
     return this.fitted;
   }
 
@@ -122,7 +126,11 @@ export abstract class MixtureModel {
       for (let start = 0; start < N; start += batchSize) {
         const size = Math.min(batchSize, N - start);
         const x = tf.tensor2d(values.subarray(start * D, (start + size) * D), [size, D]);
-        parts.push(body(gmmLogProbPrecisionCholesky(x, logits, p.means, p.precisionsCholesky, this.covarianceType) as tf.Tensor2D));
+        parts.push(
+          body(
+            gmmLogProbPrecisionCholesky(x, logits, p.means, p.precisionsCholesky, this.covarianceType) as tf.Tensor2D,
+          ),
+        );
       }
       return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
     });

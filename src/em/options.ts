@@ -6,7 +6,17 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/registry';
-import {TensorInput, assertInteger, assertNumber, assertOneOf, assertProbabilities, fail, formatShape, shapeMatches, toFloatTensor} from '../../ops/util/args';
+import {
+  TensorInput,
+  assertInteger,
+  assertNumber,
+  assertOneOf,
+  assertProbabilities,
+  fail,
+  formatShape,
+  shapeMatches,
+  toFloatTensor,
+} from '../../ops/util/args';
 import {IterationInfo} from './engine/loop';
 import {INIT_PARAMS, InitParams} from './init/methods';
 
@@ -93,8 +103,12 @@ function readArrayOption(fn: string, value: TensorInput | null | undefined, name
 }
 
 /** Validates the options and fills in the defaults. */
-export function resolveOptions(fn: string, options: GaussianMixtureOptions): ResolvedGaussianMixtureOptions & GaussianMixtureCallbacks {
-  if (options === null || typeof options !== 'object') fail(fn, `options must be an object, but got ${String(options)}`);
+export function resolveOptions(
+  fn: string,
+  options: GaussianMixtureOptions,
+): ResolvedGaussianMixtureOptions & GaussianMixtureCallbacks {
+  if (options === null || typeof options !== 'object')
+    fail(fn, `options must be an object, but got ${String(options)}`);
   const nComponents = options.nComponents ?? 1;
   assertInteger(fn, 'nComponents', nComponents, 1);
   const covarianceType = getCovarianceType(options.covarianceType ?? 'full', fn).name;
@@ -116,12 +130,14 @@ export function resolveOptions(fn: string, options: GaussianMixtureOptions): Res
   const batchSize = options.batchSize ?? null;
   if (batchSize !== null) assertInteger(fn, 'batchSize', batchSize, 1);
   for (const name of ['onIteration', 'onWarning'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') fail(fn, `${name} must be a function, but got ${typeof options[name]}`);
+    if (options[name] !== undefined && typeof options[name] !== 'function')
+      fail(fn, `${name} must be a function, but got ${typeof options[name]}`);
   }
   const weightsInit = readArrayOption(fn, options.weightsInit, 'weightsInit');
   if (weightsInit !== null) {
     const shape = tf.tidy(() => tf.tensor(weightsInit as number[]).shape);
-    if (!shapeMatches(shape, [nComponents])) fail(fn, `weightsInit must have shape [${nComponents}] (nComponents), but got ${formatShape(shape)}`);
+    if (!shapeMatches(shape, [nComponents]))
+      fail(fn, `weightsInit must have shape [${nComponents}] (nComponents), but got ${formatShape(shape)}`);
     assertProbabilities(fn, 'weightsInit', weightsInit as number[]);
   }
   return {

@@ -30,7 +30,12 @@ function componentCounts(weights: ArrayLike<number>, n: number, rng: SeededRando
  *
  * @returns samples [n, D] and their component labels (int32 [n]), owned by the caller.
  */
-export function sampleMixture(params: FittedParameters, type: CovarianceType, n: number, seed: number): {samples: tf.Tensor2D; labels: tf.Tensor1D} {
+export function sampleMixture(
+  params: FittedParameters,
+  type: CovarianceType,
+  n: number,
+  seed: number,
+): {samples: tf.Tensor2D; labels: tf.Tensor1D} {
   const [K, D] = params.means.shape as [number, number];
   const rng = new SeededRandom(seed);
   const counts = componentCounts(params.weights.dataSync(), n, rng);
@@ -41,7 +46,10 @@ export function sampleMixture(params: FittedParameters, type: CovarianceType, n:
     let offset = 0;
     counts.forEach((count, k) => {
       if (count === 0) return;
-      const z = tf.tensor2d(Float32Array.from({length: count * D}, () => rng.normal()), [count, D]);
+      const z = tf.tensor2d(
+        Float32Array.from({length: count * D}, () => rng.normal()),
+        [count, D],
+      );
       const mean = tf.slice(params.means, [k, 0], [1, D]);
       parts.push(tf.add(mean, type.spreadNormals(z, type.componentFactor(factor, k))));
       labels.fill(k, offset, offset + count);

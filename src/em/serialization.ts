@@ -56,13 +56,45 @@ const FORMAT = 'tfjs-gmm/GaussianMixture';
 /** The JSON document of a model's options and (when fitted) parameters and diagnostics. */
 export function gaussianMixtureJSON(
   options: ResolvedGaussianMixtureOptions,
-  fitted: null | {nFeatures: number; arrays: Pick<FittedJSON, 'weights' | 'means' | 'covariances' | 'precisionsCholesky'>; diagnostics: FitDiagnostics},
+  fitted: null | {
+    nFeatures: number;
+    arrays: Pick<FittedJSON, 'weights' | 'means' | 'covariances' | 'precisionsCholesky'>;
+    diagnostics: FitDiagnostics;
+  },
 ): GaussianMixtureJSON {
-  const {nComponents, covarianceType, tol, regCovar, maxIter, nInit, initParams, weightsInit, meansInit, precisionsInit, warmStart, seed, batchSize} = options;
+  const {
+    nComponents,
+    covarianceType,
+    tol,
+    regCovar,
+    maxIter,
+    nInit,
+    initParams,
+    weightsInit,
+    meansInit,
+    precisionsInit,
+    warmStart,
+    seed,
+    batchSize,
+  } = options;
   return {
     format: FORMAT,
     version: 1,
-    options: {nComponents, covarianceType, tol, regCovar, maxIter, nInit, initParams, weightsInit, meansInit, precisionsInit, warmStart, seed, batchSize},
+    options: {
+      nComponents,
+      covarianceType,
+      tol,
+      regCovar,
+      maxIter,
+      nInit,
+      initParams,
+      weightsInit,
+      meansInit,
+      precisionsInit,
+      warmStart,
+      seed,
+      batchSize,
+    },
     fitted:
       fitted === null
         ? null
@@ -81,12 +113,20 @@ export function gaussianMixtureJSON(
 export function checkGaussianMixtureJSON(fn: string, json: GaussianMixtureJSON): void {
   if (json === null || typeof json !== 'object' || json.format !== FORMAT) {
     const format = (json as {format?: unknown} | null)?.format;
-    fail(fn, `json must be the output of GaussianMixture.toJSON() (format '${FORMAT}'), but got format ${JSON.stringify(format)}`);
+    fail(
+      fn,
+      `json must be the output of GaussianMixture.toJSON() (format '${FORMAT}'), but got format ${JSON.stringify(format)}`,
+    );
   }
   if (json.version !== 1) fail(fn, `json.version must be 1, but got ${JSON.stringify(json.version)}`);
 }
 
 /** The diagnostics of a fitted document. */
 export function diagnosticsOf(fitted: FittedJSON): FitDiagnostics {
-  return {converged: fitted.converged, nIter: fitted.nIter, lowerBound: fitted.lowerBound ?? -Infinity, lowerBounds: fitted.lowerBounds ?? []};
+  return {
+    converged: fitted.converged,
+    nIter: fitted.nIter,
+    lowerBound: fitted.lowerBound ?? -Infinity,
+    lowerBounds: fitted.lowerBounds ?? [],
+  };
 }

@@ -60,15 +60,20 @@ export interface ParsedSklearnJSON {
 
 /** Checks the structure of a scikit-learn JSON document (shapes are checked when it is loaded). */
 export function parseSklearnJSON(fn: string, json: SklearnGaussianMixtureJSON): ParsedSklearnJSON {
-  if (json === null || typeof json !== 'object') fail(fn, `json must be an object with scikit-learn's fitted attributes, but got ${String(json)}`);
+  if (json === null || typeof json !== 'object')
+    fail(fn, `json must be an object with scikit-learn's fitted attributes, but got ${String(json)}`);
   const type = getCovarianceType(json.covariance_type, fn, 'json.covariance_type').name;
-  if (!Array.isArray(json.weights_) || json.weights_.length < 1) fail(fn, `json.weights_ must be a non-empty array, but got ${JSON.stringify(json.weights_)}`);
-  if (!Array.isArray(json.means_)) fail(fn, `json.means_ must be an array [K, D], but got ${JSON.stringify(json.means_)}`);
+  if (!Array.isArray(json.weights_) || json.weights_.length < 1)
+    fail(fn, `json.weights_ must be a non-empty array, but got ${JSON.stringify(json.weights_)}`);
+  if (!Array.isArray(json.means_))
+    fail(fn, `json.means_ must be an array [K, D], but got ${JSON.stringify(json.means_)}`);
   const K = json.weights_.length;
-  if (json.n_components !== undefined && json.n_components !== K) fail(fn, `json.n_components must equal len(weights_) = ${K}, but got ${json.n_components}`);
+  if (json.n_components !== undefined && json.n_components !== K)
+    fail(fn, `json.n_components must equal len(weights_) = ${K}, but got ${json.n_components}`);
   const covariances = json.covariances_ ?? null;
   const precisionsCholesky = json.precisions_cholesky_ ?? null;
-  if (covariances === null && precisionsCholesky === null) fail(fn, 'json must have covariances_ or precisions_cholesky_, but got neither');
+  if (covariances === null && precisionsCholesky === null)
+    fail(fn, 'json must have covariances_ or precisions_cholesky_, but got neither');
   return {
     covarianceType: type,
     nComponents: K,
@@ -89,7 +94,9 @@ export function sklearnJSONOf(
   params: FittedParameters,
   diagnostics: FitDiagnostics,
 ): SklearnGaussianMixtureJSON {
-  const precisions = tf.tidy(() => getCovarianceType(covarianceType).precisionFromPrecisionCholesky(params.precisionsCholesky));
+  const precisions = tf.tidy(() =>
+    getCovarianceType(covarianceType).precisionFromPrecisionCholesky(params.precisionsCholesky),
+  );
   const json: SklearnGaussianMixtureJSON = {
     covariance_type: covarianceType,
     n_components: params.weights.shape[0],

@@ -14,7 +14,6 @@ export interface FileSystemHandlerOptions {
 
 const FN = 'fileSystemHandler';
 
-
 /**
  * An IOHandler that writes and reads the standard tfjs artifacts, `model.json` plus a binary
  * weights file, in a directory: the layout tfjs-node's `file://` handler writes and that
@@ -28,9 +27,11 @@ const FN = 'fileSystemHandler';
  * const loaded = await tf.loadLayersModel(fileSystemHandler('./my-model'));
  */
 export function fileSystemHandler(location: string, options: FileSystemHandlerOptions = {}): tf.io.IOHandler {
-  if (typeof location !== 'string' || location.length === 0) fail(FN, `location must be a non-empty path, but got ${JSON.stringify(location)}`);
+  if (typeof location !== 'string' || location.length === 0)
+    fail(FN, `location must be a non-empty path, but got ${JSON.stringify(location)}`);
   const weightsFileName = options.weightsFileName ?? 'weights.bin';
-  if (/[\\/]/.test(weightsFileName)) fail(FN, `weightsFileName must be a file name without directories, but got ${JSON.stringify(weightsFileName)}`);
+  if (/[\\/]/.test(weightsFileName))
+    fail(FN, `weightsFileName must be a file name without directories, but got ${JSON.stringify(weightsFileName)}`);
 
   async function paths() {
     const {fs, path} = await nodeModules();
@@ -41,9 +42,11 @@ export function fileSystemHandler(location: string, options: FileSystemHandlerOp
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       const topology = artifacts.modelTopology;
-      if (!topology || topology instanceof ArrayBuffer) fail(`${FN}.save`, 'model artifacts must carry a JSON modelTopology (save a LayersModel)');
+      if (!topology || topology instanceof ArrayBuffer)
+        fail(`${FN}.save`, 'model artifacts must carry a JSON modelTopology (save a LayersModel)');
       const {fs, path, modelPath, directory} = await paths();
-      const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      const weightData =
+        artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
       const modelJSON: tf.io.ModelJSON = {
         modelTopology: topology,
         format: artifacts.format,
@@ -74,7 +77,8 @@ export function fileSystemHandler(location: string, options: FileSystemHandlerOp
       } catch (e) {
         return fail(`${FN}.load`, `${modelPath} is not valid JSON (${(e as Error).message})`);
       }
-      if (!modelJSON || typeof modelJSON !== 'object' || !modelJSON.modelTopology) fail(`${FN}.load`, `${modelPath} must contain a modelTopology`);
+      if (!modelJSON || typeof modelJSON !== 'object' || !modelJSON.modelTopology)
+        fail(`${FN}.load`, `${modelPath} must contain a modelTopology`);
       return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
         const specs = manifest.flatMap((group) => group.weights);
         const buffers: ArrayBuffer[] = [];
@@ -85,7 +89,10 @@ export function fileSystemHandler(location: string, options: FileSystemHandlerOp
             try {
               bytes = await fs.readFile(filePath);
             } catch (e) {
-              return fail(`${FN}.load`, `cannot read the weights file ${filePath} listed in ${modelPath} (${(e as Error).message})`);
+              return fail(
+                `${FN}.load`,
+                `cannot read the weights file ${filePath} listed in ${modelPath} (${(e as Error).message})`,
+              );
             }
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
           }

@@ -59,20 +59,42 @@ const SCREENSHOT = path.join(ROOT, 'out/browser-demo.png');
  */
 function clickTargets(): number[][] {
   const random = rng(7);
-  const clusters = [[-2, -1.5, 1.4, 0.3, 0.8], [1.5, -0.5, 1.2, 0.3, -0.6], [0.5, 2.5, 0.6, 0.5, 0]];
-  return clusters.flatMap(([cx, cy, along, across, angle]) => Array.from({length: 18}, () => {
-    const u = along * normal(random);
-    const v = across * normal(random);
-    const clamp = (t: number) => Math.max(-4.8, Math.min(4.8, t));
-    return [clamp(cx + Math.cos(angle) * u - Math.sin(angle) * v), clamp(cy + Math.sin(angle) * u + Math.cos(angle) * v)];
-  }));
+  const clusters = [
+    [-2, -1.5, 1.4, 0.3, 0.8],
+    [1.5, -0.5, 1.2, 0.3, -0.6],
+    [0.5, 2.5, 0.6, 0.5, 0],
+  ];
+  return clusters.flatMap(([cx, cy, along, across, angle]) =>
+    Array.from({length: 18}, () => {
+      const u = along * normal(random);
+      const v = across * normal(random);
+      const clamp = (t: number) => Math.max(-4.8, Math.min(4.8, t));
+      return [
+        clamp(cx + Math.cos(angle) * u - Math.sin(angle) * v),
+        clamp(cy + Math.sin(angle) * u + Math.cos(angle) * v),
+      ];
+    }),
+  );
 }
 
 /** The same EM in Node: one GaussianMixture fit with the page's options. */
 function emInNode(fit: PageFit<'em'>) {
   const {tol, regCovar, maxIter, seed} = fit.options;
-  const gm = new GaussianMixture({nComponents: fit.nComponents, covarianceType: fit.covarianceType, tol, regCovar, maxIter, seed}).fit(fit.points);
-  const result = {nIter: gm.nIter, converged: gm.converged, lowerBounds: gm.lowerBounds, score: gm.score(fit.points), means: gm.means.arraySync()};
+  const gm = new GaussianMixture({
+    nComponents: fit.nComponents,
+    covarianceType: fit.covarianceType,
+    tol,
+    regCovar,
+    maxIter,
+    seed,
+  }).fit(fit.points);
+  const result = {
+    nIter: gm.nIter,
+    converged: gm.converged,
+    lowerBounds: gm.lowerBounds,
+    score: gm.score(fit.points),
+    means: gm.means.arraySync(),
+  };
   gm.dispose();
   return result;
 }
@@ -87,7 +109,11 @@ function gradientDescentInNode(fit: PageFit<'gd'>) {
   const x = tf.tensor2d(fit.points);
   const layer = new GMMLayer({nComponents: fit.nComponents, covarianceType: fit.covarianceType, minVariance});
   tf.dispose(layer.apply(x) as tf.Tensor);
-  const start = initializeGaussianMixture(x, fit.nComponents, {covarianceType: fit.covarianceType, regCovar: initRegCovar, seed});
+  const start = initializeGaussianMixture(x, fit.nComponents, {
+    covarianceType: fit.covarianceType,
+    regCovar: initRegCovar,
+    seed,
+  });
   layer.setMixture(start);
   tf.dispose([start.weights, start.means, start.covariances, start.precisionsCholesky]);
   const optimizer = tf.train.adam(learningRate);
@@ -114,11 +140,16 @@ const sortedMeans = (means: number[][]) => means.slice().sort((a, b) => a[0] - b
 /** Opens the demo and waits until its backend is up. */
 async function openDemo(page: Page, url: string): Promise<void> {
   await page.goto(url);
-  await page.waitForFunction(() => (window as unknown as {demo?: {ready: boolean}}).demo?.ready === true, null, {timeout: 120000});
+  await page.waitForFunction(() => (window as unknown as {demo?: {ready: boolean}}).demo?.ready === true, null, {
+    timeout: 120000,
+  });
 }
 
 /** Sets the controls, clicks Fit, waits for the fit to finish, and returns the page's report. */
-async function fitOnPage<M extends Method>(page: Page, settings: {method: M; covarianceType: CovarianceTypeName; nComponents: number}): Promise<{fit: PageFit<M>; shown: number}> {
+async function fitOnPage<M extends Method>(
+  page: Page,
+  settings: {method: M; covarianceType: CovarianceTypeName; nComponents: number},
+): Promise<{fit: PageFit<M>; shown: number}> {
   await page.selectOption('#method', settings.method);
   await page.selectOption('#covariance', settings.covarianceType);
   await page.fill('#k', String(settings.nComponents));
@@ -176,7 +207,12 @@ describe('browser demo (examples/browser) in headless Chromium', function () {
     const geometry = await page.evaluate(() => {
       const svg = document.getElementById('plot') as unknown as SVGSVGElement;
       const m = svg.getScreenCTM()!;
-      return {matrix: [m.a, m.b, m.c, m.d, m.e, m.f], viewBox: svg.getAttribute('viewBox')!, x: svg.dataset.xDomain!, y: svg.dataset.yDomain!};
+      return {
+        matrix: [m.a, m.b, m.c, m.d, m.e, m.f],
+        viewBox: svg.getAttribute('viewBox')!,
+        x: svg.dataset.xDomain!,
+        y: svg.dataset.yDomain!,
+      };
     });
     const [a, b, c, d, e, f] = geometry.matrix;
     const [, , width, height] = geometry.viewBox.split(' ').map(Number);
@@ -203,8 +239,10 @@ describe('browser demo (examples/browser) in headless Chromium', function () {
     const {fit, shown} = await fitOnPage(page, {method: 'em', covarianceType: 'full', nComponents: 3});
     expect(fit.points, 'the page fitted the clicked points').to.deep.equal(await page.evaluate('window.demo.points()'));
     const node = emInNode(fit);
-    console.log(`      (page on ${fit.backend}: ${fit.iterations} EM iterations, mean log-likelihood ${shown}; Node on cpu: ${node.nIter} iterations, ${node.score}; relative difference ${relative(shown, node.score).toExponential(2)})`);
-    expect(shown, '#loglik shows the fit\'s final log-likelihood').to.equal(fit.logLikelihood);
+    console.log(
+      `      (page on ${fit.backend}: ${fit.iterations} EM iterations, mean log-likelihood ${shown}; Node on cpu: ${node.nIter} iterations, ${node.score}; relative difference ${relative(shown, node.score).toExponential(2)})`,
+    );
+    expect(shown, "#loglik shows the fit's final log-likelihood").to.equal(fit.logLikelihood);
     expect(fit.iterations, 'EM iterations').to.be.greaterThan(2);
     expect(fit.iterations, 'EM iterations').to.equal(node.nIter);
     expect(fit.converged).to.equal(node.converged);
@@ -251,7 +289,9 @@ describe('browser demo (examples/browser) in headless Chromium', function () {
     expect(fit.iterations).to.equal(fit.options.steps);
     expect(fit.losses).to.have.length(fit.options.steps);
     const node = gradientDescentInNode(fit);
-    console.log(`      (page on ${fit.backend}: NLL ${fit.losses[0]} -> ${-shown} in ${fit.iterations} Adam steps; Node on cpu: -> ${-node.logLikelihood}; relative difference ${relative(shown, node.logLikelihood).toExponential(2)})`);
+    console.log(
+      `      (page on ${fit.backend}: NLL ${fit.losses[0]} -> ${-shown} in ${fit.iterations} Adam steps; Node on cpu: -> ${-node.logLikelihood}; relative difference ${relative(shown, node.logLikelihood).toExponential(2)})`,
+    );
     // The start is k-means; the descent must improve on it by a clear margin.
     expect(-shown, 'final NLL').to.be.below(fit.losses[0] - 0.05);
     // The same start (computed on each backend) and the same Adam steps; the learning rate
@@ -302,7 +342,11 @@ describe('browser demo (examples/browser) in headless Chromium', function () {
     await other.addInitScript(() => {
       for (const proto of [HTMLCanvasElement.prototype, OffscreenCanvas.prototype]) {
         const original = proto.getContext as (this: unknown, type: string, ...rest: unknown[]) => unknown;
-        (proto as unknown as {getContext: unknown}).getContext = function (this: unknown, type: string, ...rest: unknown[]) {
+        (proto as unknown as {getContext: unknown}).getContext = function (
+          this: unknown,
+          type: string,
+          ...rest: unknown[]
+        ) {
           return /webgl/.test(type) ? null : original.call(this, type, ...rest);
         };
       }
@@ -321,7 +365,10 @@ describe('browser demo (examples/browser) in headless Chromium', function () {
       // As on webgl.
       expectClose([shown], [node.score], {rtol: 1e-5, atol: 0, label: 'final mean log-likelihood'});
       // The browser reports the blocked requests themselves as errors; nothing else may be one.
-      expect(otherErrors.filter((e) => !(blockWasm && e.includes('net::ERR_FAILED'))), 'console errors').to.deep.equal([]);
+      expect(
+        otherErrors.filter((e) => !(blockWasm && e.includes('net::ERR_FAILED'))),
+        'console errors',
+      ).to.deep.equal([]);
       expect(await other.isHidden('#error')).to.equal(true);
     } finally {
       await other.close();

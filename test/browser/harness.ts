@@ -14,9 +14,14 @@ export {ROOT, startServer};
 
 /** The system Chromium; fails with instructions when it is missing. */
 export function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    (p): p is string => !!p,
+  );
   const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) throw new Error(`no Chromium found (looked at ${candidates.join(', ')}): install Debian's chromium (apt-get install chromium), as .ci/run does, or set CHROMIUM_PATH`);
+  if (!found)
+    throw new Error(
+      `no Chromium found (looked at ${candidates.join(', ')}): install Debian's chromium (apt-get install chromium), as .ci/run does, or set CHROMIUM_PATH`,
+    );
   return found;
 }
 
@@ -26,7 +31,15 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    args: ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--enable-unsafe-swiftshader'],
+    args: [
+      '--no-sandbox',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--enable-unsafe-swiftshader',
+    ],
   });
 }
 

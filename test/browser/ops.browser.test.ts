@@ -25,7 +25,16 @@ interface OpsResult {
   gradsCholesky: unknown[];
 }
 
-const NAMES = ['full D=2', 'full D=5', 'tied D=5', 'diag D=5', 'spherical D=5', 'full D=2 far', 'per-sample full D=2', 'per-sample diag D=3'];
+const NAMES = [
+  'full D=2',
+  'full D=5',
+  'tied D=5',
+  'diag D=5',
+  'spherical D=5',
+  'full D=2 far',
+  'per-sample full D=2',
+  'per-sample diag D=3',
+];
 
 describe('ops in headless Chromium on webgl (falls back to wasm, and says so)', function () {
   this.timeout(300000);
@@ -51,7 +60,10 @@ describe('ops in headless Chromium on webgl (falls back to wasm, and says so)', 
     await page.goto(`${server.url}/test/browser/pages/ops.html`);
     await page.waitForFunction('window.ready === true');
     const payload = JSON.parse(JSON.stringify(cases)) as unknown;
-    run = (await page.evaluate((c: unknown) => (window as unknown as {runOps: (c: unknown) => Promise<unknown>}).runOps(c), payload)) as typeof run;
+    run = (await page.evaluate(
+      (c: unknown) => (window as unknown as {runOps: (c: unknown) => Promise<unknown>}).runOps(c),
+      payload,
+    )) as typeof run;
   });
 
   after(async () => {
@@ -81,12 +93,27 @@ describe('ops in headless Chromium on webgl (falls back to wasm, and says so)', 
       tf.tidy(() => {
         const inputs = [c.x, c.weights, c.means, c.covariances].map((v) => tf.tensor(v as number[]));
         const dy = tf.tensor(c.cotangent);
-        const natural = tf.grads((x: tf.Tensor, w: tf.Tensor, m: tf.Tensor, s: tf.Tensor) => gmmLogProb(x, w, m, s, c.covarianceType))(inputs, dy);
-        const cholesky = tf.grads((x: tf.Tensor, l: tf.Tensor, m: tf.Tensor, p: tf.Tensor) => gmmLogProbPrecisionCholesky(x, l, m, p, c.covarianceType))(
-          [inputs[0], tf.log(inputs[1]), inputs[2], tf.tensor(c.precisionsCholesky as number[])], dy);
+        const natural = tf.grads((x: tf.Tensor, w: tf.Tensor, m: tf.Tensor, s: tf.Tensor) =>
+          gmmLogProb(x, w, m, s, c.covarianceType),
+        )(inputs, dy);
+        const cholesky = tf.grads((x: tf.Tensor, l: tf.Tensor, m: tf.Tensor, p: tf.Tensor) =>
+          gmmLogProbPrecisionCholesky(x, l, m, p, c.covarianceType),
+        )([inputs[0], tf.log(inputs[1]), inputs[2], tf.tensor(c.precisionsCholesky as number[])], dy);
         const scale = (g: tf.Tensor) => Math.max(1, ...Array.from(g.dataSync(), Math.abs));
-        natural.forEach((g, i) => expectClose(r.gradsNatural[i] as number[], g, {rtol: 1e-4, atol: 1e-4 * scale(g), label: `natural grad ${i}`}));
-        cholesky.forEach((g, i) => expectClose(r.gradsCholesky[i] as number[], g, {rtol: 1e-4, atol: 1e-4 * scale(g), label: `precision-Cholesky grad ${i}`}));
+        natural.forEach((g, i) =>
+          expectClose(r.gradsNatural[i] as number[], g, {
+            rtol: 1e-4,
+            atol: 1e-4 * scale(g),
+            label: `natural grad ${i}`,
+          }),
+        );
+        cholesky.forEach((g, i) =>
+          expectClose(r.gradsCholesky[i] as number[], g, {
+            rtol: 1e-4,
+            atol: 1e-4 * scale(g),
+            label: `precision-Cholesky grad ${i}`,
+          }),
+        );
       });
     });
   }

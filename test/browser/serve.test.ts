@@ -13,12 +13,18 @@ import {ROOT} from './harness';
 /** A raw GET (fetch would normalise the path), resolving to the status and the body. */
 function get(port: number, rawPath: string): Promise<{status: number; location?: string; type?: string; body: string}> {
   return new Promise((resolve, reject) => {
-    http.get({host: '127.0.0.1', port, path: rawPath}, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { body += chunk; });
-      res.on('end', () => resolve({status: res.statusCode!, location: res.headers.location, type: res.headers['content-type'], body}));
-    }).on('error', reject);
+    http
+      .get({host: '127.0.0.1', port, path: rawPath}, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () =>
+          resolve({status: res.statusCode!, location: res.headers.location, type: res.headers['content-type'], body}),
+        );
+      })
+      .on('error', reject);
   });
 }
 
@@ -29,7 +35,11 @@ describe('npm run serve-demo: the static server', function () {
   let banner: string;
 
   before(async () => {
-    server = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'examples/browser/serve.ts'), '--port', '0'], {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit']});
+    server = spawn(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'examples/browser/serve.ts'), '--port', '0'],
+      {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit']},
+    );
     banner = await new Promise<string>((resolve, reject) => {
       let out = '';
       server.stdout!.on('data', (chunk: Buffer) => {

@@ -36,11 +36,17 @@ function ellipseGroups(file: string): number[] {
   const doc = new window.DOMParser().parseFromString(fs.readFileSync(file, 'utf8'), 'image/svg+xml');
   expect(doc.getElementsByTagName('parsererror').length, `${file} parses`).to.equal(0);
   expect(doc.documentElement.tagName).to.equal('svg');
-  return Array.from(doc.querySelectorAll('g.gmm-ellipse')).map((g) => Number(/gmm-ellipse-(\d+)/.exec(g.getAttribute('class')!)![1])).sort((a, b) => a - b);
+  return Array.from(doc.querySelectorAll('g.gmm-ellipse'))
+    .map((g) => Number(/gmm-ellipse-(\d+)/.exec(g.getAttribute('class')!)![1]))
+    .sort((a, b) => a - b);
 }
 
 function readCsv(file: string): string[][] {
-  return fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => line.split(','));
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(','));
 }
 
 describe('tfjs-gmm command line', function () {
@@ -57,7 +63,25 @@ describe('tfjs-gmm command line', function () {
   it('--help lists every option and exits 0', () => {
     const r = cli(['--help'], dir);
     expect(r.code).to.equal(0);
-    for (const flag of ['--samples', '--components', '--dims', '--iterations', '--family', '--log-freq', '--radius', '--mixture-lr', '--component-lr', '--visualize', '--seed', '--method', '--covariance', '--backend', '--input', '--output', '--predict']) {
+    for (const flag of [
+      '--samples',
+      '--components',
+      '--dims',
+      '--iterations',
+      '--family',
+      '--log-freq',
+      '--radius',
+      '--mixture-lr',
+      '--component-lr',
+      '--visualize',
+      '--seed',
+      '--method',
+      '--covariance',
+      '--backend',
+      '--input',
+      '--output',
+      '--predict',
+    ]) {
       expect(r.stdout).to.contain(flag);
     }
   });
@@ -66,14 +90,37 @@ describe('tfjs-gmm command line', function () {
     for (const covariance of ['full', 'tied', 'diag', 'spherical'] as const) {
       it(`fits generated data by ${method} with ${covariance} covariances, reports progress and draws one ellipse group per component`, () => {
         const figure = path.join(dir, `${method}-${covariance}.svg`);
-        const r = cli(['--method', method, '--covariance', covariance, '--components', '3', '--samples', '600', '--seed', '5',
-          '--iterations', method === 'em' ? '100' : '250', '--backend', 'wasm', '--visualize', figure], dir);
+        const r = cli(
+          [
+            '--method',
+            method,
+            '--covariance',
+            covariance,
+            '--components',
+            '3',
+            '--samples',
+            '600',
+            '--seed',
+            '5',
+            '--iterations',
+            method === 'em' ? '100' : '250',
+            '--backend',
+            'wasm',
+            '--visualize',
+            figure,
+          ],
+          dir,
+        );
         expect(r.code, r.stderr).to.equal(0);
         expect(r.stdout).to.contain(`fitting 3 ${covariance} components to 600 x 2 generated samples`);
-        expect(r.stdout).to.match(method === 'em' ? /EM iteration 1\/100 {2}lower bound -\d/ : /Adam iteration 100\/250 {2}loss \d/);
+        expect(r.stdout).to.match(
+          method === 'em' ? /EM iteration 1\/100 {2}lower bound -\d/ : /Adam iteration 100\/250 {2}loss \d/,
+        );
         expect(r.stdout).to.match(/mean log-likelihood -?\d+\.\d{4}, BIC/);
         // The generated components are recovered: every true mean has a fitted one nearby.
-        const errors = [...r.stdout.matchAll(/^\s+\d\s+\d\.\d{3}\s+\[.*\]\s+\d\s+(\d+\.\d{3})$/gm)].map((m) => Number(m[1]));
+        const errors = [...r.stdout.matchAll(/^\s+\d\s+\d\.\d{3}\s+\[.*\]\s+\d\s+(\d+\.\d{3})$/gm)].map((m) =>
+          Number(m[1]),
+        );
         expect(errors).to.have.length(3);
         expect(Math.max(...errors), r.stdout).to.be.below(covariance === 'full' || covariance === 'diag' ? 0.5 : 1.5);
         expect(ellipseGroups(figure)).to.deep.equal([0, 1, 2]);
@@ -88,7 +135,23 @@ describe('tfjs-gmm command line', function () {
     fs.writeFileSync(csv, ['a,b,c', ...data.x.map((r) => r.map((v) => v.toFixed(6)).join(','))].join('\n') + '\n');
     const modelFile = path.join(dir, 'model.json');
     const predictions = path.join(dir, 'predictions.csv');
-    const fit = cli(['--input', csv, '--components', '2', '--covariance', 'diag', '--output', modelFile, '--predict', predictions, '--backend', 'cpu'], dir);
+    const fit = cli(
+      [
+        '--input',
+        csv,
+        '--components',
+        '2',
+        '--covariance',
+        'diag',
+        '--output',
+        modelFile,
+        '--predict',
+        predictions,
+        '--backend',
+        'cpu',
+      ],
+      dir,
+    );
     expect(fit.code, fit.stderr).to.equal(0);
     expect(fit.stdout).to.contain(`fitting 2 diag components to ${csv} (300 x 3)`);
 
@@ -107,7 +170,11 @@ describe('tfjs-gmm command line', function () {
       expect(Number(r[3]) + Number(r[4])).to.be.closeTo(1, 1e-5);
     });
     const logLikelihoods = tf.tidy(() => model.scoreSamples(X).arraySync() as number[]);
-    expectClose(rows.slice(1).map((r) => Number(r[2])), logLikelihoods, {rtol: 1e-6, atol: 1e-5});
+    expectClose(
+      rows.slice(1).map((r) => Number(r[2])),
+      logLikelihoods,
+      {rtol: 1e-6, atol: 1e-5},
+    );
 
     const again = path.join(dir, 'predictions-again.csv');
     const score = cli(['--input', csv, '--model', modelFile, '--predict', again, '--backend', 'wasm'], dir);
@@ -123,7 +190,9 @@ describe('tfjs-gmm command line', function () {
     const figure = path.join(dir, 'figure.png');
     const r = cli(['--samples', '300', '--visualize', figure, '--quiet', '--backend', 'cpu'], dir);
     expect(r.code, r.stderr).to.equal(0);
-    expect(fs.readFileSync(figure).subarray(0, 8)).to.deep.equal(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(fs.readFileSync(figure).subarray(0, 8)).to.deep.equal(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    );
     expect(fs.readFileSync(path.join(dir, 'figure.loss.png')).subarray(1, 4).toString()).to.equal('PNG');
   });
 
@@ -154,9 +223,16 @@ describe('tfjs-gmm command line', function () {
 
   it('draws a progress bar in place on a terminal', () => {
     let text = '';
-    const reporter = new ProgressReporter({write: (s: string) => (text += s), isTTY: true, columns: 120}, 'EM', 10, 'lower bound', 5);
+    const reporter = new ProgressReporter(
+      {write: (s: string) => (text += s), isTTY: true, columns: 120},
+      'EM',
+      10,
+      'lower bound',
+      5,
+    );
     reporter.update({iteration: 4, value: -1.5});
     reporter.finish();
+    // eslint-disable-next-line no-control-regex -- the bar ends with the ANSI erase-line sequence
     expect(text).to.match(/^\rEM \[#{10}\.{14}\] 4\/10 {2}lower bound -1\.5000 {2}\d+\.\ds\x1b\[K\n$/);
   });
 
@@ -164,17 +240,29 @@ describe('tfjs-gmm command line', function () {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Command line'));
     const block = /```sh\n([\s\S]*?)```/.exec(section)![1];
-    const commands = block.trim().split('\n').filter((l) => l.startsWith('npx tfjs-gmm'));
+    const commands = block
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('npx tfjs-gmm'));
     expect(commands.length).to.be.at.least(3);
     const work = fs.mkdtempSync(path.join(dir, 'readme-'));
     fs.mkdirSync(path.join(work, 'out'));
-    for (const [name, seed] of [['data.csv', 21], ['new.csv', 22]] as const) {
-      fs.writeFileSync(path.join(work, name), generateMixtureData(200, 3, 2, 6, seed).x.map((r) => r.join(',')).join('\n') + '\n');
+    for (const [name, seed] of [
+      ['data.csv', 21],
+      ['new.csv', 22],
+    ] as const) {
+      fs.writeFileSync(
+        path.join(work, name),
+        generateMixtureData(200, 3, 2, 6, seed)
+          .x.map((r) => r.join(','))
+          .join('\n') + '\n',
+      );
     }
     for (const command of commands) {
       const r = cli(command.split(/\s+/).slice(2), work);
       expect(r.code, `${command}\n${r.stderr}`).to.equal(0);
     }
-    for (const written of ['out/fit.svg', 'model.json', 'labels.csv', 'new-labels.csv']) expect(fs.existsSync(path.join(work, written)), written).to.equal(true);
+    for (const written of ['out/fit.svg', 'model.json', 'labels.csv', 'new-labels.csv'])
+      expect(fs.existsSync(path.join(work, written)), written).to.equal(true);
   });
 });

@@ -28,7 +28,9 @@ describe('CLI building blocks', () => {
       expect(message(['--components', '0'])).to.equal('--components must be >= 1, but got 0');
       expect(message(['--components', '2.5'])).to.equal('--components must be an integer, but got "2.5"');
       expect(message(['--radius', '-1'])).to.equal('--radius must be > 0, but got -1');
-      expect(message(['--covariance', 'diagonal'])).to.equal('--covariance must be one of full, tied, diag, spherical, but got "diagonal"');
+      expect(message(['--covariance', 'diagonal'])).to.equal(
+        '--covariance must be one of full, tied, diag, spherical, but got "diagonal"',
+      );
       expect(message(['--family', 'constant'])).to.contain('--family constant has no scikit-learn covariance type');
       expect(message(['--output'])).to.equal('--output needs a value');
       expect(message(['--help=yes'])).to.equal('--help takes no value');
@@ -38,7 +40,26 @@ describe('CLI building blocks', () => {
 
     it('documents every option in --help', () => {
       const text = helpText();
-      for (const flag of ['--samples', '--components', '--dims', '--iterations', '--family', '--log-freq', '--radius', '--mixture-lr', '--component-lr', '--visualize', '--seed', '--method', '--covariance', '--backend', '--input', '--output', '--predict', '--help']) {
+      for (const flag of [
+        '--samples',
+        '--components',
+        '--dims',
+        '--iterations',
+        '--family',
+        '--log-freq',
+        '--radius',
+        '--mixture-lr',
+        '--component-lr',
+        '--visualize',
+        '--seed',
+        '--method',
+        '--covariance',
+        '--backend',
+        '--input',
+        '--output',
+        '--predict',
+        '--help',
+      ]) {
         expect(text).to.contain(flag);
       }
     });
@@ -46,8 +67,20 @@ describe('CLI building blocks', () => {
 
   describe('CSV input', () => {
     it('reads numbers with or without a header, skipping blank and comment lines', () => {
-      expect(parseNumericCsv('1,2\n3,4\n', 'a.csv')).to.deep.equal({rows: [[1, 2], [3, 4]], header: null});
-      expect(parseNumericCsv('# comment\nx,"y"\n1.5,-2e3\n\n3,4\r\n', 'b.csv')).to.deep.equal({rows: [[1.5, -2000], [3, 4]], header: ['x', 'y']});
+      expect(parseNumericCsv('1,2\n3,4\n', 'a.csv')).to.deep.equal({
+        rows: [
+          [1, 2],
+          [3, 4],
+        ],
+        header: null,
+      });
+      expect(parseNumericCsv('# comment\nx,"y"\n1.5,-2e3\n\n3,4\r\n', 'b.csv')).to.deep.equal({
+        rows: [
+          [1.5, -2000],
+          [3, 4],
+        ],
+        header: ['x', 'y'],
+      });
     });
 
     it('reports every bad line with its line number', () => {
@@ -71,16 +104,25 @@ describe('CLI building blocks', () => {
 
   describe('plot geometry', () => {
     it('symmetricEigen reconstructs the matrix, eigenvalues in decreasing order', () => {
-      const a = [[4, 1, 0.5], [1, 3, 0.2], [0.5, 0.2, 1]];
+      const a = [
+        [4, 1, 0.5],
+        [1, 3, 0.2],
+        [0.5, 0.2, 1],
+      ];
       const {values, vectors} = symmetricEigen(a);
       expect(values[0]).to.be.above(values[1]);
       expect(values[1]).to.be.above(values[2]);
-      const rebuilt = a.map((_, i) => a.map((__, j) => values.reduce((s, l, k) => s + l * vectors[k][i] * vectors[k][j], 0)));
+      const rebuilt = a.map((_, i) =>
+        a.map((__, j) => values.reduce((s, l, k) => s + l * vectors[k][i] * vectors[k][j], 0)),
+      );
       expectClose(rebuilt, a, {atol: 1e-12});
     });
 
     it('the r-sigma ellipse has Mahalanobis radius r everywhere', () => {
-      const cov = [[2, 0.7], [0.7, 0.5]];
+      const cov = [
+        [2, 0.7],
+        [0.7, 0.5],
+      ];
       const det = cov[0][0] * cov[1][1] - cov[0][1] ** 2;
       for (const p of ellipsePoints([1, -2], cov, 2, 16)) {
         const d = [p[0] - 1, p[1] + 2];
@@ -97,11 +139,28 @@ describe('CLI building blocks', () => {
         const b = Math.sin((6 * Math.PI * i) / 200);
         return [a, a, b];
       });
-      const mixture = {weights: [1], means: [[1, 1, 0]], covariances: [[[1, 0, 0], [0, 1, 0], [0, 0, 1]]]};
+      const mixture = {
+        weights: [1],
+        means: [[1, 1, 0]],
+        covariances: [
+          [
+            [1, 0, 0],
+            [0, 1, 0],
+            [0, 0, 1],
+          ],
+        ],
+      };
       const p = projectTo2D(x, mixture);
       expect(p.axes).to.deep.equal(['principal axis 1', 'principal axis 2']);
       expect(Math.abs(p.mixture.means[0][0])).to.be.closeTo(Math.SQRT2, 1e-9);
-      expectClose(p.mixture.covariances[0], [[1, 0], [0, 1]], {atol: 1e-9});
+      expectClose(
+        p.mixture.covariances[0],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        {atol: 1e-9},
+      );
     });
   });
 });

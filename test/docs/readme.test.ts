@@ -33,7 +33,9 @@ export function snippetsOf(markdown: string, language: string): {line: number; c
 /** A runnable module: the snippet's imports on top, the rest inside an async main on cpu. */
 function runnable(code: string, sources: string): string {
   const lines = code.split('\n');
-  const imports = lines.filter((l) => /^import\s/.test(l)).map((l) => l.replace(/from 'tfjs-gmm'/, `from ${JSON.stringify(sources)}`));
+  const imports = lines
+    .filter((l) => /^import\s/.test(l))
+    .map((l) => l.replace(/from 'tfjs-gmm'/, `from ${JSON.stringify(sources)}`));
   const body = lines.filter((l) => !/^import\s/.test(l));
   return [
     "import '@tensorflow/tfjs-backend-cpu';",
@@ -66,14 +68,19 @@ describe('README snippets', function () {
 
   it('has snippets for the ops, the layers, the mixture-density head and the estimator', () => {
     const all = snippets.map((s) => s.code).join('\n');
-    for (const name of ['gmmLogProbPrecisionCholesky', 'GMMLayer', 'MixtureDensityHead', 'GaussianMixture']) expect(all).to.contain(name);
+    for (const name of ['gmmLogProbPrecisionCholesky', 'GMMLayer', 'MixtureDensityHead', 'GaussianMixture'])
+      expect(all).to.contain(name);
   });
 
   for (const snippet of snippets) {
     it(`the snippet at README.md line ${snippet.line} runs`, () => {
       const file = path.join(scratch, `snippet-${snippet.line}.ts`);
       fs.writeFileSync(file, runnable(snippet.code, path.join(ROOT, 'src')));
-      const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), file], {cwd, encoding: 'utf8', timeout: 240000});
+      const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), file], {
+        cwd,
+        encoding: 'utf8',
+        timeout: 240000,
+      });
       expect(result.status, `README.md line ${snippet.line}:\n${result.stderr}`).to.equal(0);
     });
   }
@@ -97,10 +104,17 @@ describe('README snippets', function () {
           if (response.status() >= 400) failedUrls.push(new URL(response.url()).pathname);
         });
         await page.goto(`${server.url}/${path.basename(scratch)}/page.html`);
-        for (let i = 0; i < 100 && logs.length === 0 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 100 && logs.length === 0 && errors.length === 0; i++)
+          await new Promise((r) => setTimeout(r, 100));
         // The browser asks for /favicon.ico on its own; every file the snippet names must load.
-        expect(failedUrls.filter((u) => u !== '/favicon.ico'), 'failed requests').to.deep.equal([]);
-        expect(errors.filter((e) => !e.startsWith('Failed to load resource')), 'console errors').to.deep.equal([]);
+        expect(
+          failedUrls.filter((u) => u !== '/favicon.ico'),
+          'failed requests',
+        ).to.deep.equal([]);
+        expect(
+          errors.filter((e) => !e.startsWith('Failed to load resource')),
+          'console errors',
+        ).to.deep.equal([]);
         expect(logs.length, 'the snippet logged its result').to.be.at.least(1);
       } finally {
         await browser.close();

@@ -20,7 +20,9 @@ const K = 4;
 function data(): number[][] {
   const random = rng(7);
   const centers = Array.from({length: K}, (_, k) => Array.from({length: D}, (_, j) => 4 * Math.sin(k * 2.1 + j)));
-  return Array.from({length: N}, (_, n) => centers[n % K].map((c, j) => c + (0.5 + 0.3 * ((n + j) % 3)) * normal(random)));
+  return Array.from({length: N}, (_, n) =>
+    centers[n % K].map((c, j) => c + (0.5 + 0.3 * ((n + j) % 3)) * normal(random)),
+  );
 }
 
 /** Unit precisions in the type's shape. */
@@ -32,15 +34,32 @@ function identityPrecisions(type: (typeof COVARIANCE_TYPES)[number]): number[] |
   return new Array(K).fill(1);
 }
 
-interface Fit { weights: number[]; means: number[]; covariances: number[]; lowerBounds: number[] }
+interface Fit {
+  weights: number[];
+  means: number[];
+  covariances: number[];
+  lowerBounds: number[];
+}
 
 function fit(x: number[][], covarianceType: (typeof COVARIANCE_TYPES)[number], batchSize: number): Fit {
   const gm = new GaussianMixture({
-    nComponents: K, covarianceType, maxIter: 8, tol: 0, batchSize, onWarning: () => {},
+    nComponents: K,
+    covarianceType,
+    maxIter: 8,
+    tol: 0,
+    batchSize,
+    onWarning: () => {},
     // A fixed start, so that both fits run the same iterations.
-    weightsInit: [0.25, 0.25, 0.25, 0.25], meansInit: x.slice(0, K), precisionsInit: identityPrecisions(covarianceType),
+    weightsInit: [0.25, 0.25, 0.25, 0.25],
+    meansInit: x.slice(0, K),
+    precisionsInit: identityPrecisions(covarianceType),
   }).fit(x);
-  const out = {weights: Array.from(gm.weights.dataSync()), means: Array.from(gm.means.dataSync()), covariances: Array.from(gm.covariances.dataSync()), lowerBounds: gm.lowerBounds};
+  const out = {
+    weights: Array.from(gm.weights.dataSync()),
+    means: Array.from(gm.means.dataSync()),
+    covariances: Array.from(gm.covariances.dataSync()),
+    lowerBounds: gm.lowerBounds,
+  };
   gm.dispose();
   return out;
 }

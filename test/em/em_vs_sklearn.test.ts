@@ -36,15 +36,32 @@ describeOnBackends('EM vs scikit-learn from the same initialisation (10 iteratio
       const warnings = collectWarnings();
       await expectNoLeak(() => {
         const gm = new GaussianMixture({
-          nComponents: c.nComponents, covarianceType: c.covarianceType, weightsInit: c.weightsInit, meansInit: c.meansInit,
-          precisionsInit: c.precisionsInit as number[], maxIter: 10, tol: 0, onWarning: warnings.onWarning,
+          nComponents: c.nComponents,
+          covarianceType: c.covarianceType,
+          weightsInit: c.weightsInit,
+          meansInit: c.meansInit,
+          precisionsInit: c.precisionsInit as number[],
+          maxIter: 10,
+          tol: 0,
+          onWarning: warnings.onWarning,
         }).fit(x);
         expectClose(gm.weights, c.weights, {rtol: 0, atol: WEIGHTS_ATOL, label: 'weights'});
         expectCloseToScale(gm.means, c.means, PARAMETER_TOL, 'means');
         expectCloseToScale(gm.covariances, c.covariances as number[], PARAMETER_TOL, 'covariances');
-        expectCloseToScale(gm.precisionsCholesky, c.precisionsCholesky as number[], PARAMETER_TOL, 'precisionsCholesky');
-        expectClose([gm.lowerBound], [c.lowerBound], {...lowerBoundTolerance(c.meanAbsLogLikelihood), label: 'lowerBound'});
-        expectClose(gm.lowerBounds, c.lowerBounds, {...lowerBoundTolerance(c.meanAbsLogLikelihood), label: 'lowerBounds'});
+        expectCloseToScale(
+          gm.precisionsCholesky,
+          c.precisionsCholesky as number[],
+          PARAMETER_TOL,
+          'precisionsCholesky',
+        );
+        expectClose([gm.lowerBound], [c.lowerBound], {
+          ...lowerBoundTolerance(c.meanAbsLogLikelihood),
+          label: 'lowerBound',
+        });
+        expectClose(gm.lowerBounds, c.lowerBounds, {
+          ...lowerBoundTolerance(c.meanAbsLogLikelihood),
+          label: 'lowerBounds',
+        });
         expect(gm.nIter).to.equal(c.nIter);
         expect(gm.converged).to.equal(c.converged);
         gm.dispose();
@@ -60,7 +77,9 @@ describeOnBackends('EM vs scikit-learn from the same initialisation (10 iteratio
       const x = emFixtures.datasets[c.dataset];
       await expectNoLeak(() => {
         let params = emStep(x, {
-          covarianceType: c.covarianceType, weights: c.weightsInit, means: c.meansInit,
+          covarianceType: c.covarianceType,
+          weights: c.weightsInit,
+          means: c.meansInit,
           precisionsCholesky: precisionCholeskyOf(c.covarianceType, c.precisionsInit) as number[],
         });
         const lowerBounds = [params.logLikelihood];
@@ -70,11 +89,19 @@ describeOnBackends('EM vs scikit-learn from the same initialisation (10 iteratio
           params = next;
           lowerBounds.push(params.logLikelihood);
         }
-        expectClose(lowerBounds, c.lowerBounds, {...lowerBoundTolerance(c.meanAbsLogLikelihood), label: 'logLikelihood per step'});
+        expectClose(lowerBounds, c.lowerBounds, {
+          ...lowerBoundTolerance(c.meanAbsLogLikelihood),
+          label: 'logLikelihood per step',
+        });
         expectClose(params.weights, c.weights, {rtol: 0, atol: WEIGHTS_ATOL, label: 'weights'});
         expectCloseToScale(params.means, c.means, PARAMETER_TOL, 'means');
         expectCloseToScale(params.covariances, c.covariances as number[], PARAMETER_TOL, 'covariances');
-        expectCloseToScale(params.precisionsCholesky, c.precisionsCholesky as number[], PARAMETER_TOL, 'precisionsCholesky');
+        expectCloseToScale(
+          params.precisionsCholesky,
+          c.precisionsCholesky as number[],
+          PARAMETER_TOL,
+          'precisionsCholesky',
+        );
         disposeParameters(params);
       });
     });

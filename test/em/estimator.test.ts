@@ -39,7 +39,12 @@ describeOnBackends('GaussianMixture estimator', () => {
         const duplicated = iris.flatMap((row, n) => Array.from({length: weights[n]}, () => row));
         // A complete start (weights, means and precisions): k-means would draw different seeds
         // from 150 weighted rows than from 300 duplicated ones.
-        const precisionsInit = {full: [0, 1, 2].map(() => unit(4)), tied: unit(4), diag: [0, 1, 2].map(() => [1, 1, 1, 1]), spherical: [1, 1, 1]}[covarianceType];
+        const precisionsInit = {
+          full: [0, 1, 2].map(() => unit(4)),
+          tied: unit(4),
+          diag: [0, 1, 2].map(() => [1, 1, 1, 1]),
+          spherical: [1, 1, 1],
+        }[covarianceType];
         const options = {...irisStart, covarianceType, precisionsInit, maxIter: 15, tol: 0, onWarning: () => {}};
         const a = new GaussianMixture(options).fit(iris, {sampleWeight: weights});
         const b = new GaussianMixture(options).fit(duplicated);
@@ -50,9 +55,17 @@ describeOnBackends('GaussianMixture estimator', () => {
         expectClose(pa.weights, pb.weights, {rtol: 0, atol: 1e-5, label: 'weights'});
         expectCloseToScale(pa.means, pb.means, 5e-5, 'means');
         expectCloseToScale(pa.covariances, pb.covariances, 5e-5, 'covariances');
-        expectClose(a.lowerBounds, b.lowerBounds, {rtol: 1e-5, atol: 1e-6, label: 'lower bounds (weighted mean log-likelihood)'});
+        expectClose(a.lowerBounds, b.lowerBounds, {
+          rtol: 1e-5,
+          atol: 1e-6,
+          label: 'lower bounds (weighted mean log-likelihood)',
+        });
         // score with the same weights is the lower bound's quantity.
-        expectClose([a.score(iris, {sampleWeight: weights})], [b.score(duplicated)], {rtol: 1e-6, atol: 1e-6, label: 'weighted score'});
+        expectClose([a.score(iris, {sampleWeight: weights})], [b.score(duplicated)], {
+          rtol: 1e-6,
+          atol: 1e-6,
+          label: 'weighted score',
+        });
         a.dispose();
         b.dispose();
       });
@@ -68,13 +81,20 @@ describeOnBackends('GaussianMixture estimator', () => {
       // Second call: starts from the fitted parameters, ignores the initialisation options.
       const changes: number[] = [];
       warm.onIteration = (info) => changes.push(info.change);
-      const warm2 = GaussianMixture.fromJSON({...warm.toJSON(), options: {...warm.toJSON().options, maxIter: 6}}, {onWarning: () => {}});
+      const warm2 = GaussianMixture.fromJSON(
+        {...warm.toJSON(), options: {...warm.toJSON().options, maxIter: 6}},
+        {onWarning: () => {}},
+      );
       warm2.fit(iris);
       expect(warm2.nIter).to.equal(6);
       // The continuation equals the uninterrupted run (up to the float32 round trip of the
       // parameters through the data space).
       expectClose(parameters(warm2).means, parameters(once).means, {rtol: 1e-4, atol: 1e-5, label: 'means'});
-      expectClose([...firstBounds, ...warm2.lowerBounds], once.lowerBounds, {rtol: 1e-5, atol: 1e-6, label: 'lower bounds'});
+      expectClose([...firstBounds, ...warm2.lowerBounds], once.lowerBounds, {
+        rtol: 1e-5,
+        atol: 1e-6,
+        label: 'lower bounds',
+      });
       // The first change of the continuation is measured from the previous fit's lower bound.
       warm.fit(iris);
       expectClose([changes[0]], [warm.lowerBounds[0] - firstBounds[3]], {rtol: 1e-9, atol: 1e-12});
@@ -85,10 +105,16 @@ describeOnBackends('GaussianMixture estimator', () => {
   it('nInit keeps the initialisation with the largest lower bound', async () => {
     await expectNoLeak(() => {
       const bounds: number[][] = [];
-      const gm = new GaussianMixture({nComponents: 4, nInit: 4, seed: 2, initParams: 'random', onIteration: (i) => {
-        if (i.iteration === 1) bounds.push([]);
-        bounds[i.init].push(i.lowerBound);
-      }}).fit(iris);
+      const gm = new GaussianMixture({
+        nComponents: 4,
+        nInit: 4,
+        seed: 2,
+        initParams: 'random',
+        onIteration: (i) => {
+          if (i.iteration === 1) bounds.push([]);
+          bounds[i.init].push(i.lowerBound);
+        },
+      }).fit(iris);
       const finals = bounds.map((b) => b[b.length - 1]);
       expect(bounds).to.have.length(4);
       expect(gm.lowerBound).to.equal(Math.max(...finals));
@@ -105,7 +131,13 @@ describeOnBackends('GaussianMixture estimator', () => {
     const warnings = collectWarnings();
     const infos: IterationInfo[] = [];
     await expectNoLeak(() => {
-      const gm = new GaussianMixture({nComponents: 3, covarianceType: 'full', seed: 0, onWarning: warnings.onWarning, onIteration: (i) => infos.push(i)}).fit(blobs);
+      const gm = new GaussianMixture({
+        nComponents: 3,
+        covarianceType: 'full',
+        seed: 0,
+        onWarning: warnings.onWarning,
+        onIteration: (i) => infos.push(i),
+      }).fit(blobs);
       expect(gm.converged).to.equal(true);
       expect(gm.nIter).to.equal(infos.length);
       expect(gm.nIter).to.be.below(100);
@@ -125,11 +157,19 @@ describeOnBackends('GaussianMixture estimator', () => {
 
   it('not converging within maxIter is reported: converged false and a warning', () => {
     const warnings = collectWarnings();
-    const gm = new GaussianMixture({nComponents: 3, maxIter: 2, seed: 0, initParams: 'random', onWarning: warnings.onWarning}).fit(iris);
+    const gm = new GaussianMixture({
+      nComponents: 3,
+      maxIter: 2,
+      seed: 0,
+      initParams: 'random',
+      onWarning: warnings.onWarning,
+    }).fit(iris);
     expect(gm.converged).to.equal(false);
     expect(gm.nIter).to.equal(2);
     expect(warnings.messages).to.have.length(1);
-    expect(warnings.messages[0]).to.match(/^GaussianMixture\.fit: the best of 1 initialisation\(s\) did not converge within maxIter = 2 iterations \(last change of the lower bound .*, tol = 0\.001\)/);
+    expect(warnings.messages[0]).to.match(
+      /^GaussianMixture\.fit: the best of 1 initialisation\(s\) did not converge within maxIter = 2 iterations \(last change of the lower bound .*, tol = 0\.001\)/,
+    );
     gm.dispose();
     // maxIter = 0 is an initialisation only: no warning (as scikit-learn).
     const init = new GaussianMixture({nComponents: 3, maxIter: 0, onWarning: warnings.onWarning}).fit(iris);
@@ -157,13 +197,19 @@ describeOnBackends('GaussianMixture estimator', () => {
   for (const covarianceType of COVARIANCE_TYPES) {
     it(`${covarianceType}: sample(n) draws from the mixture, grouped by component, reproducibly`, async () => {
       await expectNoLeak(() => {
-        const gm = GaussianMixture.fromSklearnJSON(emFixtures.scoring.find((s) => s.dataset === 'blobs' && s.covarianceType === covarianceType)!.model, {seed: 7});
+        const gm = GaussianMixture.fromSklearnJSON(
+          emFixtures.scoring.find((s) => s.dataset === 'blobs' && s.covarianceType === covarianceType)!.model,
+          {seed: 7},
+        );
         const n = 20000;
         const {samples, labels} = gm.sample(n);
         expect(samples.shape).to.deep.equal([n, 3]);
         expect(labels.dtype).to.equal('int32');
         const l = Array.from(labels.dataSync());
-        expect(l.slice(1).every((v, i) => v >= l[i]), 'grouped by component').to.equal(true);
+        expect(
+          l.slice(1).every((v, i) => v >= l[i]),
+          'grouped by component',
+        ).to.equal(true);
         const weights = flat(gm.weights);
         const x = samples.arraySync();
         for (let k = 0; k < 3; k++) {
@@ -175,8 +221,15 @@ describeOnBackends('GaussianMixture estimator', () => {
           const variances = [0, 1, 2].map((j) => rows.reduce((t, r) => t + (r[j] - mean[j]) ** 2, 0) / rows.length);
           const mu = gm.means.arraySync()[k];
           const c = gm.covariances.arraySync();
-          const sigma2 = [0, 1, 2].map((j) => covarianceType === 'full' ? (c as number[][][])[k][j][j]
-            : covarianceType === 'tied' ? (c as number[][])[j][j] : covarianceType === 'diag' ? (c as number[][])[k][j] : (c as number[])[k]);
+          const sigma2 = [0, 1, 2].map((j) =>
+            covarianceType === 'full'
+              ? (c as number[][][])[k][j][j]
+              : covarianceType === 'tied'
+                ? (c as number[][])[j][j]
+                : covarianceType === 'diag'
+                  ? (c as number[][])[k][j]
+                  : (c as number[])[k],
+          );
           for (let j = 0; j < 3; j++) {
             expect(Math.abs(mean[j] - mu[j])).to.be.below(5 * Math.sqrt(sigma2[j] / rows.length));
             expect(Math.abs(variances[j] - sigma2[j])).to.be.below(5 * sigma2[j] * Math.sqrt(2 / rows.length));
@@ -195,11 +248,18 @@ describeOnBackends('GaussianMixture estimator', () => {
 
   it('toJSON / fromJSON round-trip the options and the fitted model', async () => {
     await expectNoLeak(() => {
-      const gm = new GaussianMixture({nComponents: 3, covarianceType: 'diag', seed: 4, tol: 1e-4, batchSize: 64}).fit(iris);
+      const gm = new GaussianMixture({nComponents: 3, covarianceType: 'diag', seed: 4, tol: 1e-4, batchSize: 64}).fit(
+        iris,
+      );
       const json = JSON.parse(JSON.stringify(gm.toJSON()));
       const copy = GaussianMixture.fromJSON(json);
       expect(copy.toJSON()).to.deep.equal(gm.toJSON());
-      expect([copy.converged, copy.nIter, copy.lowerBound, copy.nFeatures]).to.deep.equal([gm.converged, gm.nIter, gm.lowerBound, 4]);
+      expect([copy.converged, copy.nIter, copy.lowerBound, copy.nFeatures]).to.deep.equal([
+        gm.converged,
+        gm.nIter,
+        gm.lowerBound,
+        4,
+      ]);
       const a = gm.scoreSamples(iris);
       const b = copy.scoreSamples(iris);
       expectClose(b, a, {rtol: 0, atol: 0});
@@ -233,7 +293,9 @@ describeOnBackends('GaussianMixture estimator', () => {
         'for k in ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_"): setattr(gm, k, np.asarray(d[k]))',
         'print(json.dumps(gm.score_samples(x).tolist()))',
       ].join('\n');
-      const out = execFileSync('python3', ['-c', script, path.join(dir, 'model.json'), path.join(dir, 'x.json')], {encoding: 'utf8'});
+      const out = execFileSync('python3', ['-c', script, path.join(dir, 'model.json'), path.join(dir, 'x.json')], {
+        encoding: 'utf8',
+      });
       const ours = gm.scoreSamples(iris);
       expectClose(ours, JSON.parse(out), {rtol: 2e-6, atol: 2e-5, label: 'score_samples in scikit-learn'});
       ours.dispose();
@@ -261,7 +323,7 @@ describeOnBackends('GaussianMixture estimator', () => {
     });
   });
 
-  it('emStep leaves its inputs untouched and equals the estimator\'s first iteration; emFit equals fit', async () => {
+  it("emStep leaves its inputs untouched and equals the estimator's first iteration; emFit equals fit", async () => {
     await expectNoLeak(() => {
       const weights = tf.tensor1d([0.25, 0.375, 0.375]);
       const means = tf.tensor2d(irisStart.meansInit);
@@ -269,14 +331,29 @@ describeOnBackends('GaussianMixture estimator', () => {
       const before = [flat(weights), flat(means), flat(covariances)];
       const step = emStep(iris, {covarianceType: 'spherical', weights, means, covariances});
       expect([flat(weights), flat(means), flat(covariances)]).to.deep.equal(before);
-      const gm = new GaussianMixture({...irisStart, covarianceType: 'spherical', precisionsInit: [1, 1, 1], maxIter: 1, onWarning: () => {}}).fit(iris);
+      const gm = new GaussianMixture({
+        ...irisStart,
+        covarianceType: 'spherical',
+        precisionsInit: [1, 1, 1],
+        maxIter: 1,
+        onWarning: () => {},
+      }).fit(iris);
       expectClose(step.means, gm.means, {rtol: 0, atol: 0});
       expectClose(step.covariances, gm.covariances, {rtol: 0, atol: 0});
       expect(step.logLikelihood).to.equal(gm.lowerBound);
       const fitted = emFit(iris, {covarianceType: 'spherical', weights, means, covariances}, {maxIter: 20});
-      const gm20 = new GaussianMixture({...irisStart, covarianceType: 'spherical', precisionsInit: [1, 1, 1], maxIter: 20}).fit(iris);
+      const gm20 = new GaussianMixture({
+        ...irisStart,
+        covarianceType: 'spherical',
+        precisionsInit: [1, 1, 1],
+        maxIter: 20,
+      }).fit(iris);
       expectClose(fitted.parameters.means, gm20.means, {rtol: 0, atol: 0});
-      expect([fitted.nIter, fitted.converged, fitted.lowerBound]).to.deep.equal([gm20.nIter, gm20.converged, gm20.lowerBound]);
+      expect([fitted.nIter, fitted.converged, fitted.lowerBound]).to.deep.equal([
+        gm20.nIter,
+        gm20.converged,
+        gm20.lowerBound,
+      ]);
       disposeParameters(step);
       disposeParameters(fitted.parameters);
       tf.dispose([weights, means, covariances]);

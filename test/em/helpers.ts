@@ -13,7 +13,12 @@ import {choleskyLower} from '../helpers/reference_f64';
  * the whole array, which is how float32 errors of matrices and vectors behave (an entry that is
  * ~0 in float64 comes out as ~eps * scale in float32).
  */
-export function expectCloseToScale(actual: Nested | tf.Tensor | Float32Array, expected: Nested, tol: number, label: string): void {
+export function expectCloseToScale(
+  actual: Nested | tf.Tensor | Float32Array,
+  expected: Nested,
+  tol: number,
+  label: string,
+): void {
   const scale = Math.max(...flat(expected).map(Math.abs));
   expectClose(actual, expected, {rtol: 0, atol: tol * scale, label});
 }

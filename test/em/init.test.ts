@@ -15,7 +15,9 @@ const blobs = emFixtures.datasets.blobs; // three well-separated clusters of 150
 
 /** The starting parameters (maxIter = 0 leaves them untouched, as in scikit-learn). */
 function start(initParams: InitParams, seed: number, extra: object = {}) {
-  const gm = new GaussianMixture({nComponents: 3, covarianceType: 'full', initParams, seed, maxIter: 0, ...extra}).fit(blobs);
+  const gm = new GaussianMixture({nComponents: 3, covarianceType: 'full', initParams, seed, maxIter: 0, ...extra}).fit(
+    blobs,
+  );
   const out = {weights: flat(gm.weights), means: gm.means.arraySync(), covariances: flat(gm.covariances)};
   expect(gm.nIter).to.equal(0);
   expect(gm.lowerBound).to.equal(-Infinity);
@@ -39,10 +41,12 @@ describeOnBackends('EM initialisation', () => {
         const nearest = centers.map((c) => d2(row, c)).reduce((best, v, k, all) => (v < all[best] ? k : best), 0);
         expect(labels[n], `row ${n}`).to.equal(nearest);
       });
-      const means = centers.map((_, k) => [0, 1, 2].map((j) => {
-        const rows = blobs.filter((__, n) => labels[n] === k);
-        return rows.reduce((t, r) => t + r[j], 0) / rows.length;
-      }));
+      const means = centers.map((_, k) =>
+        [0, 1, 2].map((j) => {
+          const rows = blobs.filter((__, n) => labels[n] === k);
+          return rows.reduce((t, r) => t + r[j], 0) / rows.length;
+        }),
+      );
       expectClose(centers, means, {rtol: 1e-5, atol: 1e-5, label: 'centers'});
       tf.dispose([result.centers, result.labels]);
     });
@@ -54,7 +58,11 @@ describeOnBackends('EM initialisation', () => {
       const {centers, indices} = kmeansPlusPlus(blobs, 5, {seed: 3, sampleWeights: weights});
       expect(new Set(indices).size).to.equal(5);
       for (const n of indices) expect(n % 2, `index ${n} has weight 0`).to.equal(1);
-      expectClose(centers, indices.map((n) => blobs[n]), {rtol: 1e-6, atol: 1e-6, label: 'centers are rows'});
+      expectClose(
+        centers,
+        indices.map((n) => blobs[n]),
+        {rtol: 1e-6, atol: 1e-6, label: 'centers are rows'},
+      );
       centers.dispose();
     });
   });
@@ -70,7 +78,11 @@ describeOnBackends('EM initialisation', () => {
         const c = start(initParams, 12);
         if (initParams === 'kmeans') {
           const sorted = (m: number[][]) => m.map((r) => r.join(',')).sort();
-          expectClose(sorted(a.means).map((r) => r.split(',').map(Number)), sorted(c.means).map((r) => r.split(',').map(Number)), {rtol: 1e-5, atol: 1e-5});
+          expectClose(
+            sorted(a.means).map((r) => r.split(',').map(Number)),
+            sorted(c.means).map((r) => r.split(',').map(Number)),
+            {rtol: 1e-5, atol: 1e-5},
+          );
         } else {
           expect(a.means).to.not.deep.equal(c.means);
         }
@@ -91,7 +103,11 @@ describeOnBackends('EM initialisation', () => {
     expect(used.size).to.equal(3);
     expect(rows.size).to.equal(blobs.length);
     expectClose(s.weights, [1 / 3, 1 / 3, 1 / 3], {rtol: 0, atol: 1e-7});
-    expectClose(s.covariances, [0, 1, 2].flatMap(() => [1e-6, 0, 0, 0, 1e-6, 0, 0, 0, 1e-6]), {rtol: 1e-3, atol: 1e-12, label: 'covariances'});
+    expectClose(
+      s.covariances,
+      [0, 1, 2].flatMap(() => [1e-6, 0, 0, 0, 1e-6, 0, 0, 0, 1e-6]),
+      {rtol: 1e-3, atol: 1e-12, label: 'covariances'},
+    );
   });
 
   it('random: responsibilities normalised per row give positive weights summing to 1 and means inside the data', () => {
@@ -104,31 +120,51 @@ describeOnBackends('EM initialisation', () => {
     }
   });
 
-  it('k-means++: the start is the mean and scatter of each seed\'s nearest rows (one assignment, no Lloyd)', async () => {
+  it("k-means++: the start is the mean and scatter of each seed's nearest rows (one assignment, no Lloyd)", async () => {
     // The estimator draws the seeds from the same seeded stream as kmeansPlusPlus.
     const {centers, indices} = kmeansPlusPlus(blobs, 3, {seed: 9});
     centers.dispose();
     const seeds = indices.map((n) => blobs[n]);
     const d2 = (a: number[], b: number[]) => a.reduce((t, v, j) => t + (v - b[j]) ** 2, 0);
-    const labels = blobs.map((row) => seeds.map((c) => d2(row, c)).reduce((best, v, k, all) => (v < all[best] ? k : best), 0));
-    const expectedMeans = seeds.map((_, k) => [0, 1, 2].map((j) => {
-      const rows = blobs.filter((__, n) => labels[n] === k);
-      return rows.reduce((t, r) => t + r[j], 0) / rows.length;
-    }));
+    const labels = blobs.map((row) =>
+      seeds.map((c) => d2(row, c)).reduce((best, v, k, all) => (v < all[best] ? k : best), 0),
+    );
+    const expectedMeans = seeds.map((_, k) =>
+      [0, 1, 2].map((j) => {
+        const rows = blobs.filter((__, n) => labels[n] === k);
+        return rows.reduce((t, r) => t + r[j], 0) / rows.length;
+      }),
+    );
     const s = start('k-means++', 9);
     expectClose(s.means, expectedMeans, {rtol: 1e-5, atol: 1e-5, label: 'means'});
-    expectClose(s.weights, seeds.map((_, k) => labels.filter((l) => l === k).length / blobs.length), {rtol: 0, atol: 1e-6, label: 'weights'});
+    expectClose(
+      s.weights,
+      seeds.map((_, k) => labels.filter((l) => l === k).length / blobs.length),
+      {rtol: 0, atol: 1e-6, label: 'weights'},
+    );
   });
 
   it('given parts replace the estimated ones (weightsInit, meansInit, precisionsInit)', () => {
-    const meansInit = [[0, 0, 0], [5, 5, 0], [0, 6, 4]];
+    const meansInit = [
+      [0, 0, 0],
+      [5, 5, 0],
+      [0, 6, 4],
+    ];
     const a = start('kmeans', 0, {meansInit});
     expectClose(a.means, meansInit, {rtol: 0, atol: 1e-5, label: 'means'});
     const b = start('kmeans', 0, {weightsInit: [0.5, 0.25, 0.25]});
     expectClose(b.weights, [0.5, 0.25, 0.25], {rtol: 0, atol: 1e-7});
-    const precision = [[4, 0, 0], [0, 2, 0], [0, 0, 1]];
+    const precision = [
+      [4, 0, 0],
+      [0, 2, 0],
+      [0, 0, 1],
+    ];
     const c = start('kmeans', 0, {precisionsInit: [precision, precision, precision]});
-    expectClose(c.covariances, [0, 1, 2].flatMap(() => [0.25, 0, 0, 0, 0.5, 0, 0, 0, 1]), {rtol: 1e-5, atol: 1e-7, label: 'covariances'});
+    expectClose(
+      c.covariances,
+      [0, 1, 2].flatMap(() => [0.25, 0, 0, 0, 0.5, 0, 0, 0, 1]),
+      {rtol: 1e-5, atol: 1e-7, label: 'covariances'},
+    );
   });
 
   it('initializeGaussianMixture gives the estimator start (maxIter = 0)', async () => {

@@ -18,9 +18,17 @@ describeOnBackends('best of nInit restarts vs scikit-learn best of 10', () => {
     it(`${c.dataset}, ${c.covarianceType}: nInit = 10 reaches scikit-learn's best of 10 within 0.5%`, async () => {
       const x = emFixtures.datasets[c.dataset];
       await expectNoLeak(() => {
-        const gm = new GaussianMixture({nComponents: 3, covarianceType: c.covarianceType, nInit: 10, seed: 0, onWarning: () => {}}).fit(x);
+        const gm = new GaussianMixture({
+          nComponents: 3,
+          covarianceType: c.covarianceType,
+          nInit: 10,
+          seed: 0,
+          onWarning: () => {},
+        }).fit(x);
         const score = gm.score(x);
-        expect(score, `ours ${score} vs scikit-learn ${c.score}`).to.be.at.least(c.score - SHORTFALL * Math.abs(c.score));
+        expect(score, `ours ${score} vs scikit-learn ${c.score}`).to.be.at.least(
+          c.score - SHORTFALL * Math.abs(c.score),
+        );
         gm.dispose();
       });
     });

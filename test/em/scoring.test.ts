@@ -71,8 +71,16 @@ describeOnBackends('scoring with scikit-learn fitted parameters', () => {
       const scale = (t: number[]) => Math.max(...t.map(Math.abs));
       const cov = (covariances_ as number[]).flat(3) as number[];
       const factor = (precisions_cholesky_ as number[]).flat(3) as number[];
-      expectClose(fromFactor.covariances, covariances_ as number[], {rtol: 0, atol: 1e-5 * scale(cov), label: `${c.covarianceType} covariances`});
-      expectClose(fromCovariance.precisionsCholesky, precisions_cholesky_ as number[], {rtol: 0, atol: 1e-5 * scale(factor), label: `${c.covarianceType} factors`});
+      expectClose(fromFactor.covariances, covariances_ as number[], {
+        rtol: 0,
+        atol: 1e-5 * scale(cov),
+        label: `${c.covarianceType} covariances`,
+      });
+      expectClose(fromCovariance.precisionsCholesky, precisions_cholesky_ as number[], {
+        rtol: 0,
+        atol: 1e-5 * scale(factor),
+        label: `${c.covarianceType} factors`,
+      });
       fromFactor.dispose();
       fromCovariance.dispose();
     }

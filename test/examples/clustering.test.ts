@@ -10,7 +10,10 @@ describeOnBackends('example: differentiable clustering (Dense encoder + GMMLayer
     const {model, encoder} = buildClusteringModel();
     const x = tf.tensor2d(generateClusteringData(90).x);
     const kernel = encoder.trainableWeights[0].read() as tf.Variable;
-    const {grads} = tf.variableGrads(() => tf.mean(gmmNLLLoss(tf.zeros([90, 3]), model.apply(x) as tf.Tensor)) as tf.Scalar, [kernel]);
+    const {grads} = tf.variableGrads(
+      () => tf.mean(gmmNLLLoss(tf.zeros([90, 3]), model.apply(x) as tf.Tensor)) as tf.Scalar,
+      [kernel],
+    );
     const norm = tf.norm(grads[kernel.name]).dataSync()[0];
     expect(norm).to.be.above(1e-3);
     tf.dispose([x, ...Object.values(grads)]);

@@ -3,7 +3,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import {branchesAt, buildMdn, heldOutNLL, inverseProblemData, modeT, sampleT, trainMdn, writePlot} from '../../examples/mdn_inverse_problem';
+import {
+  branchesAt,
+  buildMdn,
+  heldOutNLL,
+  inverseProblemData,
+  modeT,
+  sampleT,
+  trainMdn,
+  writePlot,
+} from '../../examples/mdn_inverse_problem';
 import {describeOnBackends} from '../helpers/backends';
 
 describeOnBackends("example: mixture-density network on Bishop's inverse problem", () => {
@@ -30,7 +39,9 @@ describeOnBackends("example: mixture-density network on Bishop's inverse problem
       const near = branches.map((b) => samples.filter((t) => Math.abs(t - b) < 0.1).length / samples.length);
       // p(branch | x) is proportional to 1 / |dx/dt| there: 0.2-0.5 per branch. Each branch must
       // receive a real share of the samples, and most samples must lie on some branch.
-      near.forEach((share, i) => expect(share, `x = ${x}: share of samples within 0.1 of branch t = ${branches[i].toFixed(3)}`).to.be.above(0.1));
+      near.forEach((share, i) =>
+        expect(share, `x = ${x}: share of samples within 0.1 of branch t = ${branches[i].toFixed(3)}`).to.be.above(0.1),
+      );
       const onSomeBranch = samples.filter((t) => branches.some((b) => Math.abs(t - b) < 0.15)).length / samples.length;
       expect(onSomeBranch, `x = ${x}: share of samples within 0.15 of a branch`).to.be.above(0.9);
     }
@@ -46,7 +57,12 @@ describeOnBackends("example: mixture-density network on Bishop's inverse problem
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-gmm-mdn-plot-'));
     try {
       const grid = [0.2, 0.5, 0.8];
-      const file = writePlot(path.join(dir, 'nested', 'plot.svg'), train, {x: grid, t: sampleT(model, head, grid, 5, 1)}, {x: grid, t: modeT(model, head, grid)});
+      const file = writePlot(
+        path.join(dir, 'nested', 'plot.svg'),
+        train,
+        {x: grid, t: sampleT(model, head, grid, 5, 1)},
+        {x: grid, t: modeT(model, head, grid)},
+      );
       const svg = fs.readFileSync(file, 'utf8');
       expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).to.equal(true);
       expect(svg.trim().endsWith('</svg>')).to.equal(true);

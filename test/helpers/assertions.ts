@@ -19,7 +19,11 @@ export function flat(value: Nested | tf.Tensor | Float32Array | Float64Array): n
  * Asserts |actual - expected| <= atol + rtol * |expected| elementwise (numpy's allclose), and
  * that both have the same length and the same non-finite entries.
  */
-export function expectClose(actual: Nested | tf.Tensor | Float32Array, expected: Nested | tf.Tensor | Float32Array | Float64Array, {rtol = 1e-5, atol = 1e-5, label = ''} = {}): void {
+export function expectClose(
+  actual: Nested | tf.Tensor | Float32Array,
+  expected: Nested | tf.Tensor | Float32Array | Float64Array,
+  {rtol = 1e-5, atol = 1e-5, label = ''} = {},
+): void {
   const a = flat(actual);
   const e = flat(expected);
   expect(a.length, `${label} length`).to.equal(e.length);

@@ -3,7 +3,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-export const BACKENDS: readonly string[] = (process.env.TFJS_GMM_BACKENDS ?? 'cpu,wasm').split(',').map((s) => s.trim()).filter(Boolean);
+export const BACKENDS: readonly string[] = (process.env.TFJS_GMM_BACKENDS ?? 'cpu,wasm')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 /** `describe(title)` once per backend, with the backend active for every hook and test inside. */
 export function describeOnBackends(title: string, body: (backend: string) => void): void {

@@ -30,7 +30,9 @@ export function fill(shape: number[], gen: () => number): Nd {
 
 function spd(random: () => number, D: number): number[][] {
   const a = Array.from({length: D}, () => Array.from({length: D}, () => normal(random)));
-  return a.map((row, i) => a.map((other, j) => Math.fround(row.reduce((s, v, t) => s + v * other[t], 0) / D + (i === j ? 0.6 : 0))));
+  return a.map((row, i) =>
+    a.map((other, j) => Math.fround(row.reduce((s, v, t) => s + v * other[t], 0) / D + (i === j ? 0.6 : 0))),
+  );
 }
 
 /** Random natural parameters (positive weights, SPD covariances) with optional leading N. */
@@ -53,9 +55,20 @@ export function randomNatural(random: () => number, type: CovType, K: number, D:
  * Random precision-Cholesky parameters: logits, means, and factors whose diagonal is bounded
  * away from zero (with random signs) and whose ignored lower triangle holds noise.
  */
-export function randomPrecisionCholesky(random: () => number, type: CovType, K: number, D: number, lead: number[] = []) {
+export function randomPrecisionCholesky(
+  random: () => number,
+  type: CovType,
+  K: number,
+  D: number,
+  lead: number[] = [],
+) {
   const diagonal = () => (random() < 0.3 ? -1 : 1) * (0.6 + random());
-  const matrix = () => Array.from({length: D}, (_, i) => Array.from({length: D}, (_, j) => Math.fround(i === j ? diagonal() : j > i ? 0.4 * normal(random) : normal(random))));
+  const matrix = () =>
+    Array.from({length: D}, (_, i) =>
+      Array.from({length: D}, (_, j) =>
+        Math.fround(i === j ? diagonal() : j > i ? 0.4 * normal(random) : normal(random)),
+      ),
+    );
   const factor = (): Nd => {
     if (type === 'full') return Array.from({length: K}, matrix);
     if (type === 'tied') return matrix();

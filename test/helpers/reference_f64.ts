@@ -23,10 +23,19 @@ function shapeOf(a: Nd): number[] {
 
 /** A dense float64 array with a shape. */
 export class F64 {
-  constructor(readonly data: Float64Array, readonly shape: number[]) {}
-  static from(a: Nd): F64 { return new F64(Float64Array.from(flatten(a)), shapeOf(a)); }
-  get size(): number { return this.data.length; }
-  clone(): F64 { return new F64(this.data.slice(), this.shape.slice()); }
+  constructor(
+    readonly data: Float64Array,
+    readonly shape: number[],
+  ) {}
+  static from(a: Nd): F64 {
+    return new F64(Float64Array.from(flatten(a)), shapeOf(a));
+  }
+  get size(): number {
+    return this.data.length;
+  }
+  clone(): F64 {
+    return new F64(this.data.slice(), this.shape.slice());
+  }
 }
 
 /** Lower Cholesky factor in float64 (throws when a pivot is not positive). */
@@ -82,7 +91,12 @@ function logNormalPrecChol(x: number[], mu: number[], P: number[][]): number {
 }
 
 /** Parameters of a mixture as F64 arrays (weights or logits, means, covariance or factor). */
-export interface RefParams { x: F64; weights: F64; means: F64; cov: F64 }
+export interface RefParams {
+  x: F64;
+  weights: F64;
+  means: F64;
+  cov: F64;
+}
 
 /** Reads component k of sample n as a full D x D matrix (covariance or precision factor). */
 function matrixAt(type: CovType, cov: F64, perSample: boolean, n: number, k: number, K: number, D: number): number[][] {
@@ -104,7 +118,11 @@ function matrixAt(type: CovType, cov: F64, perSample: boolean, n: number, k: num
  * and covariances; 'precisionCholesky' reads logits and precision factors. A parameter is per
  * sample when it has one more axis than its shared shape.
  */
-export function referenceLogProb(type: CovType, p: RefParams, parameterisation: 'natural' | 'precisionCholesky'): number[][] {
+export function referenceLogProb(
+  type: CovType,
+  p: RefParams,
+  parameterisation: 'natural' | 'precisionCholesky',
+): number[][] {
   const xShape = p.x.shape;
   const N = xShape.length === 1 ? 1 : xShape[0];
   const D = xShape[xShape.length - 1];
@@ -148,7 +166,8 @@ export function finiteDifferenceGradient(
   cotangent: number[][],
   step = 1e-6,
 ): Float64Array {
-  const objective = (p: RefParams) => f(p).reduce((s, row, n) => s + row.reduce((t, v, k) => t + v * cotangent[n][k], 0), 0);
+  const objective = (p: RefParams) =>
+    f(p).reduce((s, row, n) => s + row.reduce((t, v, k) => t + v * cotangent[n][k], 0), 0);
   const target = params[which];
   const grad = new Float64Array(target.size);
   for (let i = 0; i < target.size; i++) {

@@ -45,8 +45,12 @@ export function refDecodeRow(spec: MdnRefSpec, row: readonly number[]): RefMixtu
   const weights = exps.map((e) => e / total);
   const means = Array.from({length: K}, (_, k) => row.slice(K + k * D, K + (k + 1) * D));
   const scaleStart = K + K * D;
-  const sigmas = Array.from({length: K}, (_, k) => Array.from({length: D}, (_, d) =>
-    minScale + softplus(type === 'spherical' ? row[scaleStart + k] : row[scaleStart + k * D + d])));
+  const sigmas = Array.from({length: K}, (_, k) =>
+    Array.from(
+      {length: D},
+      (_, d) => minScale + softplus(type === 'spherical' ? row[scaleStart + k] : row[scaleStart + k * D + d]),
+    ),
+  );
   const coefficientStart = scaleStart + K * D;
   const covariances = sigmas.map((sigma, k) => {
     // z_j = sum_{i<j} c[j][i] z_i + e_j with e ~ N(0, I): z = G^-1 e, G unit lower triangular with
@@ -59,36 +63,56 @@ export function refDecodeRow(spec: MdnRefSpec, row: readonly number[]): RefMixtu
         for (let col = 0; col < D; col++) Ginv[j][col] += c * Ginv[i][col];
       }
     }
-    return Array.from({length: D}, (_, a) => Array.from({length: D}, (_, b) =>
-      sigma[a] * sigma[b] * Ginv[a].reduce((s, v, t) => s + v * Ginv[b][t], 0)));
+    return Array.from({length: D}, (_, a) =>
+      Array.from({length: D}, (_, b) => sigma[a] * sigma[b] * Ginv[a].reduce((s, v, t) => s + v * Ginv[b][t], 0)),
+    );
   });
   return {weights, means, sigmas, covariances};
 }
 
 /** Per-row negative log-likelihood of yTrue under each row's decoded mixture, in float64. */
-export function refMdnNLL(spec: MdnRefSpec, yPred: readonly (readonly number[])[], yTrue: readonly (readonly number[])[]): number[] {
+export function refMdnNLL(
+  spec: MdnRefSpec,
+  yPred: readonly (readonly number[])[],
+  yTrue: readonly (readonly number[])[],
+): number[] {
   return yPred.map((row, n) => {
     const m = refDecodeRow(spec, row);
     // Natural parameters of the reference's 'full' type cover every case (diagonal matrices too).
-    const logProbs = referenceLogProb('full', {
-      x: F64.from([yTrue[n] as number[]]), weights: F64.from(m.weights), means: F64.from(m.means), cov: F64.from(m.covariances),
-    }, 'natural')[0];
+    const logProbs = referenceLogProb(
+      'full',
+      {
+        x: F64.from([yTrue[n] as number[]]),
+        weights: F64.from(m.weights),
+        means: F64.from(m.means),
+        cov: F64.from(m.covariances),
+      },
+      'natural',
+    )[0];
     const max = Math.max(...logProbs);
     return -(max + Math.log(logProbs.reduce((s, v) => s + Math.exp(v - max), 0)));
   });
 }
 
 /** Central differences of sum_n cotangent[n] nll_n w.r.t. every entry of yPred (float64). */
-export function refMdnGradient(spec: MdnRefSpec, yPred: readonly (readonly number[])[], yTrue: readonly (readonly number[])[], cotangent: readonly number[], step = 1e-6): number[][] {
-  return yPred.map((row, n) => row.map((value, p) => {
-    const h = step * Math.max(1, Math.abs(value));
-    const at = (v: number) => {
-      const perturbed = row.slice();
-      perturbed[p] = v;
-      return refMdnNLL(spec, [perturbed], [yTrue[n]])[0];
-    };
-    return (cotangent[n] * (at(value + h) - at(value - h))) / (2 * h);
-  }));
+export function refMdnGradient(
+  spec: MdnRefSpec,
+  yPred: readonly (readonly number[])[],
+  yTrue: readonly (readonly number[])[],
+  cotangent: readonly number[],
+  step = 1e-6,
+): number[][] {
+  return yPred.map((row, n) =>
+    row.map((value, p) => {
+      const h = step * Math.max(1, Math.abs(value));
+      const at = (v: number) => {
+        const perturbed = row.slice();
+        perturbed[p] = v;
+        return refMdnNLL(spec, [perturbed], [yTrue[n]])[0];
+      };
+      return (cotangent[n] * (at(value + h) - at(value - h))) / (2 * h);
+    }),
+  );
 }
 
 /**
@@ -103,20 +127,47 @@ export function plainMdnNLL(spec: MdnRefSpec, yTrue: tf.Tensor, yPred: tf.Tensor
   const logits = tf.slice(yPred, [0, 0], [N, K]);
   const means = tf.reshape(tf.slice(yPred, [0, K], [N, K * D]), [N, K, D]);
   const scaleStart = K + K * D;
-  const sigma = (k: number, d: number) => tf.add(tf.softplus(column(type === 'spherical' ? scaleStart + k : scaleStart + k * D + d)), minScale);
+  const sigma = (k: number, d: number) =>
+    tf.add(tf.softplus(column(type === 'spherical' ? scaleStart + k : scaleStart + k * D + d)), minScale);
   let factor: tf.Tensor;
   if (type === 'spherical') {
-    factor = tf.stack(Array.from({length: K}, (_, k) => tf.reciprocal(sigma(k, 0))), 1);
+    factor = tf.stack(
+      Array.from({length: K}, (_, k) => tf.reciprocal(sigma(k, 0))),
+      1,
+    );
   } else if (type === 'diag') {
-    factor = tf.stack(Array.from({length: K}, (_, k) => tf.stack(Array.from({length: D}, (_, d) => tf.reciprocal(sigma(k, d))), 1)), 1);
+    factor = tf.stack(
+      Array.from({length: K}, (_, k) =>
+        tf.stack(
+          Array.from({length: D}, (_, d) => tf.reciprocal(sigma(k, d))),
+          1,
+        ),
+      ),
+      1,
+    );
   } else {
     const coefficientStart = scaleStart + K * D;
-    factor = tf.stack(Array.from({length: K}, (_, k) => tf.stack(Array.from({length: D}, (_, i) => tf.stack(Array.from({length: D}, (_, j) => {
-      if (j < i) return tf.zeros([N]);
-      const inverse = tf.reciprocal(sigma(k, i));
-      if (j === i) return inverse;
-      return tf.neg(tf.mul(column(coefficientStart + (k * D * (D - 1)) / 2 + (j * (j - 1)) / 2 + i), inverse));
-    }), 1)), 1)), 1);
+    factor = tf.stack(
+      Array.from({length: K}, (_, k) =>
+        tf.stack(
+          Array.from({length: D}, (_, i) =>
+            tf.stack(
+              Array.from({length: D}, (_, j) => {
+                if (j < i) return tf.zeros([N]);
+                const inverse = tf.reciprocal(sigma(k, i));
+                if (j === i) return inverse;
+                return tf.neg(
+                  tf.mul(column(coefficientStart + (k * D * (D - 1)) / 2 + (j * (j - 1)) / 2 + i), inverse),
+                );
+              }),
+              1,
+            ),
+          ),
+          1,
+        ),
+      ),
+      1,
+    );
   }
   const logProbs = plainLogProbPrecisionCholesky(type, yTrue, logits, means, factor);
   return tf.neg(tf.logSumExp(logProbs, 1));

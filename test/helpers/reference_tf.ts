@@ -20,7 +20,13 @@ function toMatrices(type: CovType, cov: tf.Tensor, K: number, D: number): tf.Ten
 }
 
 /** log pi + log N with Sigma^-1 and log det Sigma formed explicitly. */
-export function plainLogProbNatural(type: CovType, x: tf.Tensor, weights: tf.Tensor, means: tf.Tensor, cov: tf.Tensor): tf.Tensor {
+export function plainLogProbNatural(
+  type: CovType,
+  x: tf.Tensor,
+  weights: tf.Tensor,
+  means: tf.Tensor,
+  cov: tf.Tensor,
+): tf.Tensor {
   const x2 = x.rank === 1 ? tf.reshape(x, [1, -1]) : x;
   const [N, D] = x2.shape;
   const K = weights.shape[weights.rank - 1];
@@ -36,15 +42,27 @@ export function plainLogProbNatural(type: CovType, x: tf.Tensor, weights: tf.Ten
 }
 
 /** log softmax(logits) + log N through an upper-triangular precision factor. */
-export function plainLogProbPrecisionCholesky(type: CovType, x: tf.Tensor, logits: tf.Tensor, means: tf.Tensor, factor: tf.Tensor): tf.Tensor {
+export function plainLogProbPrecisionCholesky(
+  type: CovType,
+  x: tf.Tensor,
+  logits: tf.Tensor,
+  means: tf.Tensor,
+  factor: tf.Tensor,
+): tf.Tensor {
   const x2 = x.rank === 1 ? tf.reshape(x, [1, -1]) : x;
   const [N, D] = x2.shape;
   const K = logits.shape[logits.rank - 1];
-  const upper = tf.tensor2d(Array.from({length: D * D}, (_, i) => (i % D >= Math.floor(i / D) ? 1 : 0)), [D, D]);
+  const upper = tf.tensor2d(
+    Array.from({length: D * D}, (_, i) => (i % D >= Math.floor(i / D) ? 1 : 0)),
+    [D, D],
+  );
   const P = tf.mul(toMatrices(type, factor, K, D), upper);
   const d = tf.sub(tf.reshape(x2, [N, 1, D]), means);
   const y = tf.sum(tf.mul(P, tf.expandDims(d, -1)), -2); // y_j = sum_i d_i P_ij
   const logDet = tf.sum(tf.log(tf.abs(tf.sum(tf.mul(P, tf.eye(D)), -1))), -1);
-  const out = tf.add(tf.logSoftmax(logits), tf.sub(logDet, tf.add(tf.mul(tf.sum(tf.square(y), -1), 0.5), (D / 2) * LOG_2PI)));
+  const out = tf.add(
+    tf.logSoftmax(logits),
+    tf.sub(logDet, tf.add(tf.mul(tf.sum(tf.square(y), -1), 0.5), (D / 2) * LOG_2PI)),
+  );
   return x.rank === 1 ? tf.reshape(out, [K]) : out;
 }

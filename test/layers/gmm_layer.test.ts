@@ -20,9 +20,17 @@ function builtLayer(args: ConstructorParameters<typeof GMMLayer>[0], D: number):
 /** Generated mixture: true means, weights and samples (float32-rounded). */
 function generatedMixture(seed: number, N: number) {
   const random = rng(seed);
-  const means = [[-4, -2], [3, -3], [0, 4]];
+  const means = [
+    [-4, -2],
+    [3, -3],
+    [0, 4],
+  ];
   const weights = [0.25, 0.35, 0.4];
-  const scales = [[0.9, 0.5], [0.6, 1.0], [1.0, 0.7]];
+  const scales = [
+    [0.9, 0.5],
+    [0.6, 1.0],
+    [1.0, 0.7],
+  ];
   const x: number[][] = [];
   for (let n = 0; n < N; n++) {
     const u = random();
@@ -35,8 +43,27 @@ function generatedMixture(seed: number, N: number) {
 /** Starting mixture for gradient descent: means on a small circle around the data mean. */
 function circleStart(x: number[][], type: CovType) {
   const c = [0, 1].map((j) => x.reduce((s, r) => s + r[j], 0) / x.length);
-  const means = [[c[0] + 1, c[1]], [c[0] - 0.5, c[1] + 0.87], [c[0] - 0.5, c[1] - 0.87]];
-  const covariances = {full: [0, 1, 2].map(() => [[4, 0], [0, 4]]), tied: [[4, 0], [0, 4]], diag: [[4, 4], [4, 4], [4, 4]], spherical: [4, 4, 4]}[type];
+  const means = [
+    [c[0] + 1, c[1]],
+    [c[0] - 0.5, c[1] + 0.87],
+    [c[0] - 0.5, c[1] - 0.87],
+  ];
+  const covariances = {
+    full: [0, 1, 2].map(() => [
+      [4, 0],
+      [0, 4],
+    ]),
+    tied: [
+      [4, 0],
+      [0, 4],
+    ],
+    diag: [
+      [4, 4],
+      [4, 4],
+      [4, 4],
+    ],
+    spherical: [4, 4, 4],
+  }[type];
   return {weights: [1 / 3, 1 / 3, 1 / 3], means, covariances};
 }
 
@@ -45,15 +72,31 @@ describeOnBackends('GMMLayer', () => {
     it('getConfig / fromConfig round-trips every option, for every covariance type', () => {
       for (const type of TYPES) {
         const layer = new GMMLayer({
-          nComponents: 4, covarianceType: type, minVariance: 0.02, name: `gmm_${type}`, trainable: false,
-          logitsInitializer: 'ones', meansInitializer: tfl.initializers.randomUniform({minval: -2, maxval: 2, seed: 3}),
-          rawVariancesInitializer: tfl.initializers.constant({value: 0.3}), precisionOffDiagonalInitializer: 'zeros',
-          meansRegularizer: tfl.regularizers.l2({l2: 0.01}), logitsRegularizer: 'l1l2',
+          nComponents: 4,
+          covarianceType: type,
+          minVariance: 0.02,
+          name: `gmm_${type}`,
+          trainable: false,
+          logitsInitializer: 'ones',
+          meansInitializer: tfl.initializers.randomUniform({minval: -2, maxval: 2, seed: 3}),
+          rawVariancesInitializer: tfl.initializers.constant({value: 0.3}),
+          precisionOffDiagonalInitializer: 'zeros',
+          meansRegularizer: tfl.regularizers.l2({l2: 0.01}),
+          logitsRegularizer: 'l1l2',
         });
         const config = layer.getConfig();
-        const copy = tf.serialization.SerializationMap.getMap().classNameMap['GMMLayer'][1](GMMLayer, config) as GMMLayer;
+        const copy = tf.serialization.SerializationMap.getMap().classNameMap['GMMLayer'][1](
+          GMMLayer,
+          config,
+        ) as GMMLayer;
         expect(copy.getConfig()).to.deep.equal(config);
-        expect(config).to.include({nComponents: 4, covarianceType: type, minVariance: 0.02, name: `gmm_${type}`, trainable: false});
+        expect(config).to.include({
+          nComponents: 4,
+          covarianceType: type,
+          minVariance: 0.02,
+          name: `gmm_${type}`,
+          trainable: false,
+        });
         expect(config.meansInitializer).to.deep.include({className: 'RandomUniform'});
         expect(config.meansRegularizer).to.deep.equal({className: 'L1L2', config: {l1: 0, l2: 0.01}});
       }
@@ -61,7 +104,10 @@ describeOnBackends('GMMLayer', () => {
 
     it('computes its output shape and declares unconstrained weights of the documented shapes', () => {
       const expected: Record<CovType, number[][]> = {
-        full: [[3], [3, 5], [3, 5], [3, 5, 5]], tied: [[3], [3, 5], [5], [5, 5]], diag: [[3], [3, 5], [3, 5]], spherical: [[3], [3, 5], [3]],
+        full: [[3], [3, 5], [3, 5], [3, 5, 5]],
+        tied: [[3], [3, 5], [5], [5, 5]],
+        diag: [[3], [3, 5], [3, 5]],
+        spherical: [[3], [3, 5], [3]],
       };
       for (const type of TYPES) {
         const layer = builtLayer({nComponents: 3, covarianceType: type}, 5);
@@ -72,21 +118,78 @@ describeOnBackends('GMMLayer', () => {
     });
 
     it('rejects bad configuration and bad input with messages naming the argument', () => {
-      expectThrowsWith(() => new GMMLayer({nComponents: 0}), 'GMMLayer: nComponents must be an integer >= 1, but got 0');
-      expectThrowsWith(() => new GMMLayer({nComponents: 2, covarianceType: 'isotropic' as never}), "GMMLayer: covarianceType must be one of 'full', 'tied', 'diag', 'spherical', but got \"isotropic\"");
-      expectThrowsWith(() => new GMMLayer({nComponents: 2, minVariance: -1}), 'GMMLayer: minVariance must be a finite number >= 0, but got -1');
-      expectThrowsWith(() => new GMMLayer({nComponents: 2, meansInitializer: 'noSuchInitializer'}), 'GMMLayer: meansInitializer names an unknown class "NoSuchInitializer"');
+      expectThrowsWith(
+        () => new GMMLayer({nComponents: 0}),
+        'GMMLayer: nComponents must be an integer >= 1, but got 0',
+      );
+      expectThrowsWith(
+        () => new GMMLayer({nComponents: 2, covarianceType: 'isotropic' as never}),
+        "GMMLayer: covarianceType must be one of 'full', 'tied', 'diag', 'spherical', but got \"isotropic\"",
+      );
+      expectThrowsWith(
+        () => new GMMLayer({nComponents: 2, minVariance: -1}),
+        'GMMLayer: minVariance must be a finite number >= 0, but got -1',
+      );
+      expectThrowsWith(
+        () => new GMMLayer({nComponents: 2, meansInitializer: 'noSuchInitializer'}),
+        'GMMLayer: meansInitializer names an unknown class "NoSuchInitializer"',
+      );
       const layer = builtLayer({nComponents: 2}, 3);
-      expectThrowsWith(() => layer.apply(tf.zeros([4, 2])), 'GMMLayer.call: input must have shape [batch, 3] (the layer was built for D = 3), but got [4, 2]');
-      expectThrowsWith(() => layer.computeOutputShape([null, 3, 1]), 'GMMLayer.computeOutputShape: input must have shape [batch, D] (rank 2), but got [-1, 3, 1] (rank 3)');
-      expectThrowsWith(() => new GMMLayer({nComponents: 2}).apply(tf.zeros([4, 2, 1])), 'GMMLayer.build: input must have shape [batch, D] (rank 2)');
-      expectThrowsWith(() => new GMMLayer({nComponents: 2}).getMixture(), 'GMMLayer.getMixture: the layer is not built yet');
-      expectThrowsWith(() => layer.setMixture({weights: [0.5, 0.5], means: [[0, 0, 0]], covariances: [[[1, 0, 0], [0, 1, 0], [0, 0, 1]]]}),
-        'GMMLayer.setMixture: means must have shape [2, 3], but got [1, 3]');
-      expectThrowsWith(() => layer.setMixture({weights: [1, 0], means: [[0, 0, 0], [1, 1, 1]], covariances: tf.eye(3, 3, [2])}),
-        'GMMLayer.setMixture: weights must be positive and finite, but weights[1] is 0');
-      expectThrowsWith(() => layer.setMixture({weights: [0.5, 0.5], means: [[0, 0, 0], [1, 1, 1]], covariances: tf.mul(tf.eye(3, 3, [2]), 1e-4)}),
-        'GMMLayer.setMixture: covariances must have every (conditional) variance above minVariance = 0.001, but entry 0 is');
+      expectThrowsWith(
+        () => layer.apply(tf.zeros([4, 2])),
+        'GMMLayer.call: input must have shape [batch, 3] (the layer was built for D = 3), but got [4, 2]',
+      );
+      expectThrowsWith(
+        () => layer.computeOutputShape([null, 3, 1]),
+        'GMMLayer.computeOutputShape: input must have shape [batch, D] (rank 2), but got [-1, 3, 1] (rank 3)',
+      );
+      expectThrowsWith(
+        () => new GMMLayer({nComponents: 2}).apply(tf.zeros([4, 2, 1])),
+        'GMMLayer.build: input must have shape [batch, D] (rank 2)',
+      );
+      expectThrowsWith(
+        () => new GMMLayer({nComponents: 2}).getMixture(),
+        'GMMLayer.getMixture: the layer is not built yet',
+      );
+      expectThrowsWith(
+        () =>
+          layer.setMixture({
+            weights: [0.5, 0.5],
+            means: [[0, 0, 0]],
+            covariances: [
+              [
+                [1, 0, 0],
+                [0, 1, 0],
+                [0, 0, 1],
+              ],
+            ],
+          }),
+        'GMMLayer.setMixture: means must have shape [2, 3], but got [1, 3]',
+      );
+      expectThrowsWith(
+        () =>
+          layer.setMixture({
+            weights: [1, 0],
+            means: [
+              [0, 0, 0],
+              [1, 1, 1],
+            ],
+            covariances: tf.eye(3, 3, [2]),
+          }),
+        'GMMLayer.setMixture: weights must be positive and finite, but weights[1] is 0',
+      );
+      expectThrowsWith(
+        () =>
+          layer.setMixture({
+            weights: [0.5, 0.5],
+            means: [
+              [0, 0, 0],
+              [1, 1, 1],
+            ],
+            covariances: tf.mul(tf.eye(3, 3, [2]), 1e-4),
+          }),
+        'GMMLayer.setMixture: covariances must have every (conditional) variance above minVariance = 0.001, but entry 0 is',
+      );
       layer.dispose();
     });
   });
@@ -101,7 +204,12 @@ describeOnBackends('GMMLayer', () => {
           const a = fill([D, D], () => normal(random)) as number[][];
           return a.map((r, i) => a.map((o, j) => r.reduce((s, v, t) => s + v * o[t], 0) / D + (i === j ? 0.5 : 0)));
         };
-        const covariances = {full: [spd(), spd()], tied: spd(), diag: fill([2, D], () => 0.5 + random()), spherical: [0.7, 1.9]}[type];
+        const covariances = {
+          full: [spd(), spd()],
+          tied: spd(),
+          diag: fill([2, D], () => 0.5 + random()),
+          spherical: [0.7, 1.9],
+        }[type];
         const mixture = {weights: [0.3, 0.7], means: fill([2, D], () => normal(random)) as number[][], covariances};
         const x = tf.tensor(fill([7, D], () => 2 * normal(random)) as number[][]);
         await expectNoLeak(() => {
@@ -130,7 +238,8 @@ describeOnBackends('GMMLayer', () => {
         const minVariance = 0.05;
         const layer = builtLayer({nComponents: K, covarianceType: type, minVariance}, D);
         // Non-trivial weights: random raw values everywhere.
-        for (const w of layer.trainableWeights) w.write(tf.tensor(fill(w.shape as number[], () => 0.5 * normal(random)) as number[], w.shape as number[]));
+        for (const w of layer.trainableWeights)
+          w.write(tf.tensor(fill(w.shape as number[], () => 0.5 * normal(random)) as number[], w.shape as number[]));
         const x = fill([4, D], () => normal(random)) as number[][];
         const cotangent = fill([4, K], () => normal(random)) as number[][];
         const raw = layer.trainableWeights.map((w) => F64.from(w.read().arraySync() as number[]));
@@ -152,23 +261,43 @@ describeOnBackends('GMMLayer', () => {
           } else {
             factor = new F64(Float64Array.from(p), weights[2].shape);
           }
-          return referenceLogProb(type, {x: xs, weights: weights[0], means: weights[1], cov: factor}, 'precisionCholesky');
+          return referenceLogProb(
+            type,
+            {x: xs, weights: weights[0], means: weights[1], cov: factor},
+            'precisionCholesky',
+          );
         };
 
         const xTensor = tf.tensor(x);
         const dy = tf.tensor(cotangent);
-        const {grads} = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(xTensor) as tf.Tensor, dy)) as tf.Scalar,
-          layer.trainableWeights.map((w) => w.read() as tf.Variable));
+        const {grads} = tf.variableGrads(
+          () => tf.sum(tf.mul(layer.apply(xTensor) as tf.Tensor, dy)) as tf.Scalar,
+          layer.trainableWeights.map((w) => w.read() as tf.Variable),
+        );
         const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, dy)))(xTensor);
 
         const tol = (fd: Float64Array) => ({rtol: 1e-4, atol: 1e-4 * Math.max(1, ...Array.from(fd, Math.abs))});
         // d/dx
-        const fdx = finiteDifferenceGradient((p: RefParams) => referenceFromRaw(p.x, raw), {x: F64.from(x), weights: raw[0], means: raw[1], cov: raw[2]}, 'x', cotangent);
+        const fdx = finiteDifferenceGradient(
+          (p: RefParams) => referenceFromRaw(p.x, raw),
+          {x: F64.from(x), weights: raw[0], means: raw[1], cov: raw[2]},
+          'x',
+          cotangent,
+        );
         expectClose(dx, fdx, {...tol(fdx), label: 'd/dx'});
         // d/d each weight
         layer.trainableWeights.forEach((w, i) => {
           const params: RefParams = {x: F64.from(x), weights: raw[i], means: raw[1], cov: raw[2]};
-          const fd = finiteDifferenceGradient((p: RefParams) => referenceFromRaw(F64.from(x), raw.map((r, j) => (j === i ? p.weights : r))), params, 'weights', cotangent);
+          const fd = finiteDifferenceGradient(
+            (p: RefParams) =>
+              referenceFromRaw(
+                F64.from(x),
+                raw.map((r, j) => (j === i ? p.weights : r)),
+              ),
+            params,
+            'weights',
+            cotangent,
+          );
           expectClose(grads[(w.read() as tf.Variable).name], fd, {...tol(fd), label: `d/d${w.name}`});
         });
         tf.dispose([xTensor, dy, dx, ...Object.values(grads)]);
@@ -186,19 +315,37 @@ describeOnBackends('GMMLayer', () => {
         (model.layers[0] as GMMLayer).setMixture(circleStart(x, type));
         model.compile({optimizer: tf.train.adam(0.05), loss: gmmNLLLoss});
         const data = tf.tensor2d(x);
-        const history = await fitWithoutTargets(model, data, {epochs: 400, batchSize: x.length, verbose: 0, shuffle: false});
+        const history = await fitWithoutTargets(model, data, {
+          epochs: 400,
+          batchSize: x.length,
+          verbose: 0,
+          shuffle: false,
+        });
         const losses = history.history.loss as number[];
         expect(losses[losses.length - 1]).to.be.below(losses[0]);
         const fitted = (model.layers[0] as GMMLayer).getMixture();
         const fittedMeans = fitted.means.arraySync() as number[][];
         const fittedWeights = fitted.weights.arraySync() as number[];
         // Pair every true component with its nearest fitted mean.
-        const order = trueMeans.map((t) => fittedMeans.reduce((best, m, i) => (Math.hypot(m[0] - t[0], m[1] - t[1]) < Math.hypot(fittedMeans[best][0] - t[0], fittedMeans[best][1] - t[1]) ? i : best), 0));
+        const order = trueMeans.map((t) =>
+          fittedMeans.reduce(
+            (best, m, i) =>
+              Math.hypot(m[0] - t[0], m[1] - t[1]) <
+              Math.hypot(fittedMeans[best][0] - t[0], fittedMeans[best][1] - t[1])
+                ? i
+                : best,
+            0,
+          ),
+        );
         expect(new Set(order).size, 'one fitted component per true one').to.equal(3);
         // 900 points: sampling error of a mean is ~0.05 per coordinate; of a weight ~0.016.
         // The tied and spherical models are misspecified here, which biases them slightly.
         trueMeans.forEach((t, j) => expectClose(fittedMeans[order[j]], t, {atol: 0.2, label: `${type} mean ${j}`}));
-        expectClose(order.map((i) => fittedWeights[i]), trueWeights, {atol: 0.05, label: `${type} weights`});
+        expectClose(
+          order.map((i) => fittedWeights[i]),
+          trueWeights,
+          {atol: 0.05, label: `${type} weights`},
+        );
         tf.dispose([data, fitted.weights, fitted.means, fitted.covariances]);
         model.dispose();
       });
@@ -206,9 +353,20 @@ describeOnBackends('GMMLayer', () => {
 
     it('stays finite for 2,000 steps on data with many duplicated points (no collapse to NaN)', () => {
       const random = rng(8);
-      const points = [...Array.from({length: 40}, () => [1.5, -0.5]), ...Array.from({length: 40}, () => [normal(random), normal(random)])];
+      const points = [
+        ...Array.from({length: 40}, () => [1.5, -0.5]),
+        ...Array.from({length: 40}, () => [normal(random), normal(random)]),
+      ];
       const layer = builtLayer({nComponents: 3, covarianceType: 'full', minVariance: 1e-3}, 2);
-      layer.setMixture({weights: [1 / 3, 1 / 3, 1 / 3], means: [[1.5, -0.5], [0, 0], [-1, 1]], covariances: tf.eye(2, 2, [3])});
+      layer.setMixture({
+        weights: [1 / 3, 1 / 3, 1 / 3],
+        means: [
+          [1.5, -0.5],
+          [0, 0],
+          [-1, 1],
+        ],
+        covariances: tf.eye(2, 2, [3]),
+      });
       const data = tf.tensor2d(points);
       const optimizer = tf.train.adam(0.05);
       let loss = NaN;
@@ -220,7 +378,8 @@ describeOnBackends('GMMLayer', () => {
         }
         value.dispose();
       }
-      for (const w of layer.trainableWeights) expect(Array.from(w.read().dataSync()).every(Number.isFinite), w.name).to.equal(true);
+      for (const w of layer.trainableWeights)
+        expect(Array.from(w.read().dataSync()).every(Number.isFinite), w.name).to.equal(true);
       // The collapsed component sits on the duplicates at the variance floor: the density is bounded.
       const mixture = layer.getMixture();
       const covs = mixture.covariances.arraySync() as number[][][];

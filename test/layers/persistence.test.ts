@@ -16,8 +16,15 @@ import {fill, normal, rng} from '../helpers/random';
 /** Dense encoder followed by a GMMLayer, with non-trivial weights. */
 function buildModel(type: 'full' | 'diag'): tfl.LayersModel {
   const input = tfl.input({shape: [4]});
-  const hidden = tfl.layers.dense({units: 3, activation: 'tanh', kernelInitializer: tfl.initializers.glorotNormal({seed: 1})}).apply(input) as tfl.SymbolicTensor;
-  const output = new GMMLayer({nComponents: 2, covarianceType: type, minVariance: 0.01, meansInitializer: tfl.initializers.randomNormal({seed: 2})}).apply(hidden) as tfl.SymbolicTensor;
+  const hidden = tfl.layers
+    .dense({units: 3, activation: 'tanh', kernelInitializer: tfl.initializers.glorotNormal({seed: 1})})
+    .apply(input) as tfl.SymbolicTensor;
+  const output = new GMMLayer({
+    nComponents: 2,
+    covarianceType: type,
+    minVariance: 0.01,
+    meansInitializer: tfl.initializers.randomNormal({seed: 2}),
+  }).apply(hidden) as tfl.SymbolicTensor;
   return tfl.model({inputs: input, outputs: output});
 }
 
@@ -35,7 +42,9 @@ async function serve(directory: string): Promise<{url: string; close: () => Prom
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, {'Content-Type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream'}).end(body);
+      res
+        .writeHead(200, {'Content-Type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream'})
+        .end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -110,15 +119,23 @@ describeOnBackends('saving and loading models with GMMLayer', () => {
     const model = buildModel('full');
     const x = data(6);
     // The artifacts tfjs hands to any save handler, written the way tf.io.browserDownloads names them.
-    await model.save(tf.io.withSaveHandler(async (artifacts) => {
-      const modelJSON = {
-        modelTopology: artifacts.modelTopology, format: artifacts.format, generatedBy: artifacts.generatedBy, convertedBy: artifacts.convertedBy,
-        weightsManifest: [{paths: ['./my-model.weights.bin'], weights: artifacts.weightSpecs}],
-      };
-      fs.writeFileSync(path.join(dir, 'my-model.json'), JSON.stringify(modelJSON));
-      fs.writeFileSync(path.join(dir, 'my-model.weights.bin'), new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!)));
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        const modelJSON = {
+          modelTopology: artifacts.modelTopology,
+          format: artifacts.format,
+          generatedBy: artifacts.generatedBy,
+          convertedBy: artifacts.convertedBy,
+          weightsManifest: [{paths: ['./my-model.weights.bin'], weights: artifacts.weightSpecs}],
+        };
+        fs.writeFileSync(path.join(dir, 'my-model.json'), JSON.stringify(modelJSON));
+        fs.writeFileSync(
+          path.join(dir, 'my-model.weights.bin'),
+          new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!)),
+        );
+        return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+      }),
+    );
     const loaded = await tfl.loadLayersModel(fileSystemHandler(path.join(dir, 'my-model.json')));
     const a = model.predict(x) as tf.Tensor;
     const b = loaded.predict(x) as tf.Tensor;
@@ -136,7 +153,10 @@ describeOnBackends('saving and loading models with GMMLayer', () => {
       message = (e as Error).message;
     }
     expect(message).to.contain('fileSystemHandler.load: cannot read the model file').and.contain('nothing-here');
-    fs.writeFileSync(path.join(dir, 'model.json'), '{"modelTopology": {}, "weightsManifest": [{"paths": ["missing.bin"], "weights": []}]}');
+    fs.writeFileSync(
+      path.join(dir, 'model.json'),
+      '{"modelTopology": {}, "weightsManifest": [{"paths": ["missing.bin"], "weights": []}]}',
+    );
     message = '';
     try {
       await tfl.loadLayersModel(fileSystemHandler(dir));

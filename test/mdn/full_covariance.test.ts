@@ -22,7 +22,10 @@ describeOnBackends('MixtureDensityHead: full covariances train', () => {
         // (measured 0.82-0.84).
         const xs = [0.8, 0.9];
         const correlations = tf.tidy(() => {
-          const {weights, covariances} = mdnUnpack(model.predict(tf.tensor2d(xs.map((x) => [(x - 0.5) / 0.3]))) as tf.Tensor, head);
+          const {weights, covariances} = mdnUnpack(
+            model.predict(tf.tensor2d(xs.map((x) => [(x - 0.5) / 0.3]))) as tf.Tensor,
+            head,
+          );
           const heaviest = tf.argMax(weights, 1).arraySync() as number[];
           const matrices = covariances.arraySync() as number[][][][];
           return heaviest.map((k, n) => {
@@ -30,7 +33,9 @@ describeOnBackends('MixtureDensityHead: full covariances train', () => {
             return b / Math.sqrt(a * c);
           });
         });
-        correlations.forEach((r, i) => expect(r, `correlation of the heaviest component at x = ${xs[i]}`).to.be.within(0.5, 0.95));
+        correlations.forEach((r, i) =>
+          expect(r, `correlation of the heaviest component at x = ${xs[i]}`).to.be.within(0.5, 0.95),
+        );
       }
       model.dispose();
     }

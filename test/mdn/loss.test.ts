@@ -17,8 +17,11 @@ function randomCase(spec: MdnRefSpec, N: number, seed: number) {
   const random = rng(seed);
   const {K, D, type} = spec;
   const scalesEnd = K + K * D + (type === 'spherical' ? K : K * D);
-  const yPred = Array.from({length: N}, () => Array.from({length: refParamsSize(spec)}, (_, p) =>
-    Math.fround(p < K + K * D ? normal(random) : p < scalesEnd ? 4 * random() - 2 : 0.8 * normal(random))));
+  const yPred = Array.from({length: N}, () =>
+    Array.from({length: refParamsSize(spec)}, (_, p) =>
+      Math.fround(p < K + K * D ? normal(random) : p < scalesEnd ? 4 * random() - 2 : 0.8 * normal(random)),
+    ),
+  );
   const yTrue = fill([N, D], () => 1.5 * normal(random)) as number[][];
   const cotangent = Array.from({length: N}, () => Math.fround(0.5 + random()));
   return {yPred, yTrue, cotangent};
@@ -34,26 +37,30 @@ describeOnBackends('mdnLoss', () => {
 
         it('per-row NLL equals the float64 reference decoded from the documented layout', async () => {
           expect(mdnParamsSize(3, D, type)).to.equal(refParamsSize(spec));
-          await expectNoLeak(() => tf.tidy(() => {
-            const loss = mdnLoss(config)(tf.tensor2d(yTrue), tf.tensor2d(yPred));
-            expect(loss.shape).to.deep.equal([5]);
-            // float32 evaluation of values of a few units: a few ulps of the terms.
-            expectClose(loss, refMdnNLL(spec, yPred, yTrue), {rtol: 1e-5, atol: 1e-5});
-          }));
+          await expectNoLeak(() =>
+            tf.tidy(() => {
+              const loss = mdnLoss(config)(tf.tensor2d(yTrue), tf.tensor2d(yPred));
+              expect(loss.shape).to.deep.equal([5]);
+              // float32 evaluation of values of a few units: a few ulps of the terms.
+              expectClose(loss, refMdnNLL(spec, yPred, yTrue), {rtol: 1e-5, atol: 1e-5});
+            }),
+          );
         });
 
         it('gradient w.r.t. yPred matches float64 central differences and autodiff of a plain tfjs composite', async () => {
           const fd = refMdnGradient(spec, yPred, yTrue, cotangent);
-          await expectNoLeak(() => tf.tidy(() => {
-            const y = tf.tensor2d(yTrue);
-            const g = tf.tensor1d(cotangent);
-            const ours = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(mdnLoss(config)(y, p), g)))(tf.tensor2d(yPred));
-            const plain = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(plainMdnNLL(spec, y, p), g)))(tf.tensor2d(yPred));
-            // float32 gradients of O(1-10) entries against exact ones: relative 1e-4 of the largest.
-            const scale = Math.max(1, ...fd.flat().map(Math.abs));
-            expectClose(ours, fd, {rtol: 1e-4, atol: 1e-4 * scale, label: 'vs finite differences'});
-            expectClose(ours, plain, {rtol: 1e-4, atol: 1e-4 * scale, label: 'vs plain autodiff'});
-          }));
+          await expectNoLeak(() =>
+            tf.tidy(() => {
+              const y = tf.tensor2d(yTrue);
+              const g = tf.tensor1d(cotangent);
+              const ours = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(mdnLoss(config)(y, p), g)))(tf.tensor2d(yPred));
+              const plain = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(plainMdnNLL(spec, y, p), g)))(tf.tensor2d(yPred));
+              // float32 gradients of O(1-10) entries against exact ones: relative 1e-4 of the largest.
+              const scale = Math.max(1, ...fd.flat().map(Math.abs));
+              expectClose(ours, fd, {rtol: 1e-4, atol: 1e-4 * scale, label: 'vs finite differences'});
+              expectClose(ours, plain, {rtol: 1e-4, atol: 1e-4 * scale, label: 'vs plain autodiff'});
+            }),
+          );
         });
       });
     }
@@ -73,7 +80,11 @@ describeOnBackends('mdnLoss', () => {
           if (type === 'full') for (let p = 15; p < P; p++) row[p] = 0.7;
           rows.push(row);
         }
-        const targets = [[1e3, -1e3], [0.1, 0.2], [3, -2]];
+        const targets = [
+          [1e3, -1e3],
+          [0.1, 0.2],
+          [3, -2],
+        ];
         tf.tidy(() => {
           const y = tf.tensor2d(targets);
           const loss = mdnLoss({nComponents: 3, outputDim: 2, covarianceType: type, minScale: 1e-3});
@@ -91,18 +102,43 @@ describeOnBackends('mdnLoss', () => {
 
   describe('validation', () => {
     it('rejects a bad spec when the loss is made, and bad shapes when it is called', () => {
-      expectThrowsWith(() => mdnLoss({nComponents: 0, outputDim: 2}), 'mdnLoss: nComponents must be an integer >= 1, but got 0');
-      expectThrowsWith(() => mdnLoss({nComponents: 2, outputDim: 1.5}), 'mdnLoss: outputDim must be an integer >= 1, but got 1.5');
-      expectThrowsWith(() => mdnLoss({nComponents: 2, outputDim: 2, covarianceType: 'tied' as never}),
-        "mdnLoss: covarianceType must be one of 'diag', 'spherical', 'full', but got \"tied\" (a mixture-density head predicts every component's covariance per row, so there is nothing to tie; use 'full')");
-      expectThrowsWith(() => mdnLoss({nComponents: 2, outputDim: 2, covarianceType: 'isotropic' as never}),
-        "mdnLoss: covarianceType must be one of 'diag', 'spherical', 'full', but got \"isotropic\"");
-      expectThrowsWith(() => mdnLoss({nComponents: 2, outputDim: 2, minScale: 0}), 'mdnLoss: minScale must be a finite number > 0, but got 0');
-      expectThrowsWith(() => mdnLoss(undefined as never), 'mdnLoss: spec must be an object {nComponents, outputDim, covarianceType?, minScale?} (or a MixtureDensityHead), but got undefined');
+      expectThrowsWith(
+        () => mdnLoss({nComponents: 0, outputDim: 2}),
+        'mdnLoss: nComponents must be an integer >= 1, but got 0',
+      );
+      expectThrowsWith(
+        () => mdnLoss({nComponents: 2, outputDim: 1.5}),
+        'mdnLoss: outputDim must be an integer >= 1, but got 1.5',
+      );
+      expectThrowsWith(
+        () => mdnLoss({nComponents: 2, outputDim: 2, covarianceType: 'tied' as never}),
+        "mdnLoss: covarianceType must be one of 'diag', 'spherical', 'full', but got \"tied\" (a mixture-density head predicts every component's covariance per row, so there is nothing to tie; use 'full')",
+      );
+      expectThrowsWith(
+        () => mdnLoss({nComponents: 2, outputDim: 2, covarianceType: 'isotropic' as never}),
+        "mdnLoss: covarianceType must be one of 'diag', 'spherical', 'full', but got \"isotropic\"",
+      );
+      expectThrowsWith(
+        () => mdnLoss({nComponents: 2, outputDim: 2, minScale: 0}),
+        'mdnLoss: minScale must be a finite number > 0, but got 0',
+      );
+      expectThrowsWith(
+        () => mdnLoss(undefined as never),
+        'mdnLoss: spec must be an object {nComponents, outputDim, covarianceType?, minScale?} (or a MixtureDensityHead), but got undefined',
+      );
       const loss = mdnLoss({nComponents: 3, outputDim: 2});
-      expectThrowsWith(() => loss(tf.zeros([4, 2]), tf.zeros([4, 10])), "mdnLoss: yPred must have shape [batch, 15] (P = paramsSize(3, 2, 'diag')), but got [4, 10]");
-      expectThrowsWith(() => loss(tf.zeros([4, 3]), tf.zeros([4, 15])), 'mdnLoss: yTrue must have shape [4, 2] (the batch of yPred, outputDim), but got [4, 3]');
-      expectThrowsWith(() => loss(tf.zeros([5, 2]), tf.zeros([4, 15])), 'mdnLoss: yTrue must have shape [4, 2] (the batch of yPred, outputDim), but got [5, 2]');
+      expectThrowsWith(
+        () => loss(tf.zeros([4, 2]), tf.zeros([4, 10])),
+        "mdnLoss: yPred must have shape [batch, 15] (P = paramsSize(3, 2, 'diag')), but got [4, 10]",
+      );
+      expectThrowsWith(
+        () => loss(tf.zeros([4, 3]), tf.zeros([4, 15])),
+        'mdnLoss: yTrue must have shape [4, 2] (the batch of yPred, outputDim), but got [4, 3]',
+      );
+      expectThrowsWith(
+        () => loss(tf.zeros([5, 2]), tf.zeros([4, 15])),
+        'mdnLoss: yTrue must have shape [4, 2] (the batch of yPred, outputDim), but got [5, 2]',
+      );
     });
   });
 });

@@ -14,8 +14,17 @@ import {fill, normal, rng} from '../helpers/random';
 /** Dense -> MixtureDensityHead, with seeded weights. */
 function buildModel(covarianceType: 'full' | 'diag' | 'spherical'): tfl.LayersModel {
   const input = tfl.input({shape: [3]});
-  const hidden = tfl.layers.dense({units: 8, activation: 'tanh', kernelInitializer: tfl.initializers.glorotNormal({seed: 1})}).apply(input) as tfl.SymbolicTensor;
-  const head = new MixtureDensityHead({nComponents: 3, outputDim: 2, covarianceType, minScale: 0.01, kernelInitializer: tfl.initializers.glorotNormal({seed: 2}), biasInitializer: tfl.initializers.randomNormal({stddev: 0.1, seed: 3})});
+  const hidden = tfl.layers
+    .dense({units: 8, activation: 'tanh', kernelInitializer: tfl.initializers.glorotNormal({seed: 1})})
+    .apply(input) as tfl.SymbolicTensor;
+  const head = new MixtureDensityHead({
+    nComponents: 3,
+    outputDim: 2,
+    covarianceType,
+    minScale: 0.01,
+    kernelInitializer: tfl.initializers.glorotNormal({seed: 2}),
+    biasInitializer: tfl.initializers.randomNormal({stddev: 0.1, seed: 3}),
+  });
   return tfl.model({inputs: input, outputs: head.apply(hidden) as tfl.SymbolicTensor});
 }
 

@@ -19,8 +19,9 @@ function moments(samples: number[][]): {mean: number[]; covariance: number[][]} 
   const N = samples.length;
   const D = samples[0].length;
   const mean = Array.from({length: D}, (_, d) => samples.reduce((s, r) => s + r[d], 0) / N);
-  const covariance = Array.from({length: D}, (_, a) => Array.from({length: D}, (_, b) =>
-    samples.reduce((s, r) => s + (r[a] - mean[a]) * (r[b] - mean[b]), 0) / (N - 1)));
+  const covariance = Array.from({length: D}, (_, a) =>
+    Array.from({length: D}, (_, b) => samples.reduce((s, r) => s + (r[a] - mean[a]) * (r[b] - mean[b]), 0) / (N - 1)),
+  );
   return {mean, covariance};
 }
 
@@ -28,12 +29,19 @@ function moments(samples: number[][]): {mean: number[]; covariance: number[][]} 
 function expectMoments(samples: number[][], mean: number[], covariance: number[][], z: number, label: string): void {
   const N = samples.length;
   const m = moments(samples);
-  mean.forEach((mu, d) => expect(Math.abs(m.mean[d] - mu), `${label}: mean[${d}]`).to.be.below(z * Math.sqrt(covariance[d][d] / N)));
-  covariance.forEach((row, a) => row.forEach((c, b) => {
-    // Var of a sample covariance entry of a normal: (S_aa S_bb + S_ab^2) / N.
-    const se = Math.sqrt((covariance[a][a] * covariance[b][b] + c * c) / N);
-    expect(Math.abs(m.covariance[a][b] - c), `${label}: covariance[${a}][${b}] ${m.covariance[a][b]} vs ${c}`).to.be.below(z * se);
-  }));
+  mean.forEach((mu, d) =>
+    expect(Math.abs(m.mean[d] - mu), `${label}: mean[${d}]`).to.be.below(z * Math.sqrt(covariance[d][d] / N)),
+  );
+  covariance.forEach((row, a) =>
+    row.forEach((c, b) => {
+      // Var of a sample covariance entry of a normal: (S_aa S_bb + S_ab^2) / N.
+      const se = Math.sqrt((covariance[a][a] * covariance[b][b] + c * c) / N);
+      expect(
+        Math.abs(m.covariance[a][b] - c),
+        `${label}: covariance[${a}][${b}] ${m.covariance[a][b]} vs ${c}`,
+      ).to.be.below(z * se);
+    }),
+  );
 }
 
 describeOnBackends('mdnUnpack, mdnSample, mdnMode', () => {
@@ -44,13 +52,31 @@ describeOnBackends('mdnUnpack, mdnSample, mdnMode', () => {
         const rows = randomRows(spec, 4, 7 + TYPES.indexOf(type));
         const reference = rows.map((row) => refDecodeRow(spec, row));
         await expectNoLeak(() => {
-          const {weights, means, covariances} = mdnUnpack(rows, {nComponents: 3, outputDim: 3, covarianceType: type, minScale: 0.05});
+          const {weights, means, covariances} = mdnUnpack(rows, {
+            nComponents: 3,
+            outputDim: 3,
+            covarianceType: type,
+            minScale: 0.05,
+          });
           expect(weights.shape).to.deep.equal([4, 3]);
           expect(means.shape).to.deep.equal([4, 3, 3]);
-          expectClose(weights, reference.map((r) => r.weights), {rtol: 1e-6, atol: 1e-7});
-          expectClose(means, reference.map((r) => r.means), {atol: 0});
-          const expected = reference.map((r) => type === 'full' ? r.covariances
-            : type === 'diag' ? r.sigmas.map((s) => s.map((v) => v * v)) : r.sigmas.map((s) => s[0] * s[0]));
+          expectClose(
+            weights,
+            reference.map((r) => r.weights),
+            {rtol: 1e-6, atol: 1e-7},
+          );
+          expectClose(
+            means,
+            reference.map((r) => r.means),
+            {atol: 0},
+          );
+          const expected = reference.map((r) =>
+            type === 'full'
+              ? r.covariances
+              : type === 'diag'
+                ? r.sigmas.map((s) => s.map((v) => v * v))
+                : r.sigmas.map((s) => s[0] * s[0]),
+          );
           expect(covariances.shape).to.deep.equal({full: [4, 3, 3, 3], diag: [4, 3, 3], spherical: [4, 3]}[type]);
           // full: a triangular inverse and a product in float32 (condition numbers up to ~1e2 here).
           expectClose(covariances, expected, {rtol: type === 'full' ? 2e-4 : 1e-5, atol: 1e-6});
@@ -66,7 +92,14 @@ describeOnBackends('mdnUnpack, mdnSample, mdnMode', () => {
         const spec: MdnRefSpec = {K: 1, D: 3, type, minScale: 1e-3};
         const config = {nComponents: 1, outputDim: 3, covarianceType: type};
         // logit | means | raw scales | coefficients (full: c10, c20, c21)
-        const row = [0.3, 0.5, -1, 2, ...(type === 'spherical' ? [0.4] : [0.3, -0.5, 0.8]), ...(type === 'full' ? [0.7, -0.4, 1.1] : [])];
+        const row = [
+          0.3,
+          0.5,
+          -1,
+          2,
+          ...(type === 'spherical' ? [0.4] : [0.3, -0.5, 0.8]),
+          ...(type === 'full' ? [0.7, -0.4, 1.1] : []),
+        ];
         const {means, covariances} = refDecodeRow(spec, row);
         const N = 20000;
         const yPred = tf.tile(tf.tensor2d([row]), [N, 1]);
@@ -76,10 +109,22 @@ describeOnBackends('mdnUnpack, mdnSample, mdnMode', () => {
             expect(samples.shape).to.deep.equal([N, 3]);
             const scaled = covariances[0].map((r) => r.map((v) => v * sigmaTemperature * sigmaTemperature));
             // 5 standard errors: a deterministic seed, and a margin that a wrong factor cannot meet.
-            expectMoments(samples.arraySync() as number[][], means[0], scaled, 5, `${type}, sigmaTemperature ${sigmaTemperature}`);
+            expectMoments(
+              samples.arraySync() as number[][],
+              means[0],
+              scaled,
+              5,
+              `${type}, sigmaTemperature ${sigmaTemperature}`,
+            );
             samples.dispose();
           }
-          tf.tidy(() => expectClose(mdnSample(tf.slice(yPred, [0, 0], [4, -1]), config, {seed: 3, sigmaTemperature: 0}), [means[0], means[0], means[0], means[0]], {atol: 0}));
+          tf.tidy(() =>
+            expectClose(
+              mdnSample(tf.slice(yPred, [0, 0], [4, -1]), config, {seed: 3, sigmaTemperature: 0}),
+              [means[0], means[0], means[0], means[0]],
+              {atol: 0},
+            ),
+          );
         });
         yPred.dispose();
       });
@@ -97,7 +142,10 @@ describeOnBackends('mdnUnpack, mdnSample, mdnMode', () => {
         return counts.map((c) => c / N);
       };
       await expectNoLeak(() => {
-        for (const [temperature, expected] of [[1, [0.2, 0.5, 0.3]], [0.5, [0.04 / 0.38, 0.25 / 0.38, 0.09 / 0.38]]] as [number, number[]][]) {
+        for (const [temperature, expected] of [
+          [1, [0.2, 0.5, 0.3]],
+          [0.5, [0.04 / 0.38, 0.25 / 0.38, 0.09 / 0.38]],
+        ] as [number, number[]][]) {
           const samples = mdnSample(yPred, config, {temperature, seed: 5});
           // Binomial standard error at N = 20,000 is at most 0.0036; 0.015 is 4 of them.
           expectClose(frequencies(samples), expected, {atol: 0.015, label: `temperature ${temperature}`});
@@ -152,15 +200,42 @@ describeOnBackends('mdnUnpack, mdnSample, mdnMode', () => {
     it('rejects bad specs, shapes and options with messages naming the argument', () => {
       const config = {nComponents: 2, outputDim: 2};
       const yPred = tf.zeros([3, 10]);
-      expectThrowsWith(() => mdnUnpack(tf.zeros([3, 9]), config), "mdnUnpack: yPred must have shape [batch, 10] (P = paramsSize(2, 2, 'diag')), but got [3, 9]");
-      expectThrowsWith(() => mdnMode(tf.zeros([10]), config), "mdnMode: yPred must have shape [batch, 10] (P = paramsSize(2, 2, 'diag')), but got [10]");
-      expectThrowsWith(() => mdnSample(yPred, {...config, covarianceType: 'full'}), "mdnSample: yPred must have shape [batch, 12] (P = paramsSize(2, 2, 'full')), but got [3, 10]");
-      expectThrowsWith(() => mdnUnpack(yPred, {...config, covarianceType: 'tied' as never}), "mdnUnpack: covarianceType must be one of 'diag', 'spherical', 'full', but got \"tied\"");
-      expectThrowsWith(() => mdnMode(yPred, {nComponents: -1, outputDim: 2}), 'mdnMode: nComponents must be an integer >= 1, but got -1');
-      expectThrowsWith(() => mdnSample(yPred, config, {temperature: -1}), 'mdnSample: temperature must be a finite number >= 0, but got -1');
-      expectThrowsWith(() => mdnSample(yPred, config, {sigmaTemperature: Infinity}), 'mdnSample: sigmaTemperature must be a finite number >= 0, but got null');
-      expectThrowsWith(() => mdnSample(yPred, config, {seed: 'abc' as never}), 'mdnSample: seed must be a finite number, but got "abc"');
-      expectThrowsWith(() => mdnSample(yPred, config, null as never), 'mdnSample: options must be an object {temperature?, sigmaTemperature?, seed?}, but got null');
+      expectThrowsWith(
+        () => mdnUnpack(tf.zeros([3, 9]), config),
+        "mdnUnpack: yPred must have shape [batch, 10] (P = paramsSize(2, 2, 'diag')), but got [3, 9]",
+      );
+      expectThrowsWith(
+        () => mdnMode(tf.zeros([10]), config),
+        "mdnMode: yPred must have shape [batch, 10] (P = paramsSize(2, 2, 'diag')), but got [10]",
+      );
+      expectThrowsWith(
+        () => mdnSample(yPred, {...config, covarianceType: 'full'}),
+        "mdnSample: yPred must have shape [batch, 12] (P = paramsSize(2, 2, 'full')), but got [3, 10]",
+      );
+      expectThrowsWith(
+        () => mdnUnpack(yPred, {...config, covarianceType: 'tied' as never}),
+        "mdnUnpack: covarianceType must be one of 'diag', 'spherical', 'full', but got \"tied\"",
+      );
+      expectThrowsWith(
+        () => mdnMode(yPred, {nComponents: -1, outputDim: 2}),
+        'mdnMode: nComponents must be an integer >= 1, but got -1',
+      );
+      expectThrowsWith(
+        () => mdnSample(yPred, config, {temperature: -1}),
+        'mdnSample: temperature must be a finite number >= 0, but got -1',
+      );
+      expectThrowsWith(
+        () => mdnSample(yPred, config, {sigmaTemperature: Infinity}),
+        'mdnSample: sigmaTemperature must be a finite number >= 0, but got null',
+      );
+      expectThrowsWith(
+        () => mdnSample(yPred, config, {seed: 'abc' as never}),
+        'mdnSample: seed must be a finite number, but got "abc"',
+      );
+      expectThrowsWith(
+        () => mdnSample(yPred, config, null as never),
+        'mdnSample: options must be an object {temperature?, sigmaTemperature?, seed?}, but got null',
+      );
       yPred.dispose();
     });
   });
@@ -174,7 +249,16 @@ describe('mdnSample across backends', () => {
     const results: number[][][] = [];
     for (const backend of BACKENDS) {
       await tf.setBackend(backend);
-      results.push(tf.tidy(() => mdnSample(rows, {nComponents: 3, outputDim: 2, covarianceType: 'full'}, {seed: 8}).arraySync() as number[][]));
+      results.push(
+        tf.tidy(
+          () =>
+            mdnSample(
+              rows,
+              {nComponents: 3, outputDim: 2, covarianceType: 'full'},
+              {seed: 8},
+            ).arraySync() as number[][],
+        ),
+      );
     }
     // Same draws and the same component choices; float32 arithmetic may differ in the last bits.
     for (const other of results.slice(1)) expectClose(other, results[0], {rtol: 1e-5, atol: 1e-6});

@@ -45,31 +45,52 @@ function makeCases(): GradCase[] {
         const nat = randomNatural(random, type, K, D, lead);
         const pc = randomPrecisionCholesky(random, type, K, D, lead);
         // Shared full/tied parameters have two kernel layouts (generic and wasm): test both everywhere.
-        const layouts: TriangularLayout[] = !perSample && (type === 'full' || type === 'tied') ? ['generic', 'wasm'] : ['auto'];
+        const layouts: TriangularLayout[] =
+          !perSample && (type === 'full' || type === 'tied') ? ['generic', 'wasm'] : ['auto'];
         for (const layout of layouts) {
           const where = `${type} D=${D}${perSample ? ' per-sample' : ''}${layout === 'auto' ? '' : ` (${layout} layout)`}`;
-          cases.push({label: where, layout, type, parameterisation: 'natural', inputs: [x, nat.weights, nat.means, nat.covariances]});
-          cases.push({label: where, layout, type, parameterisation: 'precisionCholesky', inputs: [x, pc.logits, pc.means, pc.factors]});
+          cases.push({
+            label: where,
+            layout,
+            type,
+            parameterisation: 'natural',
+            inputs: [x, nat.weights, nat.means, nat.covariances],
+          });
+          cases.push({
+            label: where,
+            layout,
+            type,
+            parameterisation: 'precisionCholesky',
+            inputs: [x, pc.logits, pc.means, pc.factors],
+          });
         }
       }
     }
     // A single input vector x [D].
     const nat = randomNatural(random, type, 2, 2);
-    cases.push({label: `${type} single x`, layout: 'auto', type, parameterisation: 'natural', inputs: [fill([2], () => normal(random)), nat.weights, nat.means, nat.covariances]});
+    cases.push({
+      label: `${type} single x`,
+      layout: 'auto',
+      type,
+      parameterisation: 'natural',
+      inputs: [fill([2], () => normal(random)), nat.weights, nat.means, nat.covariances],
+    });
   }
   return cases;
 }
 
 function ourOp(c: GradCase) {
-  return (x: tf.Tensor, w: tf.Tensor, m: tf.Tensor, cov: tf.Tensor) => (c.parameterisation === 'natural'
-    ? gmmLogProb(x, w, m, cov, c.type)
-    : gmmLogProbPrecisionCholesky(x, w, m, cov, c.type));
+  return (x: tf.Tensor, w: tf.Tensor, m: tf.Tensor, cov: tf.Tensor) =>
+    c.parameterisation === 'natural'
+      ? gmmLogProb(x, w, m, cov, c.type)
+      : gmmLogProbPrecisionCholesky(x, w, m, cov, c.type);
 }
 
 function plainOp(c: GradCase) {
-  return (x: tf.Tensor, w: tf.Tensor, m: tf.Tensor, cov: tf.Tensor) => (c.parameterisation === 'natural'
-    ? plainLogProbNatural(c.type, x, w, m, cov)
-    : plainLogProbPrecisionCholesky(c.type, x, w, m, cov));
+  return (x: tf.Tensor, w: tf.Tensor, m: tf.Tensor, cov: tf.Tensor) =>
+    c.parameterisation === 'natural'
+      ? plainLogProbNatural(c.type, x, w, m, cov)
+      : plainLogProbPrecisionCholesky(c.type, x, w, m, cov);
 }
 
 describeOnBackends('hand-written gradients', () => {
@@ -77,7 +98,12 @@ describeOnBackends('hand-written gradients', () => {
     const name = `${c.parameterisation === 'natural' ? 'gmmLogProb' : 'gmmLogProbPrecisionCholesky'} ${c.label}`;
 
     it(`${name}: every input's VJP matches float64 central finite differences and tfjs autodiff`, async () => {
-      const params: RefParams = {x: F64.from(c.inputs[0]), weights: F64.from(c.inputs[1]), means: F64.from(c.inputs[2]), cov: F64.from(c.inputs[3])};
+      const params: RefParams = {
+        x: F64.from(c.inputs[0]),
+        weights: F64.from(c.inputs[1]),
+        means: F64.from(c.inputs[2]),
+        cov: F64.from(c.inputs[3]),
+      };
       const single = params.x.shape.length === 1;
       const N = single ? 1 : params.x.shape[0];
       const K = params.weights.shape[params.weights.shape.length - 1];
@@ -112,7 +138,9 @@ describeOnBackends('hand-written gradients', () => {
       const random = rng(3);
       const nat = randomNatural(random, 'full', 2, 4);
       const x = tf.tensor(fill([6, 4], () => normal(random)) as number[][]);
-      const g = tf.grad((cov: tf.Tensor) => gmmNLL(x, nat.weights as number[], nat.means as number[][], cov, 'full'))(tf.tensor(nat.covariances as number[][][]));
+      const g = tf.grad((cov: tf.Tensor) => gmmNLL(x, nat.weights as number[], nat.means as number[][], cov, 'full'))(
+        tf.tensor(nat.covariances as number[][][]),
+      );
       expectClose(g, tf.transpose(g, [0, 2, 1]), {atol: 1e-7});
     });
   });
@@ -122,7 +150,12 @@ describeOnBackends('hand-written gradients', () => {
     const nat = randomNatural(random, 'diag', 2, 2);
     const x = fill([4, 2], () => normal(random)) as number[][];
     const sw = [0.5, 2, 1, 0];
-    const params: RefParams = {x: F64.from(x), weights: F64.from(nat.weights), means: F64.from(nat.means), cov: F64.from(nat.covariances)};
+    const params: RefParams = {
+      x: F64.from(x),
+      weights: F64.from(nat.weights),
+      means: F64.from(nat.means),
+      cov: F64.from(nat.covariances),
+    };
     // Weighted NLL through the reference: -sum_n w_n lse_n / sum w.
     const weightedNll = (p: RefParams) => {
       const lp = referenceLogProb('diag', p, 'natural');
@@ -134,7 +167,9 @@ describeOnBackends('hand-written gradients', () => {
     };
     await expectNoLeak(() => {
       const inputs = [tf.tensor(nat.means as number[][]), tf.tensor(nat.covariances as number[][])];
-      const g = tf.grads((m: tf.Tensor, cov: tf.Tensor) => gmmNLL(x, nat.weights as number[], m, cov, 'diag', {sampleWeights: sw}))(inputs);
+      const g = tf.grads((m: tf.Tensor, cov: tf.Tensor) =>
+        gmmNLL(x, nat.weights as number[], m, cov, 'diag', {sampleWeights: sw}),
+      )(inputs);
       const fdMeans = finiteDifferenceGradient(weightedNll, params, 'means', [[1]]);
       const fdCov = finiteDifferenceGradient(weightedNll, params, 'cov', [[1]]);
       expectClose(g[0], fdMeans, gradTol(fdMeans));
@@ -147,7 +182,8 @@ describeOnBackends('hand-written gradients', () => {
     const random = rng(21);
     const pc = randomPrecisionCholesky(random, 'full', 3, 4);
     const x = fill([32, 4], () => normal(random)) as number[][];
-    const loss = (xx: tf.Tensor, l: tf.Tensor, m: tf.Tensor, f: tf.Tensor) => mixtureNLL(gmmLogProbPrecisionCholesky(xx, l, m, f, 'full'));
+    const loss = (xx: tf.Tensor, l: tf.Tensor, m: tf.Tensor, f: tf.Tensor) =>
+      mixtureNLL(gmmLogProbPrecisionCholesky(xx, l, m, f, 'full'));
 
     async function kernelCount(f: () => tf.Tensor[]): Promise<number> {
       const info = await tf.profile(() => {
@@ -159,7 +195,12 @@ describeOnBackends('hand-written gradients', () => {
     }
 
     it('asking only for parameter gradients runs fewer kernels than also asking for d/dx, with equal results', async () => {
-      const tensors = [tf.tensor(x), tf.tensor(pc.logits as number[]), tf.tensor(pc.means as number[][]), tf.tensor(pc.factors as number[][][])];
+      const tensors = [
+        tf.tensor(x),
+        tf.tensor(pc.logits as number[]),
+        tf.tensor(pc.means as number[][]),
+        tf.tensor(pc.factors as number[][][]),
+      ];
       const [xt, ...params] = tensors;
       const all = () => tf.grads(loss)(tensors);
       const paramsOnly = () => tf.grads((l: tf.Tensor, m: tf.Tensor, f: tf.Tensor) => loss(xt, l, m, f))(params);
@@ -171,7 +212,12 @@ describeOnBackends('hand-written gradients', () => {
     });
 
     it('the eager tf.customGrad fallback gives the same gradients as the lazy path', async () => {
-      const tensors = [tf.tensor(x), tf.tensor(pc.logits as number[]), tf.tensor(pc.means as number[][]), tf.tensor(pc.factors as number[][][])];
+      const tensors = [
+        tf.tensor(x),
+        tf.tensor(pc.logits as number[]),
+        tf.tensor(pc.means as number[][]),
+        tf.tensor(pc.factors as number[][][]),
+      ];
       const lazy = tf.grads(loss)(tensors);
       const previous = setGmmFlag('GMM_LAZY_GRADIENTS', false);
       try {

@@ -6,7 +6,11 @@ import {expectClose, expectNoLeak, variableFrom} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
 import {normal, rng} from '../helpers/random';
 
-const TRUE_MEANS = [[-4, -3], [4, -2], [0, 4]];
+const TRUE_MEANS = [
+  [-4, -3],
+  [4, -2],
+  [0, 4],
+];
 const TRUE_WEIGHTS = [0.3, 0.3, 0.4];
 
 /** 600 points from three well-separated unit-variance clusters, in a fixed order. */
@@ -35,13 +39,22 @@ describeOnBackends('training through the hand-written gradients', () => {
     const data = tf.tensor2d(x);
     const logits = variableFrom(tf.zeros([3]));
     // Deterministic start: means spread on a small circle around the data center.
-    const means = variableFrom(tf.tensor2d([[0, 1], [1, -0.5], [-1, -0.5]]));
+    const means = variableFrom(
+      tf.tensor2d([
+        [0, 1],
+        [1, -0.5],
+        [-1, -0.5],
+      ]),
+    );
     const factors = variableFrom(tf.tidy(() => tf.mul(tf.eye(2, 2, [3]), 0.3)));
     const optimizer = tf.train.adam(0.05);
     let first = 0;
     let last = 0;
     for (let step = 0; step < 400; step++) {
-      const loss = optimizer.minimize(() => mixtureNLL(gmmLogProbPrecisionCholesky(data, logits, means, factors, 'full')), true)!;
+      const loss = optimizer.minimize(
+        () => mixtureNLL(gmmLogProbPrecisionCholesky(data, logits, means, factors, 'full')),
+        true,
+      )!;
       if (step === 0) first = loss.dataSync()[0];
       last = loss.dataSync()[0];
       loss.dispose();
@@ -59,12 +72,20 @@ describeOnBackends('training through the hand-written gradients', () => {
     const data = tf.tensor2d(x);
     const init = gmmInit(3, 2, 'diag');
     const logits = variableFrom(tf.zeros([3]));
-    const means = variableFrom(tf.tensor2d([[0, 1], [1, -0.5], [-1, -0.5]]));
+    const means = variableFrom(
+      tf.tensor2d([
+        [0, 1],
+        [1, -0.5],
+        [-1, -0.5],
+      ]),
+    );
     const logVariances = variableFrom(tf.log(init.covariances));
     tf.dispose([init.weights, init.means, init.covariances]);
     const optimizer = tf.train.adam(0.05);
     for (let step = 0; step < 400; step++) {
-      tf.dispose(optimizer.minimize(() => gmmNLL(data, tf.softmax(logits), means, tf.exp(logVariances), 'diag'), true)!);
+      tf.dispose(
+        optimizer.minimize(() => gmmNLL(data, tf.softmax(logits), means, tf.exp(logVariances), 'diag'), true)!,
+      );
     }
     expect(worstMeanError(means.arraySync() as number[][])).to.be.below(0.15);
     tf.dispose([data, logits, means, logVariances]);
@@ -75,11 +96,22 @@ describeOnBackends('training through the hand-written gradients', () => {
     const data = tf.tensor2d(x.slice(0, 100));
     await expectNoLeak(() => {
       const logits = variableFrom(tf.zeros([3]));
-      const means = variableFrom(tf.tensor2d([[0, 1], [1, -0.5], [-1, -0.5]]));
+      const means = variableFrom(
+        tf.tensor2d([
+          [0, 1],
+          [1, -0.5],
+          [-1, -0.5],
+        ]),
+      );
       const factors = variableFrom(tf.eye(2, 2, [3]));
       const optimizer = tf.train.adam(0.05);
       for (let step = 0; step < 100; step++) {
-        tf.dispose(optimizer.minimize(() => mixtureNLL(gmmLogProbPrecisionCholesky(data, logits, means, factors, 'full')), true)!);
+        tf.dispose(
+          optimizer.minimize(
+            () => mixtureNLL(gmmLogProbPrecisionCholesky(data, logits, means, factors, 'full')),
+            true,
+          )!,
+        );
       }
       optimizer.dispose();
       tf.dispose([logits, means, factors]);
@@ -87,14 +119,45 @@ describeOnBackends('training through the hand-written gradients', () => {
     data.dispose();
   });
 
-  it('gmmInit follows gmmInitSpec: uniform weights, zero means, identity covariances', () => {
+  it('gmmInit: uniform weights, zero means, identity covariances', () => {
     const expected: Record<string, unknown> = {
-      full: [[[1, 0], [0, 1]], [[1, 0], [0, 1]], [[1, 0], [0, 1]]], tied: [[1, 0], [0, 1]], diag: [[1, 1], [1, 1], [1, 1]], spherical: [1, 1, 1],
+      full: [
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      ],
+      tied: [
+        [1, 0],
+        [0, 1],
+      ],
+      diag: [
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ],
+      spherical: [1, 1, 1],
     };
     for (const type of ['full', 'tied', 'diag', 'spherical'] as const) {
       const p = gmmInit(3, 2, type);
       expectClose(p.weights, [1 / 3, 1 / 3, 1 / 3], {atol: 1e-7});
-      expectClose(p.means, [[0, 0], [0, 0], [0, 0]], {atol: 0});
+      expectClose(
+        p.means,
+        [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ],
+        {atol: 0},
+      );
       expect(p.covariances.arraySync()).to.deep.equal(expected[type]);
       tf.dispose([p.weights, p.means, p.covariances]);
     }

@@ -23,7 +23,13 @@ const VALUE_TOL = {rtol: 4e-6, atol: 2e-5};
 function checkCase(c: MixtureCase, perSample: boolean) {
   it(`${c.name}: gmmLogProb matches scipy logpdf + log w`, async () => {
     await expectNoLeak(() => {
-      const lp = gmmLogProb(c.x, c.weights as number[], c.means as number[][], c.covariances as number[], c.covarianceType);
+      const lp = gmmLogProb(
+        c.x,
+        c.weights as number[],
+        c.means as number[][],
+        c.covariances as number[],
+        c.covarianceType,
+      );
       expect(lp.shape).to.deep.equal([c.x.length, c.logProb[0].length]);
       expectClose(lp, c.logProb, {...VALUE_TOL, label: 'logProb'});
       lp.dispose();
@@ -32,7 +38,13 @@ function checkCase(c: MixtureCase, perSample: boolean) {
 
   it(`${c.name}: gmmLogProbPrecisionCholesky with scikit-learn's precisions_cholesky_ gives the same values`, async () => {
     await expectNoLeak(() => {
-      const lp = gmmLogProbPrecisionCholesky(c.x, logOf(c.weights) as number[], c.means as number[][], c.precisionsCholesky as number[], c.covarianceType);
+      const lp = gmmLogProbPrecisionCholesky(
+        c.x,
+        logOf(c.weights) as number[],
+        c.means as number[][],
+        c.precisionsCholesky as number[],
+        c.covarianceType,
+      );
       expectClose(lp, c.logProb, {...VALUE_TOL, label: 'logProb'});
       lp.dispose();
     });
@@ -41,8 +53,20 @@ function checkCase(c: MixtureCase, perSample: boolean) {
   if (!perSample) {
     it(`${c.name}: gmmLogLikelihood and gmmResponsibilities match score_samples and predict_proba`, async () => {
       await expectNoLeak(() => {
-        const ll = gmmLogLikelihood(c.x, c.weights as number[], c.means as number[][], c.covariances as number[], c.covarianceType);
-        const resp = gmmResponsibilities(c.x, c.weights as number[], c.means as number[][], c.covariances as number[], c.covarianceType);
+        const ll = gmmLogLikelihood(
+          c.x,
+          c.weights as number[],
+          c.means as number[][],
+          c.covariances as number[],
+          c.covarianceType,
+        );
+        const resp = gmmResponsibilities(
+          c.x,
+          c.weights as number[],
+          c.means as number[][],
+          c.covariances as number[],
+          c.covarianceType,
+        );
         expectClose(ll, c.scoreSamples!, {...VALUE_TOL, label: 'score_samples'});
         // Probabilities in [0, 1]: absolute tolerance; far points make them ratios of exp(-1e4)s.
         expectClose(resp, c.predictProba!, {rtol: 0, atol: 2e-4, label: 'predict_proba'});
@@ -66,19 +90,36 @@ describeOnBackends('GMM op values vs scipy / scikit-learn', () => {
   for (const layout of ['generic', 'wasm'] as const) {
     describe(`shared full/tied through the ${layout} kernel layout`, () => {
       let previous: TriangularLayout;
-      before(() => { previous = setGmmFlag('GMM_TRIANGULAR_LAYOUT', layout); });
-      after(() => { setGmmFlag('GMM_TRIANGULAR_LAYOUT', previous); });
-      for (const c of fixtures.shared.filter((f) => f.covarianceType === 'full' || f.covarianceType === 'tied')) checkCase(c, false);
+      before(() => {
+        previous = setGmmFlag('GMM_TRIANGULAR_LAYOUT', layout);
+      });
+      after(() => {
+        setGmmFlag('GMM_TRIANGULAR_LAYOUT', previous);
+      });
+      for (const c of fixtures.shared.filter((f) => f.covarianceType === 'full' || f.covarianceType === 'tied'))
+        checkCase(c, false);
     });
   }
 
   it('a single input vector [D] gives [K], equal to the batched row', () => {
     const c = fixtures.shared.find((f) => f.name === 'full D=5')!;
     tf.tidy(() => {
-      const single = gmmLogProb(c.x[3], c.weights as number[], c.means as number[][], c.covariances as number[][][], 'full');
+      const single = gmmLogProb(
+        c.x[3],
+        c.weights as number[],
+        c.means as number[][],
+        c.covariances as number[][][],
+        'full',
+      );
       expect(single.shape).to.deep.equal([3]);
       expectClose(single, c.logProb[3], VALUE_TOL);
-      const ll = gmmLogLikelihood(c.x[3], c.weights as number[], c.means as number[][], c.covariances as number[][][], 'full');
+      const ll = gmmLogLikelihood(
+        c.x[3],
+        c.weights as number[],
+        c.means as number[][],
+        c.covariances as number[][][],
+        'full',
+      );
       expect(ll.shape).to.deep.equal([]);
       expectClose(ll, [c.scoreSamples![3]], VALUE_TOL);
     });
@@ -87,7 +128,13 @@ describeOnBackends('GMM op values vs scipy / scikit-learn', () => {
   it('far points: log-probs near -1e4 and below stay finite with float32 relative accuracy', () => {
     for (const c of fixtures.shared.filter((f) => f.name.endsWith('far'))) {
       tf.tidy(() => {
-        const lp = gmmLogProb(c.x, c.weights as number[], c.means as number[][], c.covariances as number[], c.covarianceType);
+        const lp = gmmLogProb(
+          c.x,
+          c.weights as number[],
+          c.means as number[][],
+          c.covariances as number[],
+          c.covarianceType,
+        );
         const values = lp.dataSync();
         expect(values.every(Number.isFinite), c.name).to.equal(true);
         expect(Math.max(...values), c.name).to.be.below(-9000);

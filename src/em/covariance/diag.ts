@@ -32,7 +32,10 @@ export class DiagEm extends EmCovariance {
     const precision = tf.square(state.precisionsCholesky); // [K, D]
     const b = tf.mul(precision, state.means);
     const c = tf.sub(this.logConstant(state), tf.mul(tf.sum(tf.mul(b, state.means), -1), 0.5));
-    return tf.concat([tf.reshape(c, [1, this.K]), tf.transpose(b), tf.transpose(tf.mul(precision, -0.5))], 0) as tf.Tensor2D;
+    return tf.concat(
+      [tf.reshape(c, [1, this.K]), tf.transpose(b), tf.transpose(tf.mul(precision, -0.5))],
+      0,
+    ) as tf.Tensor2D;
   }
 
   logDetFactor(state: ScaledState): tf.Tensor1D {

@@ -62,7 +62,10 @@ export abstract class EmCovariance {
   /** Number of columns of the feature basis Z. */
   abstract get width(): number;
 
-  constructor(readonly K: number, readonly D: number) {}
+  constructor(
+    readonly K: number,
+    readonly D: number,
+  ) {}
 
   /** The ops' covariance type of the same name (shapes, conversions, kernels' canonical form). */
   get type(): CovarianceType {

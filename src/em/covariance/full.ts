@@ -79,6 +79,12 @@ export class FullEm extends EmCovariance {
     const {K, D} = this;
     const r = tf.sqrt(tf.add(tf.square(state.means), diagPart(state.covariances))); // [K, D]
     const weightsMatrix = tf.mul(tf.reshape(r, [K, D, 1]), tf.reshape(r, [K, 1, D]));
-    return tf.sum(tf.reshape(tf.mul(tf.abs(this.type.precisionFromPrecisionCholesky(state.precisionsCholesky)), weightsMatrix), [K, D * D]), -1) as tf.Tensor1D;
+    return tf.sum(
+      tf.reshape(tf.mul(tf.abs(this.type.precisionFromPrecisionCholesky(state.precisionsCholesky)), weightsMatrix), [
+        K,
+        D * D,
+      ]),
+      -1,
+    ) as tf.Tensor1D;
   }
 }

@@ -23,7 +23,13 @@ export interface ScatterShape {
    * S_c + 2 a delta + n delta^2). Exact for any c; with c = 0 (`shifts` null) it is the fast
    * moment formula, with c close to mu every term but S_c is small.
    */
-  center(scatter: tf.Tensor, n: tf.Tensor1D, m1: tf.Tensor2D, means: tf.Tensor2D, shifts: tf.Tensor2D | null): tf.Tensor;
+  center(
+    scatter: tf.Tensor,
+    n: tf.Tensor1D,
+    m1: tf.Tensor2D,
+    means: tf.Tensor2D,
+    shifts: tf.Tensor2D | null,
+  ): tf.Tensor;
 
   /** The trace of each component's scatter, [Kf]. */
   trace(scatter: tf.Tensor): tf.Tensor1D;
@@ -50,7 +56,13 @@ function exactChunkWith(
 /** The whole D x D scatter of each component (full, tied). */
 export const MATRIX_SCATTER: ScatterShape = {
   exactChunk: (x, resp, shifts) =>
-    exactChunkWith(x, resp, shifts, (diff, r) => tf.matMul(tf.mul(tf.transpose(diff), r), diff), (parts) => tf.stack(parts)),
+    exactChunkWith(
+      x,
+      resp,
+      shifts,
+      (diff, r) => tf.matMul(tf.mul(tf.transpose(diff), r), diff),
+      (parts) => tf.stack(parts),
+    ),
 
   center(scatter, n, m1, means, shifts) {
     const [K, D] = means.shape;
@@ -58,7 +70,10 @@ export const MATRIX_SCATTER: ScatterShape = {
     const delta = shifts ? tf.sub(shifts, means) : tf.neg(means);
     const outer = (u: tf.Tensor, v: tf.Tensor) => tf.mul(tf.reshape(u, [K, D, 1]), tf.reshape(v, [K, 1, D]));
     const cross = outer(a, delta);
-    return tf.add(tf.add(scatter, tf.add(cross, tf.transpose(cross, [0, 2, 1]))), tf.mul(tf.reshape(n, [K, 1, 1]), outer(delta, delta)));
+    return tf.add(
+      tf.add(scatter, tf.add(cross, tf.transpose(cross, [0, 2, 1]))),
+      tf.mul(tf.reshape(n, [K, 1, 1]), outer(delta, delta)),
+    );
   },
 
   trace: (scatter) => tf.sum(diagPart(scatter), -1) as tf.Tensor1D,
@@ -66,7 +81,14 @@ export const MATRIX_SCATTER: ScatterShape = {
 
 /** The diagonal of each component's scatter (diag, spherical). */
 export const VECTOR_SCATTER: ScatterShape = {
-  exactChunk: (x, resp, shifts) => exactChunkWith(x, resp, shifts, (diff, r) => tf.matMul(r, tf.square(diff)), (parts) => tf.concat(parts, 0)),
+  exactChunk: (x, resp, shifts) =>
+    exactChunkWith(
+      x,
+      resp,
+      shifts,
+      (diff, r) => tf.matMul(r, tf.square(diff)),
+      (parts) => tf.concat(parts, 0),
+    ),
 
   center(scatter, n, m1, means, shifts) {
     const nCol = tf.reshape(n, [means.shape[0], 1]);

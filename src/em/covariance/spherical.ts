@@ -33,7 +33,10 @@ export class SphericalEm extends EmCovariance {
     const precision = tf.reshape(tf.square(state.precisionsCholesky), [this.K, 1]);
     const b = tf.mul(precision, state.means); // [K, D]
     const c = tf.sub(this.logConstant(state), tf.mul(tf.sum(tf.mul(b, state.means), -1), 0.5));
-    return tf.concat([tf.reshape(c, [1, this.K]), tf.transpose(b), tf.reshape(tf.mul(precision, -0.5), [1, this.K])], 0) as tf.Tensor2D;
+    return tf.concat(
+      [tf.reshape(c, [1, this.K]), tf.transpose(b), tf.reshape(tf.mul(precision, -0.5), [1, this.K])],
+      0,
+    ) as tf.Tensor2D;
   }
 
   logDetFactor(state: ScaledState): tf.Tensor1D {
@@ -61,6 +64,9 @@ export class SphericalEm extends EmCovariance {
 
   conditioning(state: ScaledState): tf.Tensor1D {
     const precision = tf.square(state.precisionsCholesky);
-    return tf.mul(precision, tf.add(tf.sum(tf.square(state.means), -1), tf.mul(state.covariances, this.D))) as tf.Tensor1D;
+    return tf.mul(
+      precision,
+      tf.add(tf.sum(tf.square(state.means), -1), tf.mul(state.covariances, this.D)),
+    ) as tf.Tensor1D;
   }
 }

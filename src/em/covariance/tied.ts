@@ -29,7 +29,7 @@ export class TiedEm extends EmCovariance {
     return TiedEm.basisWidth(this.D);
   }
 
-  get perComponentExact(): boolean {
+  override get perComponentExact(): boolean {
     return false;
   }
 
@@ -44,7 +44,7 @@ export class TiedEm extends EmCovariance {
     return tf.concat([tf.reshape(c, [1, this.K]), tf.transpose(b)], 0) as tf.Tensor2D;
   }
 
-  sharedLogit(x: tf.Tensor2D, state: ScaledState): tf.Tensor2D {
+  override sharedLogit(x: tf.Tensor2D, state: ScaledState): tf.Tensor2D {
     const y = tf.matMul(x, tf.mul(state.precisionsCholesky, triangleMask(this.D, false)));
     return tf.mul(tf.sum(tf.square(y), -1, true), -0.5) as tf.Tensor2D;
   }

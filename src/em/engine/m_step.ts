@@ -64,7 +64,12 @@ function meansFromMoments(moments: Moments): tf.Tensor2D {
  * New parameters from the moments, with the exact scatter (`exactScatter`, taken around the
  * plan's shifts) for the planned components.
  */
-function finalize(ctx: EmContext, momentsAll: tf.Tensor2D, exact: ExactPlan | null, exactScatter: tf.Tensor | null): Finalized {
+function finalize(
+  ctx: EmContext,
+  momentsAll: tf.Tensor2D,
+  exact: ExactPlan | null,
+  exactScatter: tf.Tensor | null,
+): Finalized {
   const {em, data} = ctx;
   const {K, D} = em;
   const result = tf.tidy(() => {
@@ -93,7 +98,10 @@ function finalize(ctx: EmContext, momentsAll: tf.Tensor2D, exact: ExactPlan | nu
     return [...stateTensors(state), tf.concat([kappa, finite, cancellation])];
   });
   const [weights, means, covariances, precisionsCholesky, packedChecks] = result;
-  return {state: {weights: weights as tf.Tensor1D, means: means as tf.Tensor2D, covariances, precisionsCholesky}, packedChecks: packedChecks as tf.Tensor1D};
+  return {
+    state: {weights: weights as tf.Tensor1D, means: means as tf.Tensor2D, covariances, precisionsCholesky},
+    packedChecks: packedChecks as tf.Tensor1D,
+  };
 }
 
 /** Components that must take the exact path: kappa above the limit (all of them for tied). */
@@ -169,7 +177,13 @@ export interface MStepOptions {
 /**
  * The second pass: the exact scatter of `redo` around `newMeans`, and the parameters with it.
  */
-function redoExactly(ctx: EmContext, responsibilities: ChunkResponsibilities, moments: tf.Tensor2D, redo: number[], newMeans: tf.Tensor2D): {state: ScaledState; checks: ComponentChecks} {
+function redoExactly(
+  ctx: EmContext,
+  responsibilities: ChunkResponsibilities,
+  moments: tf.Tensor2D,
+  redo: number[],
+  newMeans: tf.Tensor2D,
+): {state: ScaledState; checks: ComponentChecks} {
   const plan = makeExactPlan(redo, newMeans);
   try {
     const pass = runPass(ctx, responsibilities, {moments: false, exact: plan, logLikelihood: false});
@@ -196,7 +210,8 @@ function redoExactly(ctx: EmContext, responsibilities: ChunkResponsibilities, mo
 export function mStep(ctx: EmContext, responsibilities: ChunkResponsibilities, options: MStepOptions): MStepResult {
   const {em} = ctx;
   const {K} = em;
-  const firstPlan = options.exact.length && options.previousMeans ? makeExactPlan(options.exact, options.previousMeans) : null;
+  const firstPlan =
+    options.exact.length && options.previousMeans ? makeExactPlan(options.exact, options.previousMeans) : null;
   let pass: ReturnType<typeof runPass> | null = null;
   let state: ScaledState | null = null;
   try {
@@ -209,7 +224,9 @@ export function mStep(ctx: EmContext, responsibilities: ChunkResponsibilities, o
       const first = finalize(ctx, moments, firstPlan, pass.exactScatter);
       state = first.state;
       const sum = pass.logLikelihoodSum;
-      const readBack = tf.tidy(() => (sum ? tf.concat([first.packedChecks, tf.reshape(sum, [1])]) : tf.clone(first.packedChecks)));
+      const readBack = tf.tidy(() =>
+        sum ? tf.concat([first.packedChecks, tf.reshape(sum, [1])]) : tf.clone(first.packedChecks),
+      );
       const values = readBack.dataSync() as Float32Array;
       tf.dispose([readBack, first.packedChecks]);
       if (sum) logLikelihood = meanLogLikelihood(ctx, values[3 * K]);

@@ -11,7 +11,10 @@ import {ChunkFeatures} from '../data';
 import {EmContext} from './context';
 
 /** Responsibilities (and, in an E-step, log-likelihoods [B, 1]) of one chunk. */
-export type ChunkResponsibilities = (index: number, z: tf.Tensor2D) => {resp: tf.Tensor2D; logLikelihood: tf.Tensor2D | null};
+export type ChunkResponsibilities = (
+  index: number,
+  z: tf.Tensor2D,
+) => {resp: tf.Tensor2D; logLikelihood: tf.Tensor2D | null};
 
 /** Components with an exact scatter, and the shifts [Kf, D] it is taken around. */
 export interface ExactPlan {
@@ -55,7 +58,8 @@ export function disposePlan(plan: ExactPlan | null): void {
 
 /** Releases a pass result's tensors. */
 export function disposePass(pass: PassResult | null): void {
-  if (pass) tf.dispose([pass.moments, pass.exactScatter, pass.logLikelihoodSum].filter((t): t is tf.Tensor => t !== null));
+  if (pass)
+    tf.dispose([pass.moments, pass.exactScatter, pass.logLikelihoodSum].filter((t): t is tf.Tensor => t !== null));
 }
 
 function chunkFeatures(ctx: EmContext, index: number): ChunkFeatures {
@@ -65,7 +69,6 @@ function chunkFeatures(ctx: EmContext, index: number): ChunkFeatures {
     return {z, zT: em.transposedMoments && ctx.cacheFeatures ? (tf.transpose(z) as tf.Tensor2D) : null};
   });
 }
-
 
 /** total + value, disposing both; null stands for nothing yet. */
 function accumulate(total: tf.Tensor | null, value: tf.Tensor | null): tf.Tensor | null {
@@ -96,8 +99,11 @@ export function runPass(ctx: EmContext, responsibilities: ChunkResponsibilities,
             ? tf.matMul(f.zT ?? tf.transpose(f.z), weighted) // [width, K]
             : tf.matMul(tf.transpose(weighted), f.z); // [K, width]
         }
-        const chunkScatter = exact ? em.scatter.exactChunk(chunk.x, tf.gather(weighted, exact.indexTensor, 1) as tf.Tensor2D, exact.shifts) : null;
-        const chunkLogLikelihood = ll && request.logLikelihood ? (chunk.weightRow ? tf.matMul(chunk.weightRow, ll) : tf.sum(ll)) : null;
+        const chunkScatter = exact
+          ? em.scatter.exactChunk(chunk.x, tf.gather(weighted, exact.indexTensor, 1) as tf.Tensor2D, exact.shifts)
+          : null;
+        const chunkLogLikelihood =
+          ll && request.logLikelihood ? (chunk.weightRow ? tf.matMul(chunk.weightRow, ll) : tf.sum(ll)) : null;
         return [chunkMoments, chunkScatter, chunkLogLikelihood];
       });
       moments = accumulate(moments, m);

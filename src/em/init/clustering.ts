@@ -69,11 +69,14 @@ export function kmeansPlusPlusIndices(data: EmData, nClusters: number, rng: Seed
   const first = weightedIndex(data, rng);
   const indices = [first];
   // Closest squared distance of every row: [1, B] per chunk on the backend, and on the host.
-  const closestTo = (center: number[], previous: tf.Tensor2D[] | null): tf.Tensor2D[] => data.chunks.map((_, i) => tf.tidy(() => {
-    const {xT, norms} = transposedRows(data, i);
-    const d = squaredDistancesT(tf.tensor2d([center]), xT, norms);
-    return (previous ? minimumBroadcast(d, previous[i]) : d) as tf.Tensor2D;
-  }));
+  const closestTo = (center: number[], previous: tf.Tensor2D[] | null): tf.Tensor2D[] =>
+    data.chunks.map((_, i) =>
+      tf.tidy(() => {
+        const {xT, norms} = transposedRows(data, i);
+        const d = squaredDistancesT(tf.tensor2d([center]), xT, norms);
+        return (previous ? minimumBroadcast(d, previous[i]) : d) as tf.Tensor2D;
+      }),
+    );
   let closest = closestTo(data.row(first), null);
   const host = new Float64Array(data.N);
   try {
@@ -145,7 +148,9 @@ export function assignLabels(data: EmData, centers: number[][]): Int32Array {
   const labels = new Int32Array(data.N);
   try {
     data.chunks.forEach((chunk, i) => {
-      const augmented = data.extra(`kmeans:augmented:${i}`, () => tf.concat([chunk.x, tf.ones([chunk.size, 1])], 1)) as tf.Tensor2D;
+      const augmented = data.extra(`kmeans:augmented:${i}`, () =>
+        tf.concat([chunk.x, tf.ones([chunk.size, 1])], 1),
+      ) as tf.Tensor2D;
       const label = tf.tidy(() => tf.argMin(tf.matMul(augmented, weights as tf.Tensor2D), -1));
       labels.set(label.dataSync() as Int32Array, chunk.start);
       label.dispose();
@@ -227,11 +232,20 @@ export function lloyd(data: EmData, initial: number[][], maxIter: number, tol = 
 }
 
 /** Moves each empty cluster onto one of the rows farthest from their centers (host side, rare). */
-function relocateEmpty(data: EmData, empty: number[], labels: Int32Array, distances: Float64Array, counts: number[], sums: number[][]): void {
+function relocateEmpty(
+  data: EmData,
+  empty: number[],
+  labels: Int32Array,
+  distances: Float64Array,
+  counts: number[],
+  sums: number[][],
+): void {
   const {N, D} = data;
   const weightOf = (n: number) => (data.sampleWeights ? data.sampleWeights[n] : 1);
-  const far = Array.from({length: N}, (_, n) => n).filter((n) => weightOf(n) > 0)
-    .sort((a, b) => distances[b] - distances[a]).slice(0, empty.length);
+  const far = Array.from({length: N}, (_, n) => n)
+    .filter((n) => weightOf(n) > 0)
+    .sort((a, b) => distances[b] - distances[a])
+    .slice(0, empty.length);
   empty.forEach((k, i) => {
     const n = far[i];
     if (n === undefined) return;
@@ -251,7 +265,13 @@ function relocateEmpty(data: EmData, empty: number[], labels: Int32Array, distan
  * scikit-learn's `KMeans(n_init=1)`: k-means++ seeding, then Lloyd iterations until the labels
  * are stable or the centers move less than `tol` (relative to the data's variance).
  */
-export function kmeansOnData(data: EmData, nClusters: number, rng: SeededRandom, maxIter = 300, tol = 1e-4): LloydResult {
+export function kmeansOnData(
+  data: EmData,
+  nClusters: number,
+  rng: SeededRandom,
+  maxIter = 300,
+  tol = 1e-4,
+): LloydResult {
   const seeds = kmeansPlusPlusIndices(data, nClusters, rng).map((n) => data.row(n));
   return lloyd(data, seeds, maxIter, tol);
 }

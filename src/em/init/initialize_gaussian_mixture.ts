@@ -26,7 +26,11 @@ export interface InitializeOptions extends InitOptions {
  * with nearest-seed labels, `random` responsibilities, or `random_from_data` rows), then one
  * M-step.
  */
-export function initializeGaussianMixture(x: TensorInput, nComponents: number, options: InitializeOptions = {}): GaussianMixtureParameters {
+export function initializeGaussianMixture(
+  x: TensorInput,
+  nComponents: number,
+  options: InitializeOptions = {},
+): GaussianMixtureParameters {
   const fn = 'initializeGaussianMixture';
   const type = getCovarianceType(options.covarianceType ?? 'full', fn).name;
   const initParams = options.initParams ?? 'kmeans';

@@ -45,7 +45,13 @@ export interface KMeansResult {
 }
 
 /** Validates the common arguments, prepares the data and runs `body` on it. */
-export function withInitData<T>(fn: string, x: TensorInput, nClusters: number, options: InitOptions, body: (data: EmData, rng: SeededRandom) => T): T {
+export function withInitData<T>(
+  fn: string,
+  x: TensorInput,
+  nClusters: number,
+  options: InitOptions,
+  body: (data: EmData, rng: SeededRandom) => T,
+): T {
   assertInteger(fn, 'nClusters', nClusters, 1);
   const seed = options.seed ?? 0;
   assertNumber(fn, 'seed', seed);
@@ -73,10 +79,20 @@ function unscale(transform: DataTransform, rows: number[][]): tf.Tensor2D {
  *
  * @returns the centers [K, D] (owned by the caller) and their row indices in x.
  */
-export function kmeansPlusPlus(x: TensorInput, nClusters: number, options: InitOptions = {}): {centers: tf.Tensor2D; indices: number[]} {
+export function kmeansPlusPlus(
+  x: TensorInput,
+  nClusters: number,
+  options: InitOptions = {},
+): {centers: tf.Tensor2D; indices: number[]} {
   return withInitData('kmeansPlusPlus', x, nClusters, options, (data, rng) => {
     const indices = kmeansPlusPlusIndices(data, nClusters, rng);
-    return {centers: unscale(data.transform, indices.map((n) => data.row(n))), indices};
+    return {
+      centers: unscale(
+        data.transform,
+        indices.map((n) => data.row(n)),
+      ),
+      indices,
+    };
   });
 }
 
@@ -102,4 +118,3 @@ export function kmeans(x: TensorInput, nClusters: number, options: KMeansOptions
     };
   });
 }
-

@@ -40,7 +40,9 @@ function fromLabels(data: EmData, K: number, labels: Int32Array): Responsibility
 function eligibleRows(data: EmData): number[] | null {
   if (!data.sampleWeights) return null;
   const rows: number[] = [];
-  data.sampleWeights.forEach((w, n) => { if (w > 0) rows.push(n); });
+  data.sampleWeights.forEach((w, n) => {
+    if (w > 0) rows.push(n);
+  });
   return rows;
 }
 
@@ -49,7 +51,15 @@ const INIT_METHODS: Record<InitParams, InitMethod> = {
   kmeans: (data, K, rng) => fromLabels(data, K, kmeansOnData(data, K, rng).labels),
 
   /** k-means++ seeds alone; every row is assigned to its nearest seed (as ott-jax does). */
-  'k-means++': (data, K, rng) => fromLabels(data, K, assignLabels(data, kmeansPlusPlusIndices(data, K, rng).map((n) => data.row(n)))),
+  'k-means++': (data, K, rng) =>
+    fromLabels(
+      data,
+      K,
+      assignLabels(
+        data,
+        kmeansPlusPlusIndices(data, K, rng).map((n) => data.row(n)),
+      ),
+    ),
 
   /** Uniform random responsibilities, normalised per row. */
   random: (data, K, rng) => {
@@ -62,7 +72,7 @@ const INIT_METHODS: Record<InitParams, InitMethod> = {
         const values = new Float32Array(c.size * K);
         for (let b = 0; b < c.size; b++) {
           let total = 0;
-          for (let k = 0; k < K; k++) total += (values[b * K + k] = chunkRng.uniform());
+          for (let k = 0; k < K; k++) total += values[b * K + k] = chunkRng.uniform();
           for (let k = 0; k < K; k++) values[b * K + k] /= total;
         }
         return tf.tensor2d(values, [c.size, K]);
@@ -74,7 +84,9 @@ const INIT_METHODS: Record<InitParams, InitMethod> = {
   /** K distinct random rows, each the sole member of one component. */
   random_from_data: (data, K, rng) => {
     const eligible = eligibleRows(data);
-    const picks = rng.choiceWithoutReplacement(eligible ? eligible.length : data.N, K).map((i) => (eligible ? eligible[i] : i));
+    const picks = rng
+      .choiceWithoutReplacement(eligible ? eligible.length : data.N, K)
+      .map((i) => (eligible ? eligible[i] : i));
     return {
       chunk: (index) => {
         const c = data.chunks[index];
@@ -93,12 +105,21 @@ const INIT_METHODS: Record<InitParams, InitMethod> = {
 export const INIT_PARAMS: readonly InitParams[] = Object.keys(INIT_METHODS) as InitParams[];
 
 /** Responsibilities of the method `name`. */
-export function initialResponsibilities(name: InitParams, data: EmData, nComponents: number, rng: SeededRandom): ResponsibilitySource {
+export function initialResponsibilities(
+  name: InitParams,
+  data: EmData,
+  nComponents: number,
+  rng: SeededRandom,
+): ResponsibilitySource {
   return INIT_METHODS[name](data, nComponents, rng);
 }
 
 /** Starting parameters (scaled space) from an initialisation's responsibilities: one M-step. */
 export function stateFromResponsibilities(ctx: EmContext, source: ResponsibilitySource): ScaledState {
   const fastAllowed = source.rowsSumToOne || ctx.em.perComponentExact;
-  return mStep(ctx, (index) => ({resp: source.chunk(index), logLikelihood: null}), {exact: [], previousMeans: null, fastAllowed}).state;
+  return mStep(ctx, (index) => ({resp: source.chunk(index), logLikelihood: null}), {
+    exact: [],
+    previousMeans: null,
+    fastAllowed,
+  }).state;
 }

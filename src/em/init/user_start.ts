@@ -15,7 +15,11 @@ import {ScaledState, toScaledState} from '../parameters';
 import {initialResponsibilities, stateFromResponsibilities} from './methods';
 
 /** The user-given parts of the start as tensors (data space), validated against K and D. */
-function userParts(fn: string, options: ResolvedGaussianMixtureOptions, D: number): {weights: tf.Tensor | null; means: tf.Tensor | null; factor: tf.Tensor | null} {
+function userParts(
+  fn: string,
+  options: ResolvedGaussianMixtureOptions,
+  D: number,
+): {weights: tf.Tensor | null; means: tf.Tensor | null; factor: tf.Tensor | null} {
   const K = options.nComponents;
   const type = getCovarianceType(options.covarianceType);
   const [weights, means, factor] = tidyNullable(() => {
@@ -23,7 +27,8 @@ function userParts(fn: string, options: ResolvedGaussianMixtureOptions, D: numbe
     let means: tf.Tensor | null = null;
     if (options.meansInit !== null) {
       means = tf.tensor(options.meansInit as number[][]) as tf.Tensor;
-      if (!shapeMatches(means.shape, [K, D])) fail(fn, `meansInit must have shape [${K}, ${D}] (nComponents, D), but got ${formatShape(means.shape)}`);
+      if (!shapeMatches(means.shape, [K, D]))
+        fail(fn, `meansInit must have shape [${K}, ${D}] (nComponents, D), but got ${formatShape(means.shape)}`);
       assertFiniteValues(fn, 'meansInit', means.dataSync());
     }
     let factor: tf.Tensor | null = null;
@@ -31,7 +36,10 @@ function userParts(fn: string, options: ResolvedGaussianMixtureOptions, D: numbe
       const precisions = tf.tensor(options.precisionsInit as number[]);
       const expected = type.parameterShape(K, D);
       if (!shapeMatches(precisions.shape, expected)) {
-        fail(fn, `precisionsInit must have shape ${formatShape(expected)} (${type.symbolicShape.join(', ')}), but got ${formatShape(precisions.shape)}`);
+        fail(
+          fn,
+          `precisionsInit must have shape ${formatShape(expected)} (${type.symbolicShape.join(', ')}), but got ${formatShape(precisions.shape)}`,
+        );
       }
       type.checkPrecisions(fn, 'precisionsInit', precisions);
       factor = type.precisionCholeskyFromPrecision(precisions, {validate: true, caller: fn, argName: 'precisionsInit'});
@@ -41,21 +49,32 @@ function userParts(fn: string, options: ResolvedGaussianMixtureOptions, D: numbe
   return {weights, means, factor};
 }
 
-
 /** Starting parameters of one initialisation (scaled space). */
-export function userStart(fn: string, ctx: EmContext, rng: SeededRandom, options: ResolvedGaussianMixtureOptions): ScaledState {
+export function userStart(
+  fn: string,
+  ctx: EmContext,
+  rng: SeededRandom,
+  options: ResolvedGaussianMixtureOptions,
+): ScaledState {
   const {data} = ctx;
   const K = options.nComponents;
   const {weights, means, factor} = userParts(fn, options, data.D);
   try {
-    if (weights && means && factor) return toScaledState(options.covarianceType, data.transform, weights, means, factor);
+    if (weights && means && factor)
+      return toScaledState(options.covarianceType, data.transform, weights, means, factor);
     const base = stateFromResponsibilities(ctx, initialResponsibilities(options.initParams, data, K, rng));
     if (!weights && !means && !factor) return base;
     // The given parts replace those estimated from the initialisation. They are mapped into the
     // scaled space together (parts not given are placeholders, and `pick` keeps the estimated
     // state's tensor for them).
     const placeholder = means ? null : tf.zeros([K, data.D]);
-    const given = toScaledState(options.covarianceType, data.transform, weights ?? base.weights, means ?? placeholder!, factor ?? base.precisionsCholesky);
+    const given = toScaledState(
+      options.covarianceType,
+      data.transform,
+      weights ?? base.weights,
+      means ?? placeholder!,
+      factor ?? base.precisionsCholesky,
+    );
     placeholder?.dispose();
     const pick = (useGiven: boolean, a: tf.Tensor, b: tf.Tensor) => {
       (useGiven ? b : a).dispose();

@@ -1,0 +1,56 @@
+/**
+ * The tf.env() flags of ops/flags.ts: registered with their defaults, validated when set (an
+ * invalid value leaves the last valid one in place), and read by the code they tune.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {expect} from 'chai';
+
+import {GMM_FLAGS, GmmFlagName} from '../../ops/flags';
+import {sharedTriangularKernel} from '../../ops/kernels/select';
+import {sharedTriangularGenericKernel} from '../../ops/kernels/shared_triangular';
+import {sharedTriangularWasmKernel} from '../../ops/kernels/shared_triangular_wasm';
+import {expectThrowsWith} from '../helpers/assertions';
+import {setGmmFlag} from '../helpers/flags';
+
+describe('tf.env() flags', () => {
+  it('are registered with their documented defaults', () => {
+    expect(tf.env().get('GMM_LAZY_GRADIENTS')).to.equal(true);
+    expect(tf.env().get('GMM_TRIANGULAR_LAYOUT')).to.equal('auto');
+    expect(tf.env().get('GMM_EM_EXACT_PATH_LIMIT')).to.equal(1024);
+    expect(tf.env().get('GMM_EM_FEATURE_CACHE_BYTES')).to.equal(768 * 1024 * 1024);
+  });
+
+  it('reject invalid values with a message naming the flag, and keep the last valid value', () => {
+    const cases: Array<[GmmFlagName, unknown, string]> = [
+      ['GMM_LAZY_GRADIENTS', 'yes', 'tf.env(): GMM_LAZY_GRADIENTS must be a boolean, but got "yes"'],
+      [
+        'GMM_TRIANGULAR_LAYOUT',
+        'fast',
+        "tf.env(): GMM_TRIANGULAR_LAYOUT must be one of 'auto', 'generic', 'wasm', but got \"fast\"",
+      ],
+      [
+        'GMM_EM_EXACT_PATH_LIMIT',
+        -1,
+        'tf.env(): GMM_EM_EXACT_PATH_LIMIT must be a number >= 0 (Infinity allowed), but got -1',
+      ],
+      ['GMM_EM_FEATURE_CACHE_BYTES', NaN, 'tf.env(): GMM_EM_FEATURE_CACHE_BYTES must be a number >= 0'],
+    ];
+    for (const [name, bad, message] of cases) {
+      const before = tf.env().get(name);
+      expectThrowsWith(() => tf.env().set(name, bad as number), message);
+      expect(tf.env().get(name), name).to.equal(before);
+      expect(tf.env().get(name), name).to.equal(GMM_FLAGS[name].defaultValue);
+    }
+  });
+
+  it('GMM_TRIANGULAR_LAYOUT picks the shared triangular kernel', () => {
+    const previous = setGmmFlag('GMM_TRIANGULAR_LAYOUT', 'wasm');
+    try {
+      expect(sharedTriangularKernel()).to.equal(sharedTriangularWasmKernel);
+      setGmmFlag('GMM_TRIANGULAR_LAYOUT', 'generic');
+      expect(sharedTriangularKernel()).to.equal(sharedTriangularGenericKernel);
+    } finally {
+      setGmmFlag('GMM_TRIANGULAR_LAYOUT', previous);
+    }
+  });
+});
