@@ -123,3 +123,51 @@ export function assertProbabilities(fn: string, argName: string, values: ArrayLi
   }
   if (Math.abs(total - 1) > 1e-5 + 2e-7 * values.length) fail(fn, `${argName} must sum to 1, but the sum is ${total}`);
 }
+
+/** How a key is compared for suggestions: case, `_` and `-` do not matter. */
+function normalizeKey(key: string): string {
+  return key.toLowerCase().replace(/[_-]/g, '');
+}
+
+/** Levenshtein distance between two short strings. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({length: b.length + 1}, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The known key closest to `key` (ignoring case, `_` and `-`), or null when none is close. */
+export function nearestKey(key: string, known: readonly string[]): string | null {
+  const target = normalizeKey(key);
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = editDistance(target, normalizeKey(candidate));
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(target.length / 3)) ? best : null;
+}
+
+/**
+ * Asserts that an options object has only known keys, naming the first unknown one and the known
+ * key nearest to it: `GaussianMixture: options must have only known keys, but got "n_components"
+ * (did you mean "nComponents"?; known keys: nComponents, ...)`. Keys whose value is undefined
+ * count like any other.
+ */
+export function assertKnownKeys(fn: string, argName: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const nearest = nearestKey(key, known);
+    const hint = nearest ? `did you mean "${nearest}"?; ` : '';
+    fail(fn, `${argName} must have only known keys, but got "${key}" (${hint}known keys: ${known.join(', ')})`);
+  }
+}

@@ -132,9 +132,7 @@ export class GaussianMixture extends MixtureModel {
       const params = fromScaledState(data.transform, best.state);
       disposeState(best.state);
       const lowerBound = this.maxIter === 0 ? -Infinity : best.lowerBound;
-      this.setFitted({
-        params,
-        nFeatures: data.D,
+      this.setFitted(params, data.D, {
         converged: best.converged,
         nIter: best.nIter,
         lowerBound,
@@ -204,7 +202,7 @@ export class GaussianMixture extends MixtureModel {
 
   /** The fitted parameters mapped into the scaled space of new data (warm start). */
   private warmState(ctx: EmContext): ScaledState {
-    const p = this.fitted!.params;
+    const p = this.fitted!.store.parameters();
     return toScaledState(this.covarianceType, ctx.data.transform, p.weights, p.means, p.precisionsCholesky);
   }
 
@@ -249,10 +247,10 @@ export class GaussianMixture extends MixtureModel {
         : {
             nFeatures: f.nFeatures,
             arrays: {
-              weights: f.params.weights.arraySync() as number[],
-              means: f.params.means.arraySync() as number[][],
-              covariances: f.params.covariances.arraySync() as NestedNumbers,
-              precisionsCholesky: f.params.precisionsCholesky.arraySync() as NestedNumbers,
+              weights: f.store.tensor('weights').arraySync() as number[],
+              means: f.store.tensor('means').arraySync() as number[][],
+              covariances: f.store.tensor('covariances').arraySync() as NestedNumbers,
+              precisionsCholesky: f.store.tensor('precisionsCholesky').arraySync() as NestedNumbers,
             },
             diagnostics: f,
           },
@@ -278,7 +276,7 @@ export class GaussianMixture extends MixtureModel {
    */
   toSklearnJSON(): SklearnGaussianMixtureJSON {
     const f = this.require('toSklearnJSON');
-    return sklearnJSONOf(this.covarianceType, f.nFeatures, f.params, f);
+    return sklearnJSONOf(this.covarianceType, f.nFeatures, f.store.parameters(), f);
   }
 
   /**
@@ -340,11 +338,6 @@ export class GaussianMixture extends MixtureModel {
         precisionsCholesky: tf.clone(r.precisionsCholesky),
       };
     });
-    this.setFitted({
-      params: read,
-      nFeatures: read.means.shape[1]!,
-      ...diagnostics,
-      lowerBounds: diagnostics.lowerBounds.slice(),
-    });
+    this.setFitted(read, read.means.shape[1]!, diagnostics);
   }
 }

@@ -12,13 +12,14 @@ import {mixtureResponsibilities} from '../../ops/mixture_responsibilities';
 import {TensorInput, assertInteger, assertNumber, fail} from '../../ops/util/args';
 import {autoBatchSize, readMatrix, readSampleWeights} from './data';
 import {FitOptions} from './options';
-import {FittedParameters, disposeState} from './parameters';
+import {ParameterStore} from './parameter_store';
+import {FittedParameters} from './parameters';
 import {sampleMixture} from './sample';
 import {FitDiagnostics} from './serialization';
 
 /** What a fit (or an import) leaves behind. */
 export interface Fitted extends FitDiagnostics {
-  params: FittedParameters;
+  store: ParameterStore;
   nFeatures: number;
 }
 
@@ -60,22 +61,22 @@ export abstract class MixtureModel {
 
   /** Mixture weights [K] (scikit-learn's `weights_`). Owned by the model. */
   get weights(): tf.Tensor1D {
-    return this.require('weights').params.weights as tf.Tensor1D;
+    return this.require('weights').store.tensor('weights') as tf.Tensor1D;
   }
 
   /** Component means [K, D] (`means_`). Owned by the model. */
   get means(): tf.Tensor2D {
-    return this.require('means').params.means as tf.Tensor2D;
+    return this.require('means').store.tensor('means') as tf.Tensor2D;
   }
 
   /** Covariances in the covariance type's shape (`covariances_`). Owned by the model. */
   get covariances(): tf.Tensor {
-    return this.require('covariances').params.covariances;
+    return this.require('covariances').store.tensor('covariances');
   }
 
   /** Cholesky factors of the precisions (`precisions_cholesky_`). Owned by the model. */
   get precisionsCholesky(): tf.Tensor {
-    return this.require('precisionsCholesky').params.precisionsCholesky;
+    return this.require('precisionsCholesky').store.tensor('precisionsCholesky');
   }
 
   /** Whether the best initialisation converged (`converged_`). */
@@ -103,9 +104,14 @@ export abstract class MixtureModel {
     return this.require('nFeatures').nFeatures;
   }
 
-  protected setFitted(fitted: Fitted): void {
-    if (this.fitted) disposeState(this.fitted.params);
-    this.fitted = fitted;
+  /**
+   * Takes ownership of new parameters (and releases the old ones). The model keeps a host copy:
+   * its tensors survive an enclosing tf.tidy, and one disposed by a user is re-created on access.
+   */
+  protected setFitted(params: FittedParameters, nFeatures: number, diagnostics: FitDiagnostics): void {
+    const store = new ParameterStore(params);
+    this.fitted?.store.dispose();
+    this.fitted = {store, nFeatures, ...diagnostics, lowerBounds: diagnostics.lowerBounds.slice()};
   }
 
   // ---- inference --------------------------------------------------------------------------
@@ -117,7 +123,7 @@ export abstract class MixtureModel {
   private mapLogProb(fn: string, X: TensorInput, body: (logProb: tf.Tensor2D) => tf.Tensor): tf.Tensor {
     const fitted = this.require(fn.slice(this.className.length + 1));
     const {values, N, D} = readMatrix(fn, 'X', X, fitted.nFeatures);
-    const p = fitted.params;
+    const p = fitted.store.parameters();
     // The direct kernel's working set is [rows, K D].
     const batchSize = this.batchSize ?? autoBatchSize(this.nComponents * D + this.nComponents);
     return tf.tidy(() => {
@@ -185,12 +191,12 @@ export abstract class MixtureModel {
     assertInteger(fn, 'n', n, 1);
     const seed = options.seed ?? this.seed;
     assertNumber(fn, 'seed', seed);
-    return sampleMixture(this.require('sample').params, this.covarianceTypeBehaviour, n, seed);
+    return sampleMixture(this.require('sample').store.parameters(), this.covarianceTypeBehaviour, n, seed);
   }
 
   /** Releases the fitted parameters; the model can be fitted again. */
   dispose(): void {
-    if (this.fitted) disposeState(this.fitted.params);
+    this.fitted?.store.dispose();
     this.fitted = null;
   }
 }

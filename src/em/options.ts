@@ -9,6 +9,7 @@ import {getCovarianceType} from '../../ops/covariance/registry';
 import {
   TensorInput,
   assertInteger,
+  assertKnownKeys,
   assertNumber,
   assertOneOf,
   assertProbabilities,
@@ -64,6 +65,25 @@ export interface GaussianMixtureOptions {
   onWarning?: (message: string) => void;
 }
 
+/** The keys of {@link GaussianMixtureOptions}. */
+export const GAUSSIAN_MIXTURE_OPTION_KEYS: readonly (keyof GaussianMixtureOptions)[] = [
+  'nComponents',
+  'covarianceType',
+  'tol',
+  'regCovar',
+  'maxIter',
+  'nInit',
+  'initParams',
+  'weightsInit',
+  'meansInit',
+  'precisionsInit',
+  'warmStart',
+  'seed',
+  'batchSize',
+  'onIteration',
+  'onWarning',
+];
+
 /** Options of {@link GaussianMixture.fit}. */
 export interface FitOptions {
   /** Non-negative weight per sample [N]: EM maximises the weighted log-likelihood. */
@@ -109,6 +129,7 @@ export function resolveOptions(
 ): ResolvedGaussianMixtureOptions & GaussianMixtureCallbacks {
   if (options === null || typeof options !== 'object')
     fail(fn, `options must be an object, but got ${String(options)}`);
+  assertKnownKeys(fn, 'options', options, GAUSSIAN_MIXTURE_OPTION_KEYS);
   const nComponents = options.nComponents ?? 1;
   assertInteger(fn, 'nComponents', nComponents, 1);
   const covarianceType = getCovarianceType(options.covarianceType ?? 'full', fn).name;
