@@ -260,7 +260,10 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = SPECS.find((s) => s.name === name);
     if (!spec) {
-      const nearest = nearestKey(name, SPECS.map((s) => s.name));
+      const nearest = nearestKey(
+        name,
+        SPECS.map((s) => s.name),
+      );
       throw new UsageError(`unknown option --${name} (${nearest ? `did you mean --${nearest}?; ` : ''}see --help)`);
     }
     if (given.has(name)) throw new UsageError(`--${name} is given more than once`);
