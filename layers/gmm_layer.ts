@@ -13,8 +13,17 @@ import {CovarianceType, CovarianceTypeName} from '../ops/covariance/covariance_t
 import {getCovarianceType} from '../ops/covariance/registry';
 import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
 import {MixtureParameters, MixtureParametersInput} from '../ops/mixture_parameters';
-import {assertInteger, assertNumber, assertShape, fail, toFloatTensor} from '../ops/util/args';
+import {
+  assertBackendRegistered,
+  assertInteger,
+  assertNumber,
+  assertShape,
+  fail,
+  optionKeys,
+  toFloatTensor,
+} from '../ops/util/args';
 import {checkFeatureInput, singleInputShape} from './input_shape';
+import {LAYER_ARG_KEY_RECORD, checkLayerArgs, configAsArgs} from './layer_args';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
 
 /** Configuration of {@link GMMLayer}. */
@@ -46,6 +55,22 @@ export interface GMMLayerArgs extends LayerArgs {
   rawVariancesRegularizer?: RegularizerSpec;
   precisionOffDiagonalRegularizer?: RegularizerSpec;
 }
+
+/** The keys of {@link GMMLayerArgs}, tfjs-layers' own included. */
+const GMM_LAYER_ARG_KEYS = optionKeys<GMMLayerArgs>({
+  ...LAYER_ARG_KEY_RECORD,
+  nComponents: true,
+  covarianceType: true,
+  minVariance: true,
+  logitsInitializer: true,
+  meansInitializer: true,
+  rawVariancesInitializer: true,
+  precisionOffDiagonalInitializer: true,
+  logitsRegularizer: true,
+  meansRegularizer: true,
+  rawVariancesRegularizer: true,
+  precisionOffDiagonalRegularizer: true,
+});
 
 const SOFTPLUS_INVERSE_OF_ONE = Math.log(Math.E - 1);
 
@@ -87,7 +112,7 @@ export class GMMLayer extends tfl.layers.Layer {
   private precisionOffDiagonal?: LayerVariable;
 
   constructor(args: GMMLayerArgs) {
-    super(args);
+    super(checkLayerArgs('GMMLayer', args, GMM_LAYER_ARG_KEYS));
     const fn = 'GMMLayer';
     if (!args || typeof args !== 'object')
       fail(fn, `args must be an object with nComponents, but got ${JSON.stringify(args)}`);
@@ -132,6 +157,7 @@ export class GMMLayer extends tfl.layers.Layer {
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    assertBackendRegistered('GMMLayer.build');
     const shape = singleInputShape(inputShape);
     this.checkInputShape(shape, 'build');
     const D = shape[1];
@@ -246,6 +272,18 @@ export class GMMLayer extends tfl.layers.Layer {
     if (argName === 'covariances') return this.type.precisionCholeskyFromCovariance(t, {validate: true, caller: fn});
     this.type.checkPrecisionCholesky(fn, argName, t);
     return t;
+  }
+
+  /**
+   * Rebuilds the layer from {@link getConfig}'s output (`tf.loadLayersModel` calls it). The
+   * constructor rejects unknown keys; this accepts the `customObjects` tfjs-layers adds to the
+   * config while loading.
+   */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(configAsArgs(config));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

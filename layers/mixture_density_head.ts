@@ -10,8 +10,9 @@ import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 
 import {MdnCovarianceType, MdnSpec, mdnParamsSize, resolveMdnSpec} from '../ops/mdn/spec';
-import {fail} from '../ops/util/args';
+import {assertBackendRegistered, fail, optionKeys} from '../ops/util/args';
 import {checkFeatureInput, singleInputShape} from './input_shape';
+import {LAYER_ARG_KEY_RECORD, checkLayerArgs, configAsArgs} from './layer_args';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
 
 /** Configuration of {@link MixtureDensityHead}. */
@@ -25,6 +26,19 @@ export interface MixtureDensityHeadArgs extends LayerArgs, MdnSpec {
   /** Regularizer of the bias (none by default). */
   biasRegularizer?: RegularizerSpec;
 }
+
+/** The keys of {@link MixtureDensityHeadArgs}, tfjs-layers' own included. */
+const MIXTURE_DENSITY_HEAD_ARG_KEYS = optionKeys<MixtureDensityHeadArgs>({
+  ...LAYER_ARG_KEY_RECORD,
+  nComponents: true,
+  outputDim: true,
+  covarianceType: true,
+  minScale: true,
+  kernelInitializer: true,
+  biasInitializer: true,
+  kernelRegularizer: true,
+  biasRegularizer: true,
+});
 
 /**
  * A mixture-density head: a dense projection of features [batch, F] onto the packed parameters
@@ -72,7 +86,7 @@ export class MixtureDensityHead extends tfl.layers.Layer implements MdnSpec {
   private bias?: LayerVariable;
 
   constructor(args: MixtureDensityHeadArgs) {
-    super(args);
+    super(checkLayerArgs('MixtureDensityHead', args, MIXTURE_DENSITY_HEAD_ARG_KEYS));
     const fn = 'MixtureDensityHead';
     const spec = resolveMdnSpec(fn, args, 'args');
     this.nComponents = spec.nComponents;
@@ -95,6 +109,7 @@ export class MixtureDensityHead extends tfl.layers.Layer implements MdnSpec {
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    assertBackendRegistered('MixtureDensityHead.build');
     const shape = singleInputShape(inputShape);
     this.checkInputShape(shape, 'build');
     const F = shape[1];
@@ -135,6 +150,18 @@ export class MixtureDensityHead extends tfl.layers.Layer implements MdnSpec {
       this.checkInputShape(x.shape, 'call');
       return tf.add(tf.matMul(x, this.kernel!.read()), this.bias!.read());
     });
+  }
+
+  /**
+   * Rebuilds the layer from {@link getConfig}'s output (`tf.loadLayersModel` calls it). The
+   * constructor rejects unknown keys; this accepts the `customObjects` tfjs-layers adds to the
+   * config while loading.
+   */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(configAsArgs(config));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {MixtureParameters} from './mixture_parameters';
-import {assertInteger} from './util/args';
+import {assertBackendRegistered, assertInteger} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
 import {getCovarianceType} from './covariance/registry';
 
@@ -21,6 +21,7 @@ export function gmmInit(
   assertInteger(fn, 'nComponents', nComponents, 1);
   assertInteger(fn, 'nFeatures', nFeatures, 1);
   const type = getCovarianceType(covarianceType, fn);
+  assertBackendRegistered(fn);
   return {
     weights: tf.fill([nComponents], 1 / nComponents) as tf.Tensor1D,
     means: tf.zeros([nComponents, nFeatures]) as tf.Tensor2D,

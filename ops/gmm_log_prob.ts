@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput} from './util/args';
+import {TensorInput, assertKnownKeys, optionKeys} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
 import {parseMixtureArgs} from './internal/mixture_args';
 import {mixtureLogProb} from './internal/mixture_log_prob_op';
@@ -13,6 +13,9 @@ export interface CovarianceOpOptions {
    */
   checkPositiveDefinite?: boolean;
 }
+
+/** The keys of {@link CovarianceOpOptions}. */
+export const COVARIANCE_OP_OPTION_KEYS = optionKeys<CovarianceOpOptions>({checkPositiveDefinite: true});
 
 /**
  * Per-component log-probabilities `log pi_k + log N(x | mu_k, Sigma_k)`, with a hand-written
@@ -41,6 +44,7 @@ export function gmmLogProb(
   options: CovarianceOpOptions = {},
 ): tf.Tensor {
   const fn = 'gmmLogProb';
+  assertKnownKeys(fn, 'options', options, COVARIANCE_OP_OPTION_KEYS);
   return tf.tidy(() => {
     const args = parseMixtureArgs(
       fn,

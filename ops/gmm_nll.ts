@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, fail, formatShape, toFloatTensor} from './util/args';
+import {TensorInput, assertKnownKeys, fail, formatShape, optionKeys, toFloatTensor} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
 import {CovarianceOpOptions, gmmLogProb} from './gmm_log_prob';
 import {mixtureNLL} from './mixture_nll';
@@ -10,6 +10,8 @@ export interface GmmNLLOptions extends CovarianceOpOptions {
   /** Non-negative weights per sample [N]; the result is then `-sum w ll / sum w`. */
   sampleWeights?: TensorInput;
 }
+
+const GMM_NLL_OPTION_KEYS = optionKeys<GmmNLLOptions>({checkPositiveDefinite: true, sampleWeights: true});
 
 /**
  * Mean negative log-likelihood of a batch under a Gaussian mixture: a scalar loss whose
@@ -24,10 +26,13 @@ export function gmmNLL(
   covarianceType: CovarianceTypeName = 'full',
   options: GmmNLLOptions = {},
 ): tf.Scalar {
+  assertKnownKeys('gmmNLL', 'options', options, GMM_NLL_OPTION_KEYS);
   return tf.tidy(() => {
     const xt = toFloatTensor(x, 'x', 'gmmNLL');
     if (xt.rank !== 2) fail('gmmNLL', `x must have shape [N, D] (a batch), but got ${formatShape(xt.shape)}`);
-    const logProbs = gmmLogProb(xt, weights, means, covariances, covarianceType, options);
+    const logProbs = gmmLogProb(xt, weights, means, covariances, covarianceType, {
+      checkPositiveDefinite: options.checkPositiveDefinite,
+    });
     return mixtureNLL(logProbs, options.sampleWeights);
   });
 }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput} from './util/args';
+import {TensorInput, assertKnownKeys} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
-import {CovarianceOpOptions, gmmLogProb} from './gmm_log_prob';
+import {COVARIANCE_OP_OPTION_KEYS, CovarianceOpOptions, gmmLogProb} from './gmm_log_prob';
 import {mixtureResponsibilities} from './mixture_responsibilities';
 
 /**
@@ -17,5 +17,6 @@ export function gmmResponsibilities(
   covarianceType: CovarianceTypeName = 'full',
   options: CovarianceOpOptions = {},
 ): tf.Tensor {
+  assertKnownKeys('gmmResponsibilities', 'options', options, COVARIANCE_OP_OPTION_KEYS);
   return tf.tidy(() => mixtureResponsibilities(gmmLogProb(x, weights, means, covariances, covarianceType, options)));
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, assertNumber, fail} from './util/args';
+import {TensorInput, assertKnownKeys, assertNumber, fail, optionKeys} from './util/args';
 import {decodeMdn, toPackedTensor} from './mdn/decode';
 import {MDN_LAYOUTS} from './mdn/layouts';
 import {argMaxOneHot, selectComponent} from './mdn/select';
@@ -23,6 +23,8 @@ export interface MdnSampleOptions {
   seed?: number;
 }
 
+const MDN_SAMPLE_OPTION_KEYS = optionKeys<MdnSampleOptions>({temperature: true, sigmaTemperature: true, seed: true});
+
 /**
  * Draws one sample per row from the mixture a mixture-density head predicts for that row: a
  * component by the Gumbel-max trick on `logits / temperature`, then a normal draw from it,
@@ -38,6 +40,7 @@ export function mdnSample(yPred: TensorInput, spec: MdnSpec, options: MdnSampleO
   const resolved = resolveMdnSpec(fn, spec);
   if (!options || typeof options !== 'object')
     fail(fn, `options must be an object {temperature?, sigmaTemperature?, seed?}, but got ${JSON.stringify(options)}`);
+  assertKnownKeys(fn, 'options', options, MDN_SAMPLE_OPTION_KEYS);
   const {temperature = 1, sigmaTemperature = 1, seed} = options;
   assertNumber(fn, 'temperature', temperature, {min: 0});
   assertNumber(fn, 'sigmaTemperature', sigmaTemperature, {min: 0});

@@ -11,6 +11,7 @@ const FAST = [
   'test/mdn/{head,loss,sampling,persistence}.test.ts',
   'test/layers/persistence.test.ts',
   'test/cli/units.test.ts',
+  'test/package_metadata.test.ts',
 ];
 
 const [tier, ...rest] = process.argv.slice(2);

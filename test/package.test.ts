@@ -3,28 +3,43 @@
  * and ES modules), from TypeScript, and by a bundler targeting browsers, with tfjs as peer
  * dependencies.
  */
-import {execFileSync} from 'child_process';
 import {expect} from 'chai';
+import {spawnSync} from 'child_process';
 import * as esbuild from 'esbuild';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 
-const ROOT = path.resolve(__dirname, '..');
-const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+import {LockEntry, ROOT, consumerProject, directoryBytes, run} from './helpers/consumer';
 
-function run(cmd: string, args: string[], cwd: string): string {
-  try {
-    return execFileSync(cmd, args, {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {...process.env, npm_config_update_notifier: 'false'},
-    });
-  } catch (e) {
-    const err = e as {stdout?: string; stderr?: string; message: string};
-    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
-  }
+/**
+ * The lock entries reachable from `start` through dependencies, optional dependencies and peer
+ * dependencies, resolved as Node resolves them (nested node_modules first, then upwards).
+ */
+function closure(packages: Record<string, LockEntry>, start: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (location: string) => {
+    if (seen.has(location)) return;
+    seen.add(location);
+    const entry = packages[location];
+    const names = Object.keys({...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies});
+    for (const name of names) {
+      let base = location;
+      for (;;) {
+        const candidate = `${base}/node_modules/${name}`;
+        if (packages[candidate]) {
+          visit(candidate);
+          break;
+        }
+        if (!base.includes('/node_modules/')) {
+          if (packages[`node_modules/${name}`]) visit(`node_modules/${name}`);
+          break;
+        }
+        base = base.slice(0, base.lastIndexOf('/node_modules/'));
+      }
+    }
+  };
+  visit(start);
+  return seen;
 }
 
 describe('npm package', function () {
@@ -32,34 +47,8 @@ describe('npm package', function () {
   let project: string;
 
   before(function () {
-    project = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-gmm-consumer-'));
-    const packed = run(NPM, ['pack', '--silent', '--pack-destination', project], ROOT).trim().split('\n').pop()!;
-    fs.writeFileSync(
-      path.join(project, 'package.json'),
-      JSON.stringify({name: 'consumer', version: '1.0.0', private: true}),
-    );
-    const tf = JSON.parse(
-      fs.readFileSync(path.join(ROOT, 'node_modules/@tensorflow/tfjs-core/package.json'), 'utf8'),
-    ).version;
-    // --prefer-offline: the tfjs packages are already in npm's cache after the project's own install.
-    run(
-      NPM,
-      [
-        'install',
-        '--prefer-offline',
-        '--no-audit',
-        '--no-fund',
-        `./${packed}`,
-        `@tensorflow/tfjs-core@${tf}`,
-        `@tensorflow/tfjs-layers@${tf}`,
-        `@tensorflow/tfjs-backend-cpu@${tf}`,
-      ],
-      project,
-    );
-  });
-
-  after(function () {
-    if (project) fs.rmSync(project, {recursive: true, force: true});
+    this.timeout(900000);
+    project = consumerProject().dir;
   });
 
   it('ships compiled JavaScript and type declarations, and no sources or tests', () => {
@@ -72,8 +61,7 @@ describe('npm package', function () {
 
   it('works with require() from plain Node', () => {
     const script = `
-      require('@tensorflow/tfjs-backend-cpu');
-      const tf = require('@tensorflow/tfjs-core');
+      const tf = require('@tensorflow/tfjs');
       const {gmmLogLikelihood, GaussianMixture} = require('tfjs-gmm');
       tf.setBackend('cpu').then(() => {
         const ll = gmmLogLikelihood([[0, 0]], [1], [[0, 0]], [[[1, 0], [0, 1]]]);
@@ -86,8 +74,7 @@ describe('npm package', function () {
 
   it('works with import from an ES module', () => {
     const script = `
-      import '@tensorflow/tfjs-backend-cpu';
-      import * as tf from '@tensorflow/tfjs-core';
+      import * as tf from '@tensorflow/tfjs';
       import {gmmLogLikelihood, gmmInit} from 'tfjs-gmm';
       await tf.setBackend('cpu');
       const p = gmmInit(2, 3, 'diag');
@@ -96,14 +83,82 @@ describe('npm package', function () {
     expect(out).to.equal(`2x3 ${(-1.5 * Math.log(2 * Math.PI)).toFixed(6)}`);
   });
 
-  it('installs the tfjs-gmm command: npx tfjs-gmm fits generated data', () => {
-    const out = run(
-      'npx',
-      ['--no-install', 'tfjs-gmm', '--samples', '200', '--components', '2', '--quiet', '--backend', 'cpu'],
-      project,
-    );
+  it('installs the tfjs-gmm command: npx tfjs-gmm fits generated data on the cpu backend of @tensorflow/tfjs', () => {
+    const out = run('npx', ['--no-install', 'tfjs-gmm', '--samples', '200', '--components', '2'], project);
+    expect(out).to.contain('(running on cpu: npm install @tensorflow/tfjs-backend-wasm for the faster wasm backend)');
+    expect(out).to.contain('tfjs-gmm on cpu: fitting 2 full components to 200 x 2 generated samples by EM');
     expect(out).to.match(/mean log-likelihood -?\d+\.\d{4}, BIC/);
     expect(run('npx', ['--no-install', 'tfjs-gmm', '--help'], project)).to.contain('Usage: tfjs-gmm [options]');
+  });
+
+  it('npx tfjs-gmm says what to install for --visualize and --backend wasm, before doing any work', () => {
+    const cli = (args: string[]) =>
+      spawnSync('npx', ['--no-install', 'tfjs-gmm', ...args], {cwd: project, encoding: 'utf8'});
+    const svg = cli(['--samples', '200', '--visualize', 'out/fit.svg']);
+    expect(svg.status).to.equal(1);
+    expect(svg.stderr).to.equal(
+      'tfjs-gmm: --visualize needs @observablehq/plot and jsdom: npm install @observablehq/plot jsdom\n',
+    );
+    expect(svg.stdout).to.not.contain('fitting');
+    const png = cli(['--samples', '200', '--visualize', 'fit.png']);
+    expect(png.stderr).to.contain(
+      'needs @observablehq/plot and jsdom and @resvg/resvg-js: npm install @observablehq/plot jsdom @resvg/resvg-js',
+    );
+    const wasm = cli(['--samples', '200', '--backend', 'wasm']);
+    expect(wasm.status).to.equal(1);
+    expect(wasm.stderr).to.equal(
+      'tfjs-gmm: the wasm backend needs @tensorflow/tfjs-backend-wasm: npm install @tensorflow/tfjs-backend-wasm\n',
+    );
+    expect(fs.existsSync(path.join(project, 'out/fit.svg'))).to.equal(false);
+  });
+
+  it('adds nothing at run time beyond itself to an install of @tensorflow/tfjs', () => {
+    const {libraryInstall, libraryInstallBytes, installLines} = consumerProject();
+    expect(installLines[0]).to.equal('npm install tfjs-gmm @tensorflow/tfjs');
+    expect(libraryInstall['node_modules/tfjs-gmm'].dependencies ?? {}).to.deep.equal({});
+    const installed = Object.keys(libraryInstall).filter((location) => location !== '');
+    const ofTfjs = closure(libraryInstall, 'node_modules/@tensorflow/tfjs');
+    expect(installed.filter((location) => !ofTfjs.has(location))).to.deep.equal(['node_modules/tfjs-gmm']);
+    const ownBytes = directoryBytes(path.join(project, 'node_modules/tfjs-gmm'));
+    console.log(
+      `      (tfjs-gmm + @tensorflow/tfjs: ${installed.length} packages, ${(libraryInstallBytes / 2 ** 20).toFixed(1)} MiB; ` +
+        `@tensorflow/tfjs alone: ${ofTfjs.size} packages; tfjs-gmm itself: ${(ownBytes / 2 ** 20).toFixed(2)} MiB)`,
+    );
+  });
+
+  it('without a backend, a consumer is told to import one', () => {
+    const script = `
+      const {GaussianMixture} = require('tfjs-gmm');
+      try { new GaussianMixture({nComponents: 2}).fit([[0, 0], [0.1, 0], [5, 5], [5.1, 5]]); } catch (e) { console.log(e.message); }`;
+    expect(run('node', ['-e', script], project)).to.match(
+      /^GaussianMixture\.fit: no tfjs backend is registered: import one before calling tfjs-gmm, e\.g\. import '@tensorflow\/tfjs'/,
+    );
+  });
+
+  it('ships the Apache-2.0 LICENSE and source maps that carry their sources', () => {
+    const dir = path.join(project, 'node_modules/tfjs-gmm');
+    expect(fs.readFileSync(path.join(dir, 'LICENSE'), 'utf8')).to.match(
+      /^\s*Apache License\s+Version 2\.0, January 2004/,
+    );
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    expect(manifest).to.include.keys('repository', 'homepage', 'keywords', 'author', 'license');
+    const maps: string[] = [];
+    const walk = (d: string) => {
+      for (const entry of fs.readdirSync(d, {withFileTypes: true})) {
+        const file = path.join(d, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (file.endsWith('.js.map')) maps.push(file);
+      }
+    };
+    walk(path.join(dir, 'dist'));
+    expect(maps.length).to.be.greaterThan(50);
+    expect(maps).to.include(path.join(dir, 'dist/tfjs-gmm.esm.js.map'));
+    for (const file of maps) {
+      const map = JSON.parse(fs.readFileSync(file, 'utf8')) as {sources: string[]; sourcesContent?: (string | null)[]};
+      expect(map.sourcesContent, file).to.be.an('array').with.length(map.sources.length);
+      for (const [i, content] of map.sourcesContent!.entries())
+        expect(content, `${file}: ${map.sources[i]}`).to.be.a('string').and.not.equal('');
+    }
   });
 
   it('type-checks from TypeScript', () => {

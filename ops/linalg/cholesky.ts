@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, toFloatTensor} from '../util/args';
+import {TensorInput, assertKnownKeys, optionKeys, toFloatTensor} from '../util/args';
 import {assertSquareBatch, flattenBatch, triangleMask, transposeLast2} from './matrix_utils';
 
 /** Options of {@link cholesky}. */
@@ -19,6 +19,8 @@ export interface CholeskyOptions {
   argName?: string;
 }
 
+const CHOLESKY_OPTION_KEYS = optionKeys<CholeskyOptions>({validate: true, caller: true, argName: true});
+
 /**
  * Lower-triangular Cholesky factor `L` of symmetric positive-definite matrices, `A = L L^T`.
  *
@@ -31,6 +33,7 @@ export interface CholeskyOptions {
  * @returns lower-triangular factors, shape [..., D, D].
  */
 export function cholesky(a: TensorInput, options: CholeskyOptions = {}): tf.Tensor {
+  assertKnownKeys('cholesky', 'options', options, CHOLESKY_OPTION_KEYS);
   const fn = options.caller ?? 'cholesky';
   const argName = options.argName ?? 'a';
   let pivotValues: Float32Array | undefined;

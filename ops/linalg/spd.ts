@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, toFloatTensor} from '../util/args';
+import {TensorInput, assertKnownKeys, optionKeys, toFloatTensor} from '../util/args';
 import {cholesky} from './cholesky';
 import {assertSquareBatch, diagPart, transposeLast2} from './matrix_utils';
 import {triangularInverse} from './triangular_solve';
@@ -14,12 +14,15 @@ export interface SpdOptions {
   validate?: boolean;
 }
 
+const SPD_OPTION_KEYS = optionKeys<SpdOptions>({validate: true});
+
 /**
  * Inverse of symmetric positive-definite matrices [..., D, D]: `A^-1 = L^-T L^-1`.
  * Only the lower triangle of `a` is read.
  */
 export function spdInverse(a: TensorInput, options: SpdOptions = {}): tf.Tensor {
   const fn = 'spdInverse';
+  assertKnownKeys(fn, 'options', options, SPD_OPTION_KEYS);
   return tf.tidy(() => {
     const A = toFloatTensor(a, 'a', fn);
     assertSquareBatch(fn, 'a', A);
@@ -34,6 +37,7 @@ export function spdInverse(a: TensorInput, options: SpdOptions = {}): tf.Tensor 
  */
 export function spdLogDet(a: TensorInput, options: SpdOptions = {}): tf.Tensor {
   const fn = 'spdLogDet';
+  assertKnownKeys(fn, 'options', options, SPD_OPTION_KEYS);
   return tf.tidy(() => {
     const A = toFloatTensor(a, 'a', fn);
     assertSquareBatch(fn, 'a', A);
@@ -53,6 +57,7 @@ export function precisionCholeskyFromCovariance(
   covariances: TensorInput,
   options: SpdOptions & {caller?: string; argName?: string} = {},
 ): tf.Tensor {
+  assertKnownKeys('precisionCholeskyFromCovariance', 'options', options, [...SPD_OPTION_KEYS, 'caller', 'argName']);
   const fn = options.caller ?? 'precisionCholeskyFromCovariance';
   return tf.tidy(() => {
     const A = toFloatTensor(covariances, options.argName ?? 'covariances', fn);

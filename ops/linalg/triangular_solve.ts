@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, assertShape, fail, formatShape, toFloatTensor} from '../util/args';
+import {TensorInput, assertKnownKeys, assertShape, fail, formatShape, optionKeys, toFloatTensor} from '../util/args';
 import {assertSquareBatch, transposeLast2} from './matrix_utils';
 
 /** Options of {@link triangularSolve}. */
@@ -13,6 +13,8 @@ export interface TriangularSolveOptions {
   /** Solve `a^T x = b` instead of `a x = b` (default false). */
   transposeA?: boolean;
 }
+
+const TRIANGULAR_SOLVE_OPTION_KEYS = optionKeys<TriangularSolveOptions>({lower: true, transposeA: true});
 
 /**
  * Solves `a x = b` (or `a^T x = b`) for triangular `a`, batched.
@@ -25,6 +27,7 @@ export interface TriangularSolveOptions {
  */
 export function triangularSolve(a: TensorInput, b: TensorInput, options: TriangularSolveOptions = {}): tf.Tensor {
   const fn = 'triangularSolve';
+  assertKnownKeys(fn, 'options', options, TRIANGULAR_SOLVE_OPTION_KEYS);
   return tf.tidy(() => {
     const A = toFloatTensor(a, 'a', fn);
     const Bm = toFloatTensor(b, 'b', fn);
@@ -71,6 +74,7 @@ function substitute(A: tf.Tensor, Bm: tf.Tensor, lower: boolean): tf.Tensor {
  */
 export function triangularInverse(a: TensorInput, options: {lower?: boolean} = {}): tf.Tensor {
   const fn = 'triangularInverse';
+  assertKnownKeys(fn, 'options', options, ['lower']);
   return tf.tidy(() => {
     const A = toFloatTensor(a, 'a', fn);
     const D = assertSquareBatch(fn, 'a', A);

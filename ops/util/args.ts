@@ -20,6 +20,20 @@ export function fail(fn: string, message: string): never {
 }
 
 /**
+ * Throws a message that says what to do when no tfjs backend is registered (tfjs itself says "No
+ * backend found in registry.", which a user reads as a problem with their argument). Called
+ * where a public function first creates a tensor.
+ */
+export function assertBackendRegistered(fn: string): void {
+  if (tf.engine().backendNames().length > 0) return;
+  fail(
+    fn,
+    "no tfjs backend is registered: import one before calling tfjs-gmm, e.g. import '@tensorflow/tfjs' " +
+      "(cpu, and webgl in browsers), '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu' or '@tensorflow/tfjs-node'",
+  );
+}
+
+/**
  * Converts `value` to a float32 tensor. Tensors of another dtype are cast; the caller owns the
  * result only when it differs from `value` (run inside `tf.tidy`).
  */
@@ -31,6 +45,7 @@ export function toFloatTensor(value: TensorInput, argName: string, fn: string): 
   }
   if (value === null || value === undefined) fail(fn, `${argName} is required, but got ${value}`);
   if (typeof value === 'string') fail(fn, `${argName} must be numeric, but got a string`);
+  assertBackendRegistered(fn);
   try {
     return tf.tensor(value as tf.TensorLike, undefined, 'float32');
   } catch (e) {
@@ -164,10 +179,21 @@ export function nearestKey(key: string, known: readonly string[]): string | null
  * count like any other.
  */
 export function assertKnownKeys(fn: string, argName: string, options: object, known: readonly string[]): void {
+  if (options === null || typeof options !== 'object')
+    fail(fn, `${argName} must be an object, but got ${options === null ? 'null' : typeof options}`);
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const nearest = nearestKey(key, known);
     const hint = nearest ? `did you mean "${nearest}"?; ` : '';
     fail(fn, `${argName} must have only known keys, but got "${key}" (${hint}known keys: ${known.join(', ')})`);
   }
+}
+
+/**
+ * The keys of an options interface, as a list the compiler checks for completeness: every key of
+ * `T` must be listed and nothing else, so a new option cannot be forgotten by
+ * {@link assertKnownKeys}. `optionKeys<FitOptions>({sampleWeight: true})`.
+ */
+export function optionKeys<T extends object>(keys: {[K in keyof Required<T>]: true}): readonly (keyof T & string)[] {
+  return Object.keys(keys) as (keyof T & string)[];
 }

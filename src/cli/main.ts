@@ -5,8 +5,6 @@
  * Exit codes: 0 success, 1 a runtime failure (unreadable or bad input, a fit that fails),
  * 2 a usage error (unknown option, bad value).
  */
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'fs';
 
@@ -18,6 +16,7 @@ import {SklearnGaussianMixtureJSON} from '../em/sklearn_json';
 import {CsvError, formatCsv, parseNumericCsv} from './csv';
 import {GeneratedData, generateMixtureData} from './generate';
 import {FitOutcome, fitEm, fitSgd} from './fit';
+import {MissingPackageError, assertInstalled, backendInstalled, loadBackend, plottingPackages} from './optional';
 import {CliOptions, UsageError, helpText, parseOptions} from './options';
 import {PlainMixture, lossFigure, lossFigurePath, mixtureFigure, writeFigure} from './plot';
 import {ProgressReporter, ProgressStream} from './progress';
@@ -101,7 +100,7 @@ function matchComponents(truth: PlainMixture, fitted: PlainMixture): number[] {
 function report(out: ProgressStream, fitted: PlainMixture, generated: GeneratedData | null): void {
   const lines = ['', 'component  weight  mean'];
   fitted.weights.forEach((w, k) =>
-    lines.push(`${String(k + 1).padStart(9)}  ${w.toFixed(3).padStart(6)}  ${vector(fitted.means[k])}`),
+    lines.push(`${String(k).padStart(9)}  ${w.toFixed(3).padStart(6)}  ${vector(fitted.means[k])}`),
   );
   if (generated) {
     const order = matchComponents(generated.truth, fitted);
@@ -110,7 +109,7 @@ function report(out: ProgressStream, fitted: PlainMixture, generated: GeneratedD
       const k = order[j];
       const error = k >= 0 ? Math.sqrt(fitted.means[k].reduce((s, v, i) => s + (v - t[i]) ** 2, 0)).toFixed(3) : '-';
       lines.push(
-        `${String(j + 1).padStart(14)}  ${generated.truth.weights[j].toFixed(3).padStart(6)}  ${vector(t).padEnd(22)} ${String(k >= 0 ? k + 1 : '-').padStart(9)}  ${error.padStart(10)}`,
+        `${String(j).padStart(14)}  ${generated.truth.weights[j].toFixed(3).padStart(6)}  ${vector(t).padEnd(22)} ${String(k >= 0 ? k : '-').padStart(9)}  ${error.padStart(10)}`,
       );
     });
   }
@@ -140,7 +139,7 @@ export async function run(argv: readonly string[], streams: CliStreams): Promise
     await execute(options, streams);
     return 0;
   } catch (e) {
-    if (e instanceof RunError || e instanceof CsvError) {
+    if (e instanceof RunError || e instanceof CsvError || e instanceof MissingPackageError) {
       stderr.write(`tfjs-gmm: ${e.message}\n`);
       return 1;
     }
@@ -150,14 +149,19 @@ export async function run(argv: readonly string[], streams: CliStreams): Promise
 }
 
 async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promise<void> {
-  // Library warnings (tfjs's "install tfjs-node" banner) are noise on a command line.
-  tf.env().set('PROD', true);
-  if (!(await tf.setBackend(options.backend)))
-    throw new RunError(`the ${options.backend} backend failed to initialise`);
-  await tf.ready();
   const say = (text: string) => {
     if (!options.quiet) stdout.write(text + '\n');
   };
+  // Before any work: a missing optional package fails the run at once, not after the fit.
+  if (options.visualize) assertInstalled(plottingPackages(options.visualize), '--visualize');
+  const backend = options.backend ?? (backendInstalled('wasm') ? 'wasm' : 'cpu');
+  loadBackend(backend);
+  if (options.backend === undefined && backend === 'cpu')
+    say('(running on cpu: npm install @tensorflow/tfjs-backend-wasm for the faster wasm backend)');
+  // Library warnings (tfjs's "install tfjs-node" banner) are noise on a command line.
+  tf.env().set('PROD', true);
+  if (!(await tf.setBackend(backend))) throw new RunError(`the ${backend} backend failed to initialise`);
+  await tf.ready();
 
   const generated = options.input
     ? null
@@ -202,7 +206,7 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
         iterations,
         seed: options.seed,
         onProgress: (u: Parameters<ProgressReporter['update']>[0]) => progress.update(u),
-        onWarning: (message: string) => stderr.write(`tfjs-gmm: warning: ${message}\n`),
+        onWarning: (message: string) => progress.interrupt(() => stderr.write(`tfjs-gmm: warning: ${message}\n`)),
       };
       outcome =
         options.method === 'em'
@@ -232,12 +236,12 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
         model.scoreSamples(x).arraySync() as number[],
         model.predictProba(x).arraySync() as number[][],
       ]);
-      const header = ['row', 'label', 'log_likelihood', ...mixture.weights.map((_, k) => `p${k + 1}`)];
+      const header = ['row', 'label', 'log_likelihood', ...mixture.weights.map((_, k) => `p${k}`)];
       writeFile(
         options.predict,
         formatCsv(
           header,
-          labels.map((label, n) => [n + 1, label + 1, logLikelihoods[n], ...probabilities[n]]),
+          labels.map((label, n) => [n, label, logLikelihoods[n], ...probabilities[n]]),
         ),
       );
       say(`wrote labels, log-likelihoods and responsibilities of ${N} rows to ${options.predict}`);

@@ -1,7 +1,11 @@
 /**
- * Command-line options of `tfjs-gmm`: a table of flags, a parser that rejects unknown flags and
- * bad values with a message naming the flag, and the --help text.
+ * Command-line options of `tfjs-gmm`: a table of flags, a parser that rejects unknown flags (naming
+ * the nearest one), bad values and flags that conflict with each other, and the --help text.
  */
+import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
+import {COVARIANCE_TYPES} from '../../ops/covariance/registry';
+import {nearestKey} from '../../ops/util/args';
+import {CLI_BACKENDS, CliBackend} from './optional';
 
 /** An error the CLI reports as `tfjs-gmm: <message>` with exit code 2 (usage error). */
 export class UsageError extends Error {}
@@ -19,16 +23,17 @@ interface OptionSpec {
   metavar?: string;
 }
 
-/** Covariance families of the PyTorch GMM demo, mapped to scikit-learn covariance types. */
-export const FAMILY_TO_COVARIANCE: Record<string, 'full' | 'diag' | 'spherical' | 'tied' | null> = {
-  full: 'full',
-  diagonal: 'diag',
-  isotropic: 'spherical',
-  tied: 'tied',
-  // One variance shared by all components, and fixed variances: no scikit-learn equivalent.
-  shared_isotropic: null,
-  constant: null,
-};
+/** The PyTorch GMM demo's family names for our covariance types, where they differ. */
+const PYTORCH_FAMILY_NAMES: Readonly<Record<string, string>> = {diagonal: 'diag', isotropic: 'spherical'};
+
+/**
+ * `--family` values and the covariance types they select: every covariance type of the registry
+ * by its own name, and the PyTorch demo's names for them (so a new type is offered as it lands).
+ */
+export const FAMILY_TO_COVARIANCE: Readonly<Record<string, CovarianceTypeName>> = Object.fromEntries([
+  ...COVARIANCE_TYPES.map((type) => [type, type]),
+  ...Object.entries(PYTORCH_FAMILY_NAMES).filter(([, type]) => (COVARIANCE_TYPES as readonly string[]).includes(type)),
+]);
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -41,7 +46,7 @@ const SPECS: readonly OptionSpec[] = [
   {
     name: 'covariance',
     kind: 'choice',
-    choices: ['full', 'tied', 'diag', 'spherical'],
+    choices: COVARIANCE_TYPES,
     default: 'full',
     help: 'covariance type (scikit-learn names)',
   },
@@ -49,7 +54,7 @@ const SPECS: readonly OptionSpec[] = [
     name: 'family',
     kind: 'choice',
     choices: Object.keys(FAMILY_TO_COVARIANCE),
-    help: "covariance family by the PyTorch demo's names (full, diagonal, isotropic; overrides --covariance)",
+    help: "covariance type by the PyTorch demo's names (diagonal = diag, isotropic = spherical); instead of --covariance",
   },
   {name: 'components', kind: 'int', min: 1, default: 3, help: 'number of mixture components K'},
   {name: 'samples', kind: 'int', min: 1, default: 2000, help: 'number of generated samples (without --input)'},
@@ -94,7 +99,12 @@ const SPECS: readonly OptionSpec[] = [
   },
   {name: 'n-init', kind: 'int', min: 1, default: 1, help: 'em: number of initialisations (the best is kept)'},
   {name: 'seed', kind: 'int', min: 0, default: 0, help: 'seed for data generation and initialisation'},
-  {name: 'backend', kind: 'choice', choices: ['wasm', 'cpu'], default: 'wasm', help: 'tfjs backend'},
+  {
+    name: 'backend',
+    kind: 'choice',
+    choices: CLI_BACKENDS,
+    help: 'tfjs backend (default: wasm when @tensorflow/tfjs-backend-wasm is installed, else cpu)',
+  },
   {
     name: 'input',
     kind: 'string',
@@ -127,7 +137,7 @@ const SPECS: readonly OptionSpec[] = [
 /** Parsed options, camel-cased (`log-freq` -> `logFreq`). */
 export interface CliOptions {
   method: 'em' | 'sgd';
-  covariance: 'full' | 'tied' | 'diag' | 'spherical';
+  covariance: CovarianceTypeName;
   family?: string;
   components: number;
   samples: number;
@@ -140,7 +150,8 @@ export interface CliOptions {
   tol: number;
   nInit: number;
   seed: number;
-  backend: 'wasm' | 'cpu';
+  /** Unset: the fastest installed backend. */
+  backend?: CliBackend;
   input?: string;
   output?: string;
   model?: string;
@@ -176,12 +187,70 @@ function parseValue(spec: OptionSpec, raw: string): number | string {
   return value;
 }
 
+/** Flags of fitting: with --model (which scores a saved model) they would be ignored. */
+const FIT_FLAGS = [
+  'method',
+  'covariance',
+  'family',
+  'components',
+  'iterations',
+  'log-freq',
+  'mixture-lr',
+  'component-lr',
+  'tol',
+  'n-init',
+  'seed',
+];
+/** Flags of the generated data: with --input they would be ignored. */
+const GENERATION_FLAGS = ['samples', 'dims', 'radius'];
+/** Flags of one fitting method. */
+const METHOD_FLAGS: Record<CliOptions['method'], readonly string[]> = {
+  em: ['tol', 'n-init'],
+  sgd: ['mixture-lr', 'component-lr'],
+};
+
+/** Rejects flags that the other flags make meaningless (they would be silently ignored). */
+function checkConflicts(options: CliOptions, given: ReadonlySet<string>): void {
+  if (options.model !== undefined) {
+    if (options.input === undefined) throw new UsageError('--model needs --input: the data to score');
+    const fit = FIT_FLAGS.filter((flag) => given.has(flag));
+    if (fit.length > 0)
+      throw new UsageError(
+        `${fit.map((f) => `--${f}`).join(', ')} cannot be used with --model, which scores a saved model instead of fitting one`,
+      );
+  }
+  if (options.input !== undefined) {
+    const generation = GENERATION_FLAGS.filter((flag) => given.has(flag));
+    if (generation.length > 0)
+      throw new UsageError(
+        `${generation.map((f) => `--${f}`).join(', ')} cannot be used with --input: ${generation.length > 1 ? 'they apply' : 'it applies'} to generated data only`,
+      );
+  }
+  for (const [method, flags] of Object.entries(METHOD_FLAGS)) {
+    if (method === options.method) continue;
+    const other = flags.filter((flag) => given.has(flag));
+    if (other.length > 0)
+      throw new UsageError(
+        `${other.map((f) => `--${f}`).join(', ')} ${other.length > 1 ? 'apply' : 'applies'} to --method ${method} only, but the method is ${options.method}`,
+      );
+  }
+  if (options.family !== undefined && given.has('covariance')) {
+    const type = FAMILY_TO_COVARIANCE[options.family];
+    if (type !== options.covariance)
+      throw new UsageError(
+        `--family ${options.family} (covariance ${type}) conflicts with --covariance ${options.covariance}: give one of them`,
+      );
+  }
+}
+
 /**
  * Parses `argv` (without node and the script). Accepts `--name value` and `--name=value`.
- * @throws UsageError for unknown flags, missing values and bad values.
+ * @throws UsageError for unknown flags (naming the nearest one), missing and bad values, and
+ *   flags that conflict with others.
  */
 export function parseOptions(argv: readonly string[]): CliOptions {
   const out: Record<string, unknown> = {};
+  const given = new Set<string>();
   for (const spec of SPECS) if (spec.default !== undefined) out[camel(spec.name)] = spec.default;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -190,7 +259,15 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = SPECS.find((s) => s.name === name);
-    if (!spec) throw new UsageError(`unknown option --${name} (see --help)`);
+    if (!spec) {
+      const nearest = nearestKey(
+        name,
+        SPECS.map((s) => s.name),
+      );
+      throw new UsageError(`unknown option --${name} (${nearest ? `did you mean --${nearest}?; ` : ''}see --help)`);
+    }
+    if (given.has(name)) throw new UsageError(`--${name} is given more than once`);
+    given.add(name);
     if (spec.kind === 'flag') {
       if (eq >= 0) throw new UsageError(`--${name} takes no value`);
       out[camel(name)] = true;
@@ -206,20 +283,31 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     out[camel(name)] = parseValue(spec, raw);
   }
   const options = out as unknown as CliOptions;
-  if (options.family !== undefined) {
-    const mapped = FAMILY_TO_COVARIANCE[options.family];
-    if (!mapped)
-      throw new UsageError(
-        `--family ${options.family} has no scikit-learn covariance type; use full, diagonal, isotropic or tied`,
-      );
-    options.covariance = mapped;
-  }
-  if (options.model !== undefined && options.input === undefined)
-    throw new UsageError('--model needs --input: the data to score');
+  checkConflicts(options, given);
+  if (options.family !== undefined) options.covariance = FAMILY_TO_COVARIANCE[options.family];
   return options;
 }
 
-/** The --help text. */
+/** Column where the option descriptions start in --help, and the width they wrap at. */
+const HELP_COLUMN = 30;
+const HELP_WIDTH = 100;
+
+/** Splits `text` into lines of at most `width` characters at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line];
+}
+
+/** The --help text: each option's description starts at one column (on the next line after a long flag). */
 export function helpText(): string {
   const lines = [
     'Usage: tfjs-gmm [options]',
@@ -229,15 +317,27 @@ export function helpText(): string {
     '',
     'Options:',
   ];
+  const indent = ' '.repeat(HELP_COLUMN);
   for (const spec of SPECS) {
     const value =
       spec.kind === 'flag'
         ? ''
         : ` ${spec.metavar ?? (spec.choices ? spec.choices.join('|') : spec.kind === 'int' ? 'N' : spec.kind === 'number' ? 'X' : 'VALUE')}`;
     const def = spec.default !== undefined && spec.kind !== 'flag' ? ` (default ${spec.default})` : '';
-    lines.push(`  --${spec.name}${value}`.padEnd(40) + spec.help + def);
+    const flag = `  --${spec.name}${value}`;
+    const [first, ...rest] = wrap(spec.help + def, HELP_WIDTH - HELP_COLUMN);
+    if (flag.length + 2 <= HELP_COLUMN) {
+      lines.push(flag.padEnd(HELP_COLUMN) + first);
+    } else {
+      lines.push(flag, indent + first);
+    }
+    lines.push(...rest.map((line) => indent + line));
   }
   lines.push(
+    '',
+    'Labels and component numbers are 0-based, as in the API and in scikit-learn. --visualize needs',
+    '@observablehq/plot and jsdom (and @resvg/resvg-js for .png); --backend wasm needs',
+    '@tensorflow/tfjs-backend-wasm (npm install them next to tfjs-gmm).',
     '',
     'Examples:',
     '  tfjs-gmm --components 4 --covariance diag --visualize out.svg',

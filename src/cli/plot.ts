@@ -6,6 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import {requireOptional} from './optional';
+
 /** A fitted mixture in plain arrays; covariances as full D x D matrices. */
 export interface PlainMixture {
   weights: number[];
@@ -100,10 +102,10 @@ export function ellipsePoints(mean: number[], covariance: number[][], r: number,
   });
 }
 
-// Loaded on demand: the plotting stack is only needed with --visualize.
+// Loaded on demand: the plotting stack is only needed with --visualize (optional peer dependencies).
 function plotting() {
-  const Plot = require('@observablehq/plot') as typeof import('@observablehq/plot');
-  const {JSDOM} = require('jsdom') as typeof import('jsdom');
+  const Plot = requireOptional<typeof import('@observablehq/plot')>('@observablehq/plot', '--visualize');
+  const {JSDOM} = requireOptional<typeof import('jsdom')>('jsdom', '--visualize');
   return {Plot, document: new JSDOM('').window.document};
 }
 
@@ -126,7 +128,7 @@ function serialise(svg: Element): string {
 export function mixtureFigure(x: number[][], labels: number[], mixture: PlainMixture, title: string): string {
   const {Plot, document} = plotting();
   const K = mixture.weights.length;
-  const colour = (k: number) => `component ${k + 1}`;
+  const colour = (k: number) => `component ${k}`;
   if (x[0].length === 1) {
     const values = x.map((r) => r[0]);
     const lo = Math.min(...values);
@@ -189,7 +191,7 @@ export function mixtureFigure(x: number[][], labels: number[], mixture: PlainMix
   const meanLabels = projected.mixture.means.map((m, k) => ({
     u: m[0],
     v: m[1],
-    text: `${k + 1} (${(100 * mixture.weights[k]).toFixed(0)}%)`,
+    text: `${k} (${(100 * mixture.weights[k]).toFixed(0)}%)`,
     component: colour(k),
   }));
   return serialise(
@@ -253,7 +255,7 @@ export function lossFigure(values: number[], label: string, title: string): stri
 export function writeFigure(file: string, svg: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
   if (file.toLowerCase().endsWith('.png')) {
-    const {Resvg} = require('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
+    const {Resvg} = requireOptional<typeof import('@resvg/resvg-js')>('@resvg/resvg-js', '--visualize with .png');
     fs.writeFileSync(
       file,
       new Resvg(svg, {fitTo: {mode: 'width', value: 1440}, font: {loadSystemFonts: true}}).render().asPng(),

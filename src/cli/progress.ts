@@ -29,7 +29,8 @@ function seconds(ms: number): string {
  */
 export class ProgressReporter {
   private readonly start = Date.now();
-  private lastLine = '';
+  /** The bar's line on a terminal is drawn and not yet ended by a newline. */
+  private barOpen = false;
   private pending: ProgressUpdate | null = null;
 
   constructor(
@@ -48,8 +49,9 @@ export class ProgressReporter {
       const width = 24;
       const filled = Math.round((width * Math.min(iteration, this.total)) / this.total);
       const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-      this.lastLine = `${this.label} ${bar} ${iteration}/${this.total}  ${this.valueName} ${value.toFixed(4)}${changeText}  ${elapsed}`;
-      this.stream.write(`\r${this.lastLine.slice(0, (this.stream.columns ?? 200) - 1)}\x1b[K`);
+      const line = `${this.label} ${bar} ${iteration}/${this.total}  ${this.valueName} ${value.toFixed(4)}${changeText}  ${elapsed}`;
+      this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 200) - 1)}\x1b[K`);
+      this.barOpen = true;
     } else if (iteration % this.logFreq === 0 || iteration === 1 || iteration === this.total) {
       this.stream.write(
         `${this.label} iteration ${iteration}/${this.total}  ${this.valueName} ${value.toFixed(4)}${changeText}  elapsed ${elapsed}\n`,
@@ -60,10 +62,25 @@ export class ProgressReporter {
     this.pending = progress;
   }
 
+  /**
+   * Runs `write` (output of its own, e.g. a warning on stderr) on a line of its own: on a terminal
+   * the bar's line is ended first, and the next update draws the bar below the output.
+   */
+  interrupt(write: () => void): void {
+    this.endBarLine();
+    write();
+  }
+
+  private endBarLine(): void {
+    if (!this.barOpen) return;
+    this.stream.write('\n');
+    this.barOpen = false;
+  }
+
   /** Ends the bar's line on a terminal; otherwise prints the last update if it was skipped. */
   finish(): void {
     if (this.stream.isTTY) {
-      if (this.lastLine) this.stream.write('\n');
+      this.endBarLine();
     } else if (this.pending) {
       const {iteration, value} = this.pending;
       this.pending = null;

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/registry';
-import {TensorInput, assertInteger, assertNumber, fail} from '../../ops/util/args';
+import {TensorInput, assertInteger, assertKnownKeys, assertNumber, fail, optionKeys} from '../../ops/util/args';
 import {basisWidth, createEmCovariance} from './covariance/registry';
 import {BatchSizeOption, autoBatchSize, prepareData} from './data';
 import {createContext} from './engine/context';
@@ -36,6 +36,8 @@ export interface EmStepOptions {
 }
 
 /** Result of {@link emStep}: the updated parameters and the log-likelihood before the update. */
+const EM_STEP_OPTION_KEYS = optionKeys<EmStepOptions>({regCovar: true, sampleWeights: true, batchSize: true});
+
 export interface EmStepResult extends GaussianMixtureParameters {
   /**
    * Weighted mean log-likelihood of x under the parameters passed in (scikit-learn's lower bound
@@ -55,6 +57,15 @@ export interface EmFitOptions extends EmStepOptions {
 }
 
 /** Result of {@link emFit}. */
+const EM_FIT_OPTION_KEYS = optionKeys<EmFitOptions>({
+  regCovar: true,
+  sampleWeights: true,
+  batchSize: true,
+  maxIter: true,
+  tol: true,
+  onIteration: true,
+});
+
 export interface EmFitResult {
   /** The fitted parameters (owned by the caller). */
   parameters: GaussianMixtureParameters;
@@ -143,6 +154,7 @@ export function emStep(
   options: EmStepOptions = {},
 ): EmStepResult {
   const fn = 'emStep';
+  assertKnownKeys(fn, 'options', options, EM_STEP_OPTION_KEYS);
   return withScaledProblem(fn, x, params, options, (ctx, state) => {
     try {
       const result = emIteration(ctx, state, readExactSet(ctx, state));
@@ -163,6 +175,7 @@ export function emStep(
  */
 export function emFit(x: TensorInput, params: GaussianMixtureParametersInput, options: EmFitOptions = {}): EmFitResult {
   const fn = 'emFit';
+  assertKnownKeys(fn, 'options', options, EM_FIT_OPTION_KEYS);
   const maxIter = options.maxIter ?? 100;
   assertInteger(fn, 'maxIter', maxIter, 0);
   const tol = options.tol ?? 1e-3;

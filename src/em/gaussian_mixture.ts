@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {MixtureParametersInput, readMixtureParameters} from '../../ops/mixture_parameters';
-import {TensorInput, fail, toFloatTensor} from '../../ops/util/args';
+import {TensorInput, assertKnownKeys, fail, toFloatTensor} from '../../ops/util/args';
 import {SeededRandom} from '../util/random';
 import {basisWidth, createEmCovariance} from './covariance/registry';
 import {EmData, autoBatchSize, prepareData} from './data';
@@ -13,6 +13,7 @@ import {EmContext, createContext} from './engine/context';
 import {IterationInfo, LoopResult, runEm} from './engine/loop';
 import {userStart} from './init/user_start';
 import {
+  FIT_OPTION_KEYS,
   FitOptions,
   GaussianMixtureOptions,
   NestedNumbers,
@@ -108,6 +109,7 @@ export class GaussianMixture extends MixtureModel {
    */
   fit(X: TensorInput, options: FitOptions = {}): this {
     const fn = `${CLASS}.fit`;
+    assertKnownKeys(fn, 'options', options, FIT_OPTION_KEYS);
     const data = prepareData(
       fn,
       'X',
@@ -186,6 +188,7 @@ export class GaussianMixture extends MixtureModel {
    * (int32 [N], owned by the caller), as `fit(X).predict(X)`.
    */
   fitPredict(X: TensorInput, options: FitOptions = {}): tf.Tensor1D {
+    assertKnownKeys(`${CLASS}.fitPredict`, 'options', options, FIT_OPTION_KEYS);
     return this.fit(X, options).predict(X);
   }
 
@@ -218,21 +221,14 @@ export class GaussianMixture extends MixtureModel {
 
   /** Bayesian information criterion: -2 score N + nParameters ln N (lower is better). */
   bic(X: TensorInput): number {
-    const N = this.rowsOf(`${CLASS}.bic`, X);
-    return -2 * this.score(X) * N + this.nParameters() * Math.log(N);
+    const {mean, N} = this.meanLogLikelihood(`${CLASS}.bic`, X, {});
+    return -2 * mean * N + this.nParameters() * Math.log(N);
   }
 
   /** Akaike information criterion: -2 score N + 2 nParameters (lower is better). */
   aic(X: TensorInput): number {
-    const N = this.rowsOf(`${CLASS}.aic`, X);
-    return -2 * this.score(X) * N + 2 * this.nParameters();
-  }
-
-  private rowsOf(fn: string, X: TensorInput): number {
-    const t = toFloatTensor(X, 'X', fn);
-    const N = t.rank === 2 ? t.shape[0] : 0;
-    if (t !== X) t.dispose();
-    return N;
+    const {mean, N} = this.meanLogLikelihood(`${CLASS}.aic`, X, {});
+    return -2 * mean * N + 2 * this.nParameters();
   }
 
   // ---- serialisation ----------------------------------------------------------------------

@@ -9,9 +9,9 @@ import {getCovarianceType} from '../../ops/covariance/registry';
 import {gmmLogProbPrecisionCholesky} from '../../ops/gmm_log_prob_precision_cholesky';
 import {mixtureLogLikelihood} from '../../ops/mixture_log_likelihood';
 import {mixtureResponsibilities} from '../../ops/mixture_responsibilities';
-import {TensorInput, assertInteger, assertNumber, fail} from '../../ops/util/args';
+import {TensorInput, assertInteger, assertKnownKeys, assertNumber, fail} from '../../ops/util/args';
 import {autoBatchSize, readMatrix, readSampleWeights} from './data';
-import {FitOptions} from './options';
+import {FIT_OPTION_KEYS, FitOptions, SAMPLE_OPTION_KEYS, SampleOptions} from './options';
 import {ParameterStore} from './parameter_store';
 import {FittedParameters} from './parameters';
 import {sampleMixture} from './sample';
@@ -162,7 +162,12 @@ export abstract class MixtureModel {
    * in float64 on the host.
    */
   score(X: TensorInput, options: FitOptions = {}): number {
-    const fn = `${this.className}.score`;
+    return this.meanLogLikelihood(`${this.className}.score`, X, options).mean;
+  }
+
+  /** The (weighted) mean log-likelihood of X and its number of rows, for `fn` (score, bic, aic). */
+  protected meanLogLikelihood(fn: string, X: TensorInput, options: FitOptions): {mean: number; N: number} {
+    assertKnownKeys(fn, 'options', options, FIT_OPTION_KEYS);
     const ll = this.mapLogProb(fn, X, (lp) => mixtureLogLikelihood(lp));
     const values = ll.dataSync();
     ll.dispose();
@@ -175,7 +180,7 @@ export abstract class MixtureModel {
       total += w * values[n];
       weight += w;
     }
-    return total / weight;
+    return {mean: total / weight, N: values.length};
   }
 
   /**
@@ -186,8 +191,9 @@ export abstract class MixtureModel {
    *
    * @returns samples [n, D] and their component labels (int32 [n]), owned by the caller.
    */
-  sample(n = 1, options: {seed?: number} = {}): {samples: tf.Tensor2D; labels: tf.Tensor1D} {
+  sample(n = 1, options: SampleOptions = {}): {samples: tf.Tensor2D; labels: tf.Tensor1D} {
     const fn = `${this.className}.sample`;
+    assertKnownKeys(fn, 'options', options, SAMPLE_OPTION_KEYS);
     assertInteger(fn, 'n', n, 1);
     const seed = options.seed ?? this.seed;
     assertNumber(fn, 'seed', seed);

@@ -15,6 +15,7 @@ import {
   assertProbabilities,
   fail,
   formatShape,
+  optionKeys,
   shapeMatches,
   toFloatTensor,
 } from '../../ops/util/args';
@@ -66,29 +67,41 @@ export interface GaussianMixtureOptions {
 }
 
 /** The keys of {@link GaussianMixtureOptions}. */
-export const GAUSSIAN_MIXTURE_OPTION_KEYS: readonly (keyof GaussianMixtureOptions)[] = [
-  'nComponents',
-  'covarianceType',
-  'tol',
-  'regCovar',
-  'maxIter',
-  'nInit',
-  'initParams',
-  'weightsInit',
-  'meansInit',
-  'precisionsInit',
-  'warmStart',
-  'seed',
-  'batchSize',
-  'onIteration',
-  'onWarning',
-];
+export const GAUSSIAN_MIXTURE_OPTION_KEYS = optionKeys<GaussianMixtureOptions>({
+  nComponents: true,
+  covarianceType: true,
+  tol: true,
+  regCovar: true,
+  maxIter: true,
+  nInit: true,
+  initParams: true,
+  weightsInit: true,
+  meansInit: true,
+  precisionsInit: true,
+  warmStart: true,
+  seed: true,
+  batchSize: true,
+  onIteration: true,
+  onWarning: true,
+});
 
 /** Options of {@link GaussianMixture.fit}. */
 export interface FitOptions {
   /** Non-negative weight per sample [N]: EM maximises the weighted log-likelihood. */
   sampleWeight?: TensorInput;
 }
+
+/** The keys of {@link FitOptions}. */
+export const FIT_OPTION_KEYS = optionKeys<FitOptions>({sampleWeight: true});
+
+/** Options of `sample` (of {@link GaussianMixture}). */
+export interface SampleOptions {
+  /** Seed of the draws (default: the estimator's seed). */
+  seed?: number;
+}
+
+/** The keys of {@link SampleOptions}. */
+export const SAMPLE_OPTION_KEYS = optionKeys<SampleOptions>({seed: true});
 
 /** The serialisable options with their defaults filled in (array options as nested numbers). */
 export interface ResolvedGaussianMixtureOptions {

@@ -1,21 +1,8 @@
 /**
  * scikit-learn's fitted attributes of `GaussianMixture` as JSON, so that a model fitted in
- * Python can be scored in JavaScript and the other way round.
- *
- * Python side, export:
- * ```python
- * import json
- * json.dump({"covariance_type": gm.covariance_type, "weights_": gm.weights_.tolist(),
- *            "means_": gm.means_.tolist(), "covariances_": gm.covariances_.tolist(),
- *            "precisions_cholesky_": gm.precisions_cholesky_.tolist()}, open("gm.json", "w"))
- * ```
- * and import (scoring uses weights_, means_ and precisions_cholesky_):
- * ```python
- * d = json.load(open("gm.json"))
- * gm = GaussianMixture(n_components=len(d["weights_"]), covariance_type=d["covariance_type"])
- * for key in ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_"):
- *     setattr(gm, key, np.asarray(d[key]))
- * ```
+ * Python can be scored in JavaScript and the other way round. The Python side of both directions
+ * is in the README ("Models from and to scikit-learn", run by test/docs/readme.test.ts) and in the
+ * API reference's index.
  */
 import * as tf from '@tensorflow/tfjs-core';
 

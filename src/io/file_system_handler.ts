@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {fail} from '../../ops/util/args';
+import {assertKnownKeys, fail, optionKeys} from '../../ops/util/args';
 import {nodeModules} from './node_fs';
 
 /** Options of {@link fileSystemHandler}. */
@@ -13,6 +13,7 @@ export interface FileSystemHandlerOptions {
 }
 
 const FN = 'fileSystemHandler';
+const OPTION_KEYS = optionKeys<FileSystemHandlerOptions>({weightsFileName: true});
 
 /**
  * An IOHandler that writes and reads the standard tfjs artifacts, `model.json` plus a binary
@@ -29,6 +30,7 @@ const FN = 'fileSystemHandler';
 export function fileSystemHandler(location: string, options: FileSystemHandlerOptions = {}): tf.io.IOHandler {
   if (typeof location !== 'string' || location.length === 0)
     fail(FN, `location must be a non-empty path, but got ${JSON.stringify(location)}`);
+  assertKnownKeys(FN, 'options', options, OPTION_KEYS);
   const weightsFileName = options.weightsFileName ?? 'weights.bin';
   if (/[\\/]/.test(weightsFileName))
     fail(FN, `weightsFileName must be a file name without directories, but got ${JSON.stringify(weightsFileName)}`);

@@ -13,7 +13,7 @@ import type {Browser, Page} from 'playwright-core';
 import {CovarianceTypeName, GMMLayer, GaussianMixture, initializeGaussianMixture, mixtureNLL} from '../../src';
 import {expectClose} from '../helpers/assertions';
 import {normal, rng} from '../helpers/random';
-import {ROOT, buildBrowserBundle, collectErrors, launchBrowser, startServer} from './harness';
+import {ROOT, buildBrowserBundle, collectErrors, launchBrowser, requireChromium, startServer} from './harness';
 
 /** The page's EM options (EM_OPTIONS in examples/browser/fitting.js). */
 interface EmOptions {
@@ -172,7 +172,8 @@ describe('browser demo (examples/browser) in headless Chromium', function () {
   let errors: string[];
   const targets = clickTargets();
 
-  before(async () => {
+  before(async function () {
+    requireChromium(this);
     await tf.setBackend('cpu');
     buildBrowserBundle();
     server = await startServer();

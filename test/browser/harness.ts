@@ -12,17 +12,41 @@ import {ROOT, startServer} from '../../examples/browser/serve';
 
 export {ROOT, startServer};
 
-/** The system Chromium; fails with instructions when it is missing. */
+/** What to do when no Chromium is found. */
+const INSTALL_HINT =
+  "install Debian's chromium (apt-get install chromium), as .ci/run does, or set CHROMIUM_PATH to a Chromium binary";
+
+/**
+ * The Chromium binary: `CHROMIUM_PATH` when set (and only it), else the system's; null when none
+ * exists.
+ */
+export function findChromium(): {path: string | null; candidates: string[]} {
+  const candidates = process.env.CHROMIUM_PATH
+    ? [process.env.CHROMIUM_PATH]
+    : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  return {path: candidates.find((p) => fs.existsSync(p)) ?? null, candidates};
+}
+
+/** The Chromium binary; fails with instructions when it is missing. */
 export function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
-    (p): p is string => !!p,
-  );
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found)
-    throw new Error(
-      `no Chromium found (looked at ${candidates.join(', ')}): install Debian's chromium (apt-get install chromium), as .ci/run does, or set CHROMIUM_PATH`,
-    );
+  const {path: found, candidates} = findChromium();
+  if (!found) throw new Error(`no Chromium found (looked at ${candidates.join(', ')}): ${INSTALL_HINT}`);
   return found;
+}
+
+/**
+ * Call first in a browser suite's `before` (or a browser test): without Chromium the suite is
+ * skipped, with a line saying why and how to install it; under CI=true a missing browser is an
+ * error instead, so that CI cannot pass without running the browser tests.
+ */
+export function requireChromium(context: Mocha.Context): void {
+  const {path: found, candidates} = findChromium();
+  if (found) return;
+  const reason = `no Chromium found (looked at ${candidates.join(', ')}): ${INSTALL_HINT}`;
+  if (process.env.CI === 'true' || process.env.CI === '1')
+    throw new Error(`${reason} (CI is set: the browser tests must run)`);
+  console.log(`      skipped (browser): ${reason}`);
+  context.skip();
 }
 
 /** Launches headless Chromium with the flags a closed network needs. */

@@ -11,7 +11,7 @@ import {gmmLogProb, gmmLogProbPrecisionCholesky} from '../../src';
 import {expectClose} from '../helpers/assertions';
 import {normal, rng} from '../helpers/random';
 import {MixtureCase, fixtures} from '../fixtures';
-import {buildBrowserBundle, collectErrors, launchBrowser, startServer} from './harness';
+import {buildBrowserBundle, collectErrors, launchBrowser, requireChromium, startServer} from './harness';
 
 interface BrowserCase extends MixtureCase {
   cotangent: number[][];
@@ -50,7 +50,8 @@ describe('ops in headless Chromium on webgl (falls back to wasm, and says so)', 
       return {...c, cotangent: c.logProb.map((row) => row.map(() => Math.fround(normal(random))))};
     });
 
-  before(async () => {
+  before(async function () {
+    requireChromium(this);
     await tf.setBackend('cpu');
     buildBrowserBundle();
     server = await startServer();

@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import {GaussianMixture} from '../../src';
+import {run} from '../../src/cli/main';
 import {ProgressReporter} from '../../src/cli/progress';
 import {generateMixtureData} from '../../src/cli/generate';
 import {expectClose} from '../helpers/assertions';
@@ -162,11 +163,13 @@ describe('tfjs-gmm command line', function () {
     expect(model.score(X)).to.be.closeTo(printed, 1e-4);
 
     const rows = readCsv(predictions);
-    expect(rows[0]).to.deep.equal(['row', 'label', 'log_likelihood', 'p1', 'p2']);
+    // 0-based rows, labels and component columns, as the API's and scikit-learn's.
+    expect(rows[0]).to.deep.equal(['row', 'label', 'log_likelihood', 'p0', 'p1']);
     expect(rows).to.have.length(301);
     const labels = tf.tidy(() => model.predict(X).arraySync() as number[]);
     rows.slice(1).forEach((r, n) => {
-      expect(Number(r[1])).to.equal(labels[n] + 1);
+      expect(Number(r[0])).to.equal(n);
+      expect(Number(r[1])).to.equal(labels[n]);
       expect(Number(r[3]) + Number(r[4])).to.be.closeTo(1, 1e-5);
     });
     const logLikelihoods = tf.tidy(() => model.scoreSamples(X).arraySync() as number[]);
@@ -199,7 +202,12 @@ describe('tfjs-gmm command line', function () {
   it('rejects unknown flags and bad values with exit code 2 and a message naming the flag', () => {
     const unknown = cli(['--componets', '3'], dir);
     expect(unknown.code).to.equal(2);
-    expect(unknown.stderr).to.equal('tfjs-gmm: unknown option --componets (see --help)\n');
+    expect(unknown.stderr).to.equal('tfjs-gmm: unknown option --componets (did you mean --components?; see --help)\n');
+    const conflict = cli(['--input', 'data.csv', '--model', 'model.json', '--components', '3'], dir);
+    expect(conflict.code).to.equal(2);
+    expect(conflict.stderr).to.equal(
+      'tfjs-gmm: --components cannot be used with --model, which scores a saved model instead of fitting one\n',
+    );
     const bad = cli(['--covariance', 'diagonal'], dir);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain('--covariance must be one of full, tied, diag, spherical, but got "diagonal"');
@@ -234,6 +242,28 @@ describe('tfjs-gmm command line', function () {
     reporter.finish();
     // eslint-disable-next-line no-control-regex -- the bar ends with the ANSI erase-line sequence
     expect(text).to.match(/^\rEM \[#{10}\.{14}\] 4\/10 {2}lower bound -1\.5000 {2}\d+\.\ds\x1b\[K\n$/);
+  });
+
+  it('prints a warning on a terminal on its own line, not on the progress bar', async () => {
+    // stdout and stderr on one terminal, as a user sees them.
+    let screen = '';
+    const terminal = {write: (text: string) => (screen += text), isTTY: true, columns: 160};
+    const backend = tf.getBackend();
+    const prod = tf.env().getBool('PROD');
+    try {
+      const code = await run(['--samples', '300', '--iterations', '2', '--tol', '0', '--backend', 'cpu'], {
+        stdout: terminal,
+        stderr: terminal,
+      });
+      expect(code).to.equal(0);
+    } finally {
+      tf.env().set('PROD', prod);
+      await tf.setBackend(backend);
+    }
+    const warning = screen.split('\n').find((line) => line.includes('warning'));
+    expect(warning, screen).to.match(
+      /^tfjs-gmm: warning: GaussianMixture\.fit: the best of 1 initialisation\(s\) did not converge/,
+    );
   });
 
   it("runs the README's command-line examples as written (npx tfjs-gmm -> the built bin)", () => {

@@ -2,40 +2,126 @@ import {expect} from 'chai';
 
 import {CsvError, parseNumericCsv} from '../../src/cli/csv';
 import {ellipsePoints, projectTo2D, symmetricEigen} from '../../src/cli/plot';
-import {UsageError, helpText, parseOptions} from '../../src/cli/options';
+import {FAMILY_TO_COVARIANCE, UsageError, helpText, parseOptions} from '../../src/cli/options';
+import {ProgressReporter} from '../../src/cli/progress';
+import {COVARIANCE_TYPES} from '../../src';
 import {expectClose} from '../helpers/assertions';
+
+/** The message of the UsageError parseOptions throws for `argv` ('' when it does not throw). */
+function message(argv: string[]): string {
+  try {
+    parseOptions(argv);
+  } catch (e) {
+    expect(e).to.be.instanceOf(UsageError);
+    return (e as Error).message;
+  }
+  return '';
+}
 
 describe('CLI building blocks', () => {
   describe('option parsing', () => {
     it('applies defaults, accepts --name value and --name=value, and maps --family', () => {
       const o = parseOptions(['--components', '5', '--covariance=diag', '--seed', '7', '--method', 'sgd']);
-      expect(o).to.include({components: 5, covariance: 'diag', seed: 7, method: 'sgd', backend: 'wasm', samples: 2000});
+      expect(o).to.include({components: 5, covariance: 'diag', seed: 7, method: 'sgd', samples: 2000});
+      expect(o.backend, 'unset: the fastest installed backend is picked at run time').to.equal(undefined);
+      expect(parseOptions(['--backend', 'cpu']).backend).to.equal('cpu');
       expect(parseOptions(['--family', 'isotropic']).covariance).to.equal('spherical');
-      expect(parseOptions(['--family', 'diagonal', '--covariance', 'full']).covariance).to.equal('diag');
+      expect(parseOptions(['--family', 'diagonal', '--covariance', 'diag']).covariance).to.equal('diag');
+    });
+
+    it('offers as --family every covariance type of the registry and the PyTorch names of them, nothing else', () => {
+      expect(Object.keys(FAMILY_TO_COVARIANCE)).to.deep.equal([...COVARIANCE_TYPES, 'diagonal', 'isotropic']);
+      for (const [family, type] of Object.entries(FAMILY_TO_COVARIANCE)) {
+        expect(COVARIANCE_TYPES).to.include(type);
+        expect(parseOptions(['--family', family]).covariance).to.equal(type);
+      }
+      const familyLine = helpText()
+        .split('\n')
+        .find((l) => l.startsWith('  --family'))!;
+      expect(familyLine.trim()).to.equal(`--family ${Object.keys(FAMILY_TO_COVARIANCE).join('|')}`);
     });
 
     it('rejects unknown flags and bad values with a message naming the flag', () => {
-      const message = (argv: string[]) => {
-        try {
-          parseOptions(argv);
-        } catch (e) {
-          expect(e).to.be.instanceOf(UsageError);
-          return (e as Error).message;
-        }
-        return '';
-      };
-      expect(message(['--componets', '3'])).to.equal('unknown option --componets (see --help)');
+      expect(message(['--componets', '3'])).to.equal(
+        'unknown option --componets (did you mean --components?; see --help)',
+      );
+      expect(message(['--n_init', '3'])).to.equal('unknown option --n_init (did you mean --n-init?; see --help)');
+      expect(message(['--visualise', 'a.svg'])).to.equal(
+        'unknown option --visualise (did you mean --visualize?; see --help)',
+      );
+      expect(message(['--learning-rate', '0.1'])).to.equal('unknown option --learning-rate (see --help)');
       expect(message(['--components', '0'])).to.equal('--components must be >= 1, but got 0');
       expect(message(['--components', '2.5'])).to.equal('--components must be an integer, but got "2.5"');
       expect(message(['--radius', '-1'])).to.equal('--radius must be > 0, but got -1');
       expect(message(['--covariance', 'diagonal'])).to.equal(
         '--covariance must be one of full, tied, diag, spherical, but got "diagonal"',
       );
-      expect(message(['--family', 'constant'])).to.contain('--family constant has no scikit-learn covariance type');
+      expect(message(['--family', 'constant'])).to.equal(
+        `--family must be one of ${Object.keys(FAMILY_TO_COVARIANCE).join(', ')}, but got "constant"`,
+      );
       expect(message(['--output'])).to.equal('--output needs a value');
       expect(message(['--help=yes'])).to.equal('--help takes no value');
       expect(message(['data.csv'])).to.contain('unexpected argument "data.csv"');
       expect(message(['--model', 'm.json'])).to.equal('--model needs --input: the data to score');
+    });
+
+    it('rejects flags that other flags make meaningless, instead of ignoring them', () => {
+      const score = ['--input', 'd.csv', '--model', 'm.json'];
+      expect(message([...score, '--components', '3'])).to.equal(
+        '--components cannot be used with --model, which scores a saved model instead of fitting one',
+      );
+      for (const flag of [
+        '--method em',
+        '--covariance diag',
+        '--family diagonal',
+        '--iterations 5',
+        '--log-freq 2',
+        '--tol 0.1',
+        '--n-init 2',
+        '--seed 3',
+      ])
+        expect(message([...score, ...flag.split(' ')]), flag).to.contain(
+          `${flag.split(' ')[0]} cannot be used with --model`,
+        );
+      expect(message([...score, '--method', 'sgd', '--mixture-lr', '0.1'])).to.equal(
+        '--method, --mixture-lr cannot be used with --model, which scores a saved model instead of fitting one',
+      );
+      expect(parseOptions([...score, '--output', 'copy.json', '--predict', 'p.csv']).model).to.equal('m.json');
+      expect(message(['--input', 'd.csv', '--samples', '10', '--dims', '3'])).to.equal(
+        '--samples, --dims cannot be used with --input: they apply to generated data only',
+      );
+      expect(message(['--mixture-lr', '0.1'])).to.equal(
+        '--mixture-lr applies to --method sgd only, but the method is em',
+      );
+      expect(message(['--method', 'sgd', '--tol', '0.1', '--n-init', '2'])).to.equal(
+        '--tol, --n-init apply to --method em only, but the method is sgd',
+      );
+      expect(message(['--family', 'diagonal', '--covariance', 'full'])).to.equal(
+        '--family diagonal (covariance diag) conflicts with --covariance full: give one of them',
+      );
+      expect(message(['--components', '2', '--components', '3'])).to.equal('--components is given more than once');
+    });
+
+    it('aligns --help: every description starts at one column, long flags put it on the next line', () => {
+      const lines = helpText().split('\n');
+      const options = lines.slice(lines.indexOf('Options:') + 1, lines.indexOf('', lines.indexOf('Options:')));
+      expect(options.length).to.be.greaterThan(20);
+      const column = /^( {2}--\S+(?: \S+)? {2,})\S/.exec(options[0])![1].length;
+      for (const [i, line] of options.entries()) {
+        expect(line.length, line).to.be.at.most(100);
+        if (line.startsWith('  --')) {
+          if (/^ {2}--\S+( \S+)?$/.test(line)) {
+            // A long flag alone: its description starts the next line, at the column.
+            expect(options[i + 1], line).to.match(new RegExp(`^ {${column}}\\S`));
+          } else {
+            // The flag, at least two spaces, and the description at the column.
+            expect(line.slice(0, column), line).to.match(/^ {2}--\S+( \S+)? {2,}$/);
+            expect(line[column], line).to.not.equal(' ');
+          }
+        } else {
+          expect(line, 'continuation lines start at the column').to.match(new RegExp(`^ {${column}}\\S`));
+        }
+      }
     });
 
     it('documents every option in --help', () => {
@@ -62,6 +148,23 @@ describe('CLI building blocks', () => {
       ]) {
         expect(text).to.contain(flag);
       }
+    });
+  });
+
+  describe('progress', () => {
+    it('puts other output (a warning) on a line of its own, not on the bar', () => {
+      let text = '';
+      const terminal = {write: (s: string) => (text += s), isTTY: true, columns: 120};
+      const reporter = new ProgressReporter(terminal, 'EM', 10, 'lower bound', 5);
+      reporter.update({iteration: 9, value: -1.5});
+      reporter.interrupt(() => terminal.write('tfjs-gmm: warning: did not converge\n'));
+      reporter.update({iteration: 10, value: -1.4});
+      reporter.finish();
+      const lines = text.split('\n');
+      expect(lines[1]).to.equal('tfjs-gmm: warning: did not converge');
+      expect(lines[2]).to.match(/^\rEM \[#{24}\] 10\/10/);
+      expect(lines).to.have.length(4); // bar, warning, bar, and the empty rest after the final newline
+      expect(lines[3]).to.equal('');
     });
   });
 

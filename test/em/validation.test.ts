@@ -136,7 +136,13 @@ describeOnBackends('EM argument validation', () => {
     expectThrowsWith(() => gm.weights, `GaussianMixture.weights: this GaussianMixture ${unfitted}`);
     expectThrowsWith(() => gm.sample(3), `GaussianMixture.sample: this GaussianMixture ${unfitted}`);
     expectThrowsWith(() => gm.toSklearnJSON(), `GaussianMixture.toSklearnJSON: this GaussianMixture ${unfitted}`);
+    expectThrowsWith(() => gm.bic(X), `GaussianMixture.bic: this GaussianMixture ${unfitted}`);
+    expectThrowsWith(() => gm.aic(X), `GaussianMixture.aic: this GaussianMixture ${unfitted}`);
     gm.fit(X);
+    expectThrowsWith(
+      () => gm.bic([[0, 0, 0]]),
+      'GaussianMixture.bic: X must have shape [N, 2] (N, D: 2 features seen in fit), but got [1, 3]',
+    );
     expectThrowsWith(
       () => gm.predict([[0, 0, 0]]),
       'GaussianMixture.predict: X must have shape [N, 2] (N, D: 2 features seen in fit), but got [1, 3]',

@@ -3,11 +3,11 @@
  */
 import {CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../../ops/covariance/registry';
-import {TensorInput, assertNumber, assertOneOf} from '../../../ops/util/args';
+import {TensorInput, assertKnownKeys, assertNumber, assertOneOf, optionKeys} from '../../../ops/util/args';
 import {createEmCovariance} from '../covariance/registry';
 import {createContext} from '../engine/context';
 import {GaussianMixtureParameters, disposeState, fromScaledState} from '../parameters';
-import {InitOptions, withInitData} from './kmeans';
+import {INIT_OPTION_KEY_RECORD, InitOptions, withInitData} from './kmeans';
 import {INIT_PARAMS, InitParams, initialResponsibilities, stateFromResponsibilities} from './methods';
 
 /** Options of {@link initializeGaussianMixture}. */
@@ -19,6 +19,13 @@ export interface InitializeOptions extends InitOptions {
   /** Added to the diagonal of every covariance (default 1e-6). */
   regCovar?: number;
 }
+
+const INITIALIZE_OPTION_KEYS = optionKeys<InitializeOptions>({
+  ...INIT_OPTION_KEY_RECORD,
+  covarianceType: true,
+  initParams: true,
+  regCovar: true,
+});
 
 /**
  * Starting parameters of EM, as scikit-learn's `GaussianMixture` computes them before its first
@@ -32,6 +39,7 @@ export function initializeGaussianMixture(
   options: InitializeOptions = {},
 ): GaussianMixtureParameters {
   const fn = 'initializeGaussianMixture';
+  assertKnownKeys(fn, 'options', options, INITIALIZE_OPTION_KEYS);
   const type = getCovarianceType(options.covarianceType ?? 'full', fn).name;
   const initParams = options.initParams ?? 'kmeans';
   assertOneOf(fn, 'initParams', initParams, INIT_PARAMS);

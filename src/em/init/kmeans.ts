@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, assertInteger, assertNumber, fail} from '../../../ops/util/args';
+import {TensorInput, assertInteger, assertKnownKeys, assertNumber, fail, optionKeys} from '../../../ops/util/args';
 import {DataTransform, EmData, prepareData} from '../data';
 import {SeededRandom} from '../../util/random';
 import {kmeansOnData, kmeansPlusPlusIndices} from './clustering';
@@ -31,6 +31,12 @@ export interface KMeansOptions extends InitOptions {
 }
 
 /** Result of {@link kmeans}; tensors are owned by the caller. */
+/** The keys of {@link InitOptions}, as the record {@link optionKeys} takes (extended by the other initialisers). */
+export const INIT_OPTION_KEY_RECORD = {seed: true, sampleWeights: true, batchSize: true} as const;
+
+const INIT_OPTION_KEYS = optionKeys<InitOptions>(INIT_OPTION_KEY_RECORD);
+const KMEANS_OPTION_KEYS = optionKeys<KMeansOptions>({...INIT_OPTION_KEY_RECORD, maxIter: true, tol: true});
+
 export interface KMeansResult {
   /** Cluster centers [K, D]. */
   centers: tf.Tensor2D;
@@ -84,6 +90,7 @@ export function kmeansPlusPlus(
   nClusters: number,
   options: InitOptions = {},
 ): {centers: tf.Tensor2D; indices: number[]} {
+  assertKnownKeys('kmeansPlusPlus', 'options', options, INIT_OPTION_KEYS);
   return withInitData('kmeansPlusPlus', x, nClusters, options, (data, rng) => {
     const indices = kmeansPlusPlusIndices(data, nClusters, rng);
     return {
@@ -102,6 +109,7 @@ export function kmeansPlusPlus(
  * than `tol`.
  */
 export function kmeans(x: TensorInput, nClusters: number, options: KMeansOptions = {}): KMeansResult {
+  assertKnownKeys('kmeans', 'options', options, KMEANS_OPTION_KEYS);
   const maxIter = options.maxIter ?? 300;
   assertInteger('kmeans', 'maxIter', maxIter, 1);
   const tol = options.tol ?? 1e-4;
