@@ -47,6 +47,10 @@ function readJSON(file: string, what: string): unknown {
 /** Our estimator JSON, or scikit-learn's fitted attributes (recognised by `weights_`). */
 function loadModel(file: string): GaussianMixture {
   const json = readJSON(file, 'model') as Record<string, unknown>;
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new RunError(
+      `model ${file} must hold a JSON object (GaussianMixture.toJSON() or scikit-learn's fitted attributes), but it holds ${JSON.stringify(json).slice(0, 40)}`,
+    );
   try {
     return 'weights_' in json
       ? GaussianMixture.fromSklearnJSON(json as unknown as SklearnGaussianMixtureJSON)
