@@ -18,6 +18,8 @@ import {GeneratedData, generateMixtureData} from './generate';
 import {FitOutcome, fitEm, fitSgd} from './fit';
 import {MissingPackageError, assertInstalled, backendInstalled, loadBackend, plottingPackages} from './optional';
 import {CliOptions, UsageError, helpText, parseOptions} from './options';
+import {writeFileAtomically} from './atomic_file';
+import {checkFilePaths} from './paths';
 import {PlainMixture, lossFigure, lossFigurePath, mixtureFigure, writeFigure} from './plot';
 import {ProgressReporter, ProgressStream} from './progress';
 
@@ -128,6 +130,7 @@ export async function run(argv: readonly string[], streams: CliStreams): Promise
   let options: CliOptions;
   try {
     options = parseOptions(argv);
+    checkFilePaths(options);
   } catch (e) {
     if (e instanceof UsageError) {
       stderr.write(`tfjs-gmm: ${e.message}\n`);
@@ -275,7 +278,7 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
 
 function writeFile(file: string, content: string): void {
   try {
-    fs.writeFileSync(file, content);
+    writeFileAtomically(file, content);
   } catch (e) {
     throw new RunError(`cannot write ${file}: ${(e as Error).message}`);
   }

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import {requireOptional} from './optional';
+import {writeFileAtomically} from './atomic_file';
 
 /** A fitted mixture in plain arrays; covariances as full D x D matrices. */
 export interface PlainMixture {
@@ -256,12 +257,12 @@ export function writeFigure(file: string, svg: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
   if (file.toLowerCase().endsWith('.png')) {
     const {Resvg} = requireOptional<typeof import('@resvg/resvg-js')>('@resvg/resvg-js', '--visualize with .png');
-    fs.writeFileSync(
+    writeFileAtomically(
       file,
       new Resvg(svg, {fitTo: {mode: 'width', value: 1440}, font: {loadSystemFonts: true}}).render().asPng(),
     );
   } else {
-    fs.writeFileSync(file, svg);
+    writeFileAtomically(file, svg);
   }
 }
 

@@ -196,9 +196,9 @@ describe('CLI building blocks', () => {
       expect(error).to.be.instanceOf(CsvError);
       expect(error!.problems).to.deep.equal([
         'line 3: expected 2 columns, got 1',
-        'line 4, column 2 (b): "x" is not a finite number',
+        'line 4, column 2 (b): "x" is not a decimal number',
         'line 5: expected 2 columns, got 3',
-        'line 6, column 2 (b): "NaN" is not a finite number',
+        'line 6, column 2 (b): "NaN" is not a decimal number',
       ]);
       expect(error!.message).to.match(/^data\.csv: 4 bad lines:/);
       expect(() => parseNumericCsv('x,y\n', 'empty.csv')).to.throw('empty.csv: 1 bad line:\n  no data rows');
