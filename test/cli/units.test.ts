@@ -1,7 +1,8 @@
 import {expect} from 'chai';
 
 import {CsvError, parseNumericCsv} from '../../src/cli/csv';
-import {ellipsePoints, projectTo2D, symmetricEigen} from '../../src/cli/plot';
+import {symmetricEigen} from '../../src/cli/eigen';
+import {ellipsePoints, projectTo2D} from '../../src/cli/plot';
 import {FAMILY_TO_COVARIANCE, UsageError, helpText, parseOptions} from '../../src/cli/options';
 import {ProgressReporter} from '../../src/cli/progress';
 import {COVARIANCE_TYPES} from '../../src';
