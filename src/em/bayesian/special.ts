@@ -19,7 +19,10 @@ export function logGamma(x: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (y + 0.5) * Math.log(t) - t + Math.log(sum);
 }
 
-/** digamma(x) = d/dx log Gamma(x) for x > 0 (scipy's `digamma`): recurrence up to x >= 10, then the asymptotic series. */
+/**
+ * digamma(x) = d/dx log Gamma(x) for x > 0 (scipy's `digamma`): the recurrence up to x >= 10, then
+ * the asymptotic series.
+ */
 export function digamma(x: number): number {
   let result = 0;
   let y = x;
