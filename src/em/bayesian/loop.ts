@@ -113,12 +113,15 @@ export function variationalIteration(vc: VariationalContext, p: Posterior): {pos
   const {K, D} = ctx.em;
   const state = gaussianState(p, K);
   const offset = tf.tensor2d(Float32Array.from(logProbOffset(vc.priorType, p, D)), [1, K]);
-  const plan = planEStep(ctx.em, state, readExactSet(ctx, state));
+  // As the engine's loop: the components on the exact path in the E-step also get their exact
+  // scatter in the first pass (around the current means), so that no second pass is needed for them.
+  const exact = readExactSet(ctx, state);
+  const plan = planEStep(ctx.em, state, exact);
   let moments: ScaledState | null = null;
   try {
     const step = mStep(ctx, variationalResponsibilities(ctx, state, plan, offset), {
-      exact: [],
-      previousMeans: null,
+      exact,
+      previousMeans: p.means,
       fastAllowed: true,
     });
     moments = step.state;
