@@ -58,6 +58,22 @@ describeOnBackends('BayesianGaussianMixture', () => {
     });
   });
 
+  it('chunking (batchSize) bounds memory, not the result', async () => {
+    await expectNoLeak(() => {
+      const fit = (batchSize: number | null) =>
+        new BayesianGaussianMixture({nComponents: 4, maxIter: 10, tol: 0, batchSize, ...quiet}).fit(X, {
+          initialResponsibilities: bgmFixtures.resp,
+        });
+      const [whole, chunked] = [fit(null), fit(37)];
+      // Sums over 9 chunks instead of 1 round differently: float32 accuracy after 10 iterations.
+      expectClose(chunked.means, whole.means, {rtol: 1e-4, atol: 1e-4});
+      expectClose(chunked.covariances, whole.covariances, {rtol: 1e-4, atol: 1e-4});
+      expect(chunked.lowerBound).to.be.closeTo(whole.lowerBound, 1e-5 * Math.abs(whole.lowerBound));
+      whole.dispose();
+      chunked.dispose();
+    });
+  });
+
   it('warns when it does not converge, with the last change', () => {
     const messages: string[] = [];
     const bgm = new BayesianGaussianMixture({nComponents: 4, maxIter: 2, onWarning: (m) => messages.push(m)}).fit(X);
