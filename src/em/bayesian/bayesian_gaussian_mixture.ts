@@ -8,7 +8,7 @@ import {MixtureParametersInput, readMixtureParameters} from '../../../ops/mixtur
 import {TensorInput, assertFiniteValues, assertKnownKeys, assertNumber, fail} from '../../../ops/util/args';
 import {SeededRandom} from '../../util/random';
 import {basisWidth, createEmCovariance} from '../covariance/registry';
-import {autoBatchSize, prepareData} from '../data';
+import {DataTransform, autoBatchSize, prepareData} from '../data';
 import {createContext} from '../engine/context';
 import {IterationInfo} from '../engine/loop';
 import {InitParams} from '../init/methods';
@@ -207,7 +207,7 @@ export class BayesianGaussianMixture extends MixtureModel {
   }
 
   /** Takes ownership of a fit's posterior (scaled space) and stores it in the data space. */
-  private setPosterior(transform: Parameters<typeof fromScaledState>[0], best: VariationalLoopResult, priors: Priors) {
+  private setPosterior(transform: DataTransform, best: VariationalLoopResult, priors: Priors): void {
     const p: Posterior = best.posterior;
     try {
       const weights = tf.tensor1d(
@@ -250,7 +250,7 @@ export class BayesianGaussianMixture extends MixtureModel {
         weightConcentration: posterior.weightConcentration.map((v) => Float64Array.from(v)),
         meanPrecision: Float64Array.from(posterior.meanPrecision),
         degreesOfFreedom: Float64Array.from(posterior.degreesOfFreedom),
-      } as Posterior,
+      },
       nFeatures,
     );
     this.setFitted(params, nFeatures, diagnostics);

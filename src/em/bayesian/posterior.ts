@@ -84,7 +84,11 @@ export function weightsOf(priorType: WeightConcentrationPriorType, wc: Float64Ar
  * E[log pi_k] - D/2 log nu_k + (D log 2 + sum_j digamma((nu_k - j) / 2) - D / beta_k) / 2,
  * scikit-learn's `_estimate_log_prob` plus `_estimate_log_weights`. Invariant under the scaling.
  */
-export function logProbOffset(priorType: WeightConcentrationPriorType, p: Posterior, D: number): Float64Array {
+export function logProbOffset(
+  priorType: WeightConcentrationPriorType,
+  p: Pick<Posterior, 'weightConcentration' | 'meanPrecision' | 'degreesOfFreedom'>,
+  D: number,
+): Float64Array {
   const logWeights = expectedLogWeights(priorType, p.weightConcentration);
   return logWeights.map((lw, k) => {
     const nu = p.degreesOfFreedom[k];
