@@ -205,6 +205,17 @@ describeOnBackends('BayesianGaussianMixture', () => {
     });
   });
 
+  it('a model fitted inside tf.tidy scores outside it like one fitted outside', () => {
+    const outside = new BayesianGaussianMixture({nComponents: 3, ...quiet}).fit(X);
+    let inside: BayesianGaussianMixture | null = null;
+    tf.tidy(() => {
+      inside = new BayesianGaussianMixture({nComponents: 3, ...quiet}).fit(X);
+    });
+    expect(inside!.score(X)).to.equal(outside.score(X));
+    inside!.dispose();
+    outside.dispose();
+  });
+
   it('calls before fit say the model is not fitted (sample(0) too)', () => {
     const bgm = new BayesianGaussianMixture({nComponents: 2});
     const notFitted = 'must be fitted first';
