@@ -14,15 +14,26 @@ import {getCovarianceType} from '../ops/covariance/registry';
 import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
 import {MixtureParameters, MixtureParametersInput} from '../ops/mixture_parameters';
 import {
+  TensorInput,
   assertBackendRegistered,
+  assertFiniteValues,
   assertInteger,
+  assertKnownKeys,
   assertNumber,
   assertShape,
   fail,
+  formatShape,
   optionKeys,
   toFloatTensor,
 } from '../ops/util/args';
+import {
+  GMMInitializeOptions,
+  GMM_INITIALIZE_OPTION_KEYS,
+  initialMixture,
+  resolveInitializeOptions,
+} from './gmm_layer_init';
 import {checkFeatureInput, singleInputShape} from './input_shape';
+import {ScaleCheck} from './scale_check';
 import {LAYER_ARG_KEY_RECORD, checkLayerArgs, configAsArgs} from './layer_args';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
 
@@ -110,6 +121,7 @@ export class GMMLayer extends tfl.layers.Layer {
   private means?: LayerVariable;
   private rawVariances?: LayerVariable;
   private precisionOffDiagonal?: LayerVariable;
+  private readonly scaleCheck = new ScaleCheck();
 
   constructor(args: GMMLayerArgs) {
     super(checkLayerArgs('GMMLayer', args, GMM_LAYER_ARG_KEYS));
@@ -191,6 +203,11 @@ export class GMMLayer extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       this.checkInputShape(x.shape, 'call');
+      this.scaleCheck.check(
+        x,
+        (rms) =>
+          `GMMLayer '${this.name}': its first batch has root-mean-square ${rms.toPrecision(3)}, far from the unit scale its default initialisation and minVariance = ${this.minVariance} assume; standardise the inputs, or start from the data with initializeFrom(x) (warned once)`,
+      );
       return gmmLogProbPrecisionCholesky(
         x,
         this.logits!.read(),
@@ -259,6 +276,48 @@ export class GMMLayer extends tfl.layers.Layer {
     );
     targets.forEach((variable, i) => variable.write(values[i]));
     tf.dispose(values);
+    // The mixture now lives at the scale the caller chose: the default start's assumption is gone.
+    this.scaleCheck.skip();
+  }
+
+  /**
+   * Sets the mixture from data, so that gradient training starts next to a good optimum instead of
+   * from random means: k-means++ seeding and Lloyd iterations give the clusters, whose weights,
+   * means and covariances (plus `minVariance`) become the mixture; method 'em' refines them by EM
+   * iterations. Builds the layer for x's D when it is not built yet. Inputs far from unit scale
+   * draw a console warning (see the README's "Training mixtures reliably").
+   *
+   * @param x [N, D] training inputs of the layer, N >= nComponents.
+   */
+  initializeFrom(x: TensorInput, options: GMMInitializeOptions = {}): void {
+    const fn = 'GMMLayer.initializeFrom';
+    assertKnownKeys(fn, 'options', options, GMM_INITIALIZE_OPTION_KEYS);
+    const resolved = resolveInitializeOptions(fn, options);
+    const data = toFloatTensor(x, 'x', fn);
+    try {
+      if (data.rank !== 2 || data.shape[0] < this.nComponents)
+        fail(
+          fn,
+          `x must have shape [N, D] with N >= nComponents = ${this.nComponents}, but got ${formatShape(data.shape)}`,
+        );
+      if (this.built) assertShape(fn, 'x', data.shape, [[null, this.nFeatures!]]);
+      assertFiniteValues(fn, 'x', data.dataSync());
+      if (!this.built) this.build([null, data.shape[1]!]);
+      const mixture = initialMixture(
+        data as tf.Tensor2D,
+        this.nComponents,
+        this.covarianceType,
+        this.minVariance * (1 + 1e-3) + 1e-6,
+        resolved,
+      );
+      try {
+        this.setMixture(mixture);
+      } finally {
+        tf.dispose([mixture.weights, mixture.means, mixture.covariances]);
+      }
+    } finally {
+      if (data !== x) data.dispose();
+    }
   }
 
   /** The precision factor of the covariances or factors given to {@link setMixture}, validated. */
