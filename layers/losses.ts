@@ -10,6 +10,7 @@ import {decodeMdn, toPackedTensor} from '../ops/mdn/decode';
 import {MdnSpec, resolveMdnSpec} from '../ops/mdn/spec';
 import {mixtureLogLikelihood} from '../ops/mixture_log_likelihood';
 import {fail, formatShape, toFloatTensor} from '../ops/util/args';
+import {scaleCheckOf} from './scale_check';
 
 /**
  * Loss for `model.compile`: the negative log-likelihood per sample, `-logSumExp_k yPred[n, k]`,
@@ -68,6 +69,8 @@ export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => 
   const fn = 'mdnLoss';
   const resolved = resolveMdnSpec(fn, spec);
   const {outputDim: D, covarianceType} = resolved;
+  const scaleCheck = scaleCheckOf(spec);
+  const owner = spec instanceof tfl.layers.Layer ? `MixtureDensityHead '${spec.name}'` : 'mdnLoss';
   return (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor =>
     tf.tidy(() => {
       const packed = toPackedTensor(fn, yPred, resolved);
@@ -79,6 +82,11 @@ export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => 
           `yTrue must have shape [${N}, ${D}] (the batch of yPred, outputDim), but got ${formatShape(targets.shape)}`,
         );
       }
+      scaleCheck.check(
+        targets,
+        (rms) =>
+          `${owner}: the first batch of targets has root-mean-square ${rms.toPrecision(3)}, far from the unit scale the head's default initialisation and minScale = ${resolved.minScale} assume; standardise the targets, or start the head from them with initializeFrom(yTrain) (warned once)`,
+      );
       const {logits, means, factor} = decodeMdn(packed, resolved);
       return tf.neg(mixtureLogLikelihood(gmmLogProbPrecisionCholesky(targets, logits, means, factor, covarianceType)));
     });

@@ -41,3 +41,12 @@ export class ScaleCheck {
     this.done = true;
   }
 }
+
+const CHECKS = new WeakMap<object, ScaleCheck>();
+
+/** The scale check of a layer or spec object (created on first use). */
+export function scaleCheckOf(owner: object): ScaleCheck {
+  let check = CHECKS.get(owner);
+  if (!check) CHECKS.set(owner, (check = new ScaleCheck()));
+  return check;
+}
