@@ -199,14 +199,24 @@ export class GMMLayer extends tfl.layers.Layer {
     return this.type.assembleFactor(tf.rsqrt(variances), this.precisionOffDiagonal?.read() ?? null);
   }
 
+  /** Root-mean-square of a draw from the current mixture: sqrt(mean squared mean + mean variance). */
+  private mixtureScale(): tf.Tensor {
+    const K = this.nComponents;
+    const D = this.nFeatures!;
+    const covariances = this.type.toDense(this.type.covarianceFromPrecisionCholesky(this.precisionFactor()), K, D);
+    const meanVariance = tf.div(tf.sum(tf.mul(covariances, tf.eye(D))), K * D);
+    return tf.sqrt(tf.add(tf.mean(tf.square(this.means!.read())), meanVariance));
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       this.checkInputShape(x.shape, 'call');
       this.scaleCheck.check(
         x,
-        (rms) =>
-          `GMMLayer '${this.name}': its first batch has root-mean-square ${rms.toPrecision(3)}, far from the unit scale its default initialisation and minVariance = ${this.minVariance} assume; standardise the inputs, or start from the data with initializeFrom(x) (warned once)`,
+        () => this.mixtureScale(),
+        (data, mixture) =>
+          `GMMLayer '${this.name}': its first batch has root-mean-square ${data.toPrecision(3)}, far from the scale of the layer's mixture (${mixture.toPrecision(3)}); its default start (means ~ N(0, 1), unit variances) and minVariance = ${this.minVariance} assume standardised inputs: standardise them, or start from the data with initializeFrom(x) (warned once)`,
       );
       return gmmLogProbPrecisionCholesky(
         x,
@@ -276,8 +286,6 @@ export class GMMLayer extends tfl.layers.Layer {
     );
     targets.forEach((variable, i) => variable.write(values[i]));
     tf.dispose(values);
-    // The mixture now lives at the scale the caller chose: the default start's assumption is gone.
-    this.scaleCheck.skip();
   }
 
   /**

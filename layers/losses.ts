@@ -82,12 +82,14 @@ export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => 
           `yTrue must have shape [${N}, ${D}] (the batch of yPred, outputDim), but got ${formatShape(targets.shape)}`,
         );
       }
+      const decoded = decodeMdn(packed, resolved);
       scaleCheck.check(
         targets,
-        (rms) =>
-          `${owner}: the first batch of targets has root-mean-square ${rms.toPrecision(3)}, far from the unit scale the head's default initialisation and minScale = ${resolved.minScale} assume; standardise the targets, or start the head from them with initializeFrom(yTrain) (warned once)`,
+        () => tf.sqrt(tf.add(tf.mean(tf.square(decoded.means)), tf.mean(tf.square(decoded.scales)))),
+        (data, mixture) =>
+          `${owner}: the first batch of targets has root-mean-square ${data.toPrecision(3)}, far from the scale of the predicted mixtures (${mixture.toPrecision(3)}); the head's default start (means near 0, standard deviations near 0.7) and minScale = ${resolved.minScale} assume standardised targets: standardise them, or start the head from them with initializeFrom(yTrain) (warned once)`,
       );
-      const {logits, means, factor} = decodeMdn(packed, resolved);
+      const {logits, means, factor} = decoded;
       return tf.neg(mixtureLogLikelihood(gmmLogProbPrecisionCholesky(targets, logits, means, factor, covarianceType)));
     });
 }

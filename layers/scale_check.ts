@@ -1,44 +1,51 @@
 /**
- * Scale awareness of the layers: their default initialisations (GMMLayer: means ~ N(0, 1), unit
- * variances; MixtureDensityHead: outputs near 0, standard deviations near 0.7) and their variance
- * floors (1e-3) are in data units, so data far from unit scale trains badly without any error. The
- * first batch is checked once per layer and a console warning names the layer.
+ * Scale awareness of the layers: their default starts (GMMLayer: means ~ N(0, 1), unit variances;
+ * MixtureDensityHead: means near 0, standard deviations near 0.7) and their variance floors are in
+ * data units, so data far from unit scale train badly without any error. The first batch is
+ * compared, once per layer, with the scale of the mixture the layer currently describes (so a
+ * layer started from its data, or trained and loaded, does not warn), and a console warning names
+ * the layer when they differ by more than {@link SCALE_RATIO}.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Root-mean-square of the data above which a warning is printed. */
-export const LARGE_SCALE = 10;
-/** Root-mean-square of the data below which a warning is printed (exact zeros excepted). */
-export const SMALL_SCALE = 0.1;
+/** Ratio of the data's scale to the mixture's beyond which (either way) a warning is printed. */
+export const SCALE_RATIO = 10;
 
-/**
- * The root-mean-square of `data`'s entries when it is far from unit scale (above
- * {@link LARGE_SCALE}, or nonzero and below {@link SMALL_SCALE}), else null. Synchronises.
- */
-export function farFromUnitScale(data: tf.Tensor): number | null {
-  const rms = tf.tidy(() => tf.sqrt(tf.mean(tf.square(data))).dataSync()[0]);
-  return rms > LARGE_SCALE || (rms > 0 && rms < SMALL_SCALE) ? rms : null;
+/** Root-mean-square of a tensor's entries (a scalar tensor). */
+export function rootMeanSquare(t: tf.Tensor): tf.Tensor {
+  return tf.sqrt(tf.mean(tf.square(t)));
 }
 
 /**
- * Tracks, per layer, whether its first batch has been checked. `check` returns the warning to
- * print (once) or null; batches of fewer than 2 rows (e.g. the zeros a model is built with) do not
- * count as the first.
+ * Tracks, per layer, whether its first batch has been checked. Batches of fewer than 2 rows or of
+ * zeros (e.g. what a model is built with) do not count as the first.
  */
 export class ScaleCheck {
   private done = false;
 
-  /** Warns once, through console.warn, when `data` [N, ...] is far from unit scale. */
-  check(data: tf.Tensor, describe: (rms: number) => string): void {
+  /**
+   * Warns once, through console.warn, when `data` [N, ...] and the mixture differ in scale by more
+   * than {@link SCALE_RATIO}. `mixtureScale` gives the root-mean-square of a draw from the mixture
+   * (sqrt(mean of squared means + mean variance)); it runs only when the check runs. Synchronises
+   * once.
+   */
+  check(
+    data: tf.Tensor,
+    mixtureScale: () => tf.Tensor,
+    describe: (dataScale: number, mixture: number) => string,
+  ): void {
     if (this.done || data.rank < 1 || data.shape[0] < 2) return;
+    const [dataScale, mixture] = tf
+      .tidy(() => [rootMeanSquare(data), mixtureScale()])
+      .map((s) => {
+        const value = s.dataSync()[0];
+        s.dispose();
+        return value;
+      });
+    if (!(dataScale > 0)) return;
     this.done = true;
-    const rms = farFromUnitScale(data);
-    if (rms !== null) console.warn(describe(rms));
-  }
-
-  /** Marks the check as done (the layer's parameters were set from data at its scale). */
-  skip(): void {
-    this.done = true;
+    const ratio = dataScale / mixture;
+    if (ratio > SCALE_RATIO || ratio < 1 / SCALE_RATIO) console.warn(describe(dataScale, mixture));
   }
 }
 
