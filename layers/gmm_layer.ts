@@ -33,7 +33,7 @@ import {
   resolveInitializeOptions,
 } from './gmm_layer_init';
 import {checkFeatureInput, singleInputShape} from './input_shape';
-import {ScaleCheck} from './scale_check';
+import {scaleCheckOf} from './scale_check';
 import {LAYER_ARG_KEY_RECORD, checkLayerArgs, configAsArgs} from './layer_args';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
 
@@ -121,7 +121,6 @@ export class GMMLayer extends tfl.layers.Layer {
   private means?: LayerVariable;
   private rawVariances?: LayerVariable;
   private precisionOffDiagonal?: LayerVariable;
-  private readonly scaleCheck = new ScaleCheck();
 
   constructor(args: GMMLayerArgs) {
     super(checkLayerArgs('GMMLayer', args, GMM_LAYER_ARG_KEYS));
@@ -212,7 +211,7 @@ export class GMMLayer extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       this.checkInputShape(x.shape, 'call');
-      this.scaleCheck.check(
+      scaleCheckOf(this).check(
         x,
         () => this.mixtureScale(),
         (data, mixture) =>
@@ -292,8 +291,9 @@ export class GMMLayer extends tfl.layers.Layer {
    * Sets the mixture from data, so that gradient training starts next to a good optimum instead of
    * from random means: k-means++ seeding and Lloyd iterations give the clusters, whose weights,
    * means and covariances (plus `minVariance`) become the mixture; method 'em' refines them by EM
-   * iterations. Builds the layer for x's D when it is not built yet. Inputs far from unit scale
-   * draw a console warning (see the README's "Training mixtures reliably").
+   * iterations. Builds the layer for x's D when it is not built yet. The mixture is then at the
+   * data's scale, so the layer's scale warning stays quiet (see the README's "Training mixtures
+   * reliably").
    *
    * @param x [N, D] training inputs of the layer, N >= nComponents.
    */
@@ -315,6 +315,7 @@ export class GMMLayer extends tfl.layers.Layer {
         data as tf.Tensor2D,
         this.nComponents,
         this.covarianceType,
+        // Just above the floor, so that setMixture accepts a singular cluster's covariance too.
         this.minVariance * (1 + 1e-3) + 1e-6,
         resolved,
       );

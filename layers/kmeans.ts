@@ -5,7 +5,7 @@
  */
 
 /** mulberry32: a small seeded PRNG returning uniforms in [0, 1). */
-export function seededUniform(seed: number): () => number {
+function seededUniform(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

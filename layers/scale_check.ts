@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 export const SCALE_RATIO = 10;
 
 /** Root-mean-square of a tensor's entries (a scalar tensor). */
-export function rootMeanSquare(t: tf.Tensor): tf.Tensor {
+function rootMeanSquare(t: tf.Tensor): tf.Tensor {
   return tf.sqrt(tf.mean(tf.square(t)));
 }
 
@@ -20,7 +20,7 @@ export function rootMeanSquare(t: tf.Tensor): tf.Tensor {
  * Tracks, per layer, whether its first batch has been checked. Batches of fewer than 2 rows or of
  * zeros (e.g. what a model is built with) do not count as the first.
  */
-export class ScaleCheck {
+class ScaleCheck {
   private done = false;
 
   /**
