@@ -75,8 +75,8 @@ describeOnBackends('MixtureDensityHead.initializeFrom', () => {
       runs.push(`seed ${seed}: full ${nll.full.toFixed(3)}, diag ${nll.diag.toFixed(3)}, K=1 ${nll.single.toFixed(3)}`);
       // Measured (cpu and wasm alike): full -2.59 to -2.61, diag -2.36 to -2.38, K = 1 -1.66, so the
       // margins are >= 0.21 and >= 0.93 nats. From the default start (no initializeFrom, wasm) full
-      // ended at -2.54, -2.09, -2.09, -2.09, -2.16: below diag once and 0.8 below K = 1 once. 2,000 held-out points give a standard error of each
-      // difference below 0.03 nats.
+      // ended at -2.54, -2.09, -2.09, -2.09, -2.16: below diag once and 0.8 below K = 1 once.
+      // 2,000 held-out points give a standard error of each difference below 0.03 nats.
       expect(nll.full, runs.join('; ')).to.be.below(nll.diag);
       expect(nll.full, runs.join('; ')).to.be.below(nll.single - 0.8);
     }
