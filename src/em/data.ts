@@ -123,6 +123,15 @@ export class EmData {
     return value;
   }
 
+  /**
+   * Sets the tensor {@link extra} returns for `key` (taking ownership of it): for statistics
+   * computed elsewhere, e.g. merged from several parts of the data.
+   */
+  provideExtra(key: string, value: tf.Tensor): void {
+    this.extras.get(key)?.dispose();
+    this.extras.set(key, tf.keep(value));
+  }
+
   /** Releases every tensor held by the data set. */
   dispose(): void {
     if (this.disposed) return;
