@@ -22,3 +22,17 @@ export {
   type EmMStepOptions,
   type EmMStepResult,
 } from './statistics';
+export {BayesianGaussianMixture} from './bayesian/bayesian_gaussian_mixture';
+export {
+  type BayesianGaussianMixtureOptions,
+  type BayesianFitOptions,
+  type WeightConcentrationPriorType,
+} from './bayesian/options';
+export {type BayesianCovarianceType} from './bayesian/covariance';
+export {
+  type BayesianGaussianMixtureJSON,
+  type SklearnBayesianGaussianMixtureJSON,
+  type BayesianFittedJSON,
+  type PosteriorVectors,
+} from './bayesian/serialization';
+export {type Priors as BayesianPriors} from './bayesian/priors';
