@@ -124,6 +124,12 @@ export abstract class MixtureModel {
     const fitted = this.require(fn.slice(this.className.length + 1));
     const {values, N, D} = readMatrix(fn, 'X', X, fitted.nFeatures);
     const p = fitted.store.parameters();
+    const parallel = this.parallelLogProb(fn, values, N, D);
+    if (parallel) {
+      const result = tf.tidy(() => body(parallel));
+      parallel.dispose();
+      return result;
+    }
     // The direct kernel's working set is [rows, K D].
     const batchSize = this.batchSize ?? autoBatchSize(this.nComponents * D + this.nComponents);
     return tf.tidy(() => {
@@ -135,6 +141,14 @@ export abstract class MixtureModel {
       }
       return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
     });
+  }
+
+  /**
+   * The per-component log-probabilities [N, K] of `values` computed elsewhere (worker threads),
+   * or null to compute them in-thread (the default).
+   */
+  protected parallelLogProb(_fn: string, _values: Float32Array, _N: number, _D: number): tf.Tensor2D | null {
+    return null;
   }
 
   /**
