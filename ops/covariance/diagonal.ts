@@ -18,6 +18,8 @@ function firstNonPositive(values: ArrayLike<number>): number {
 
 /** Behaviour shared by `diag` and `spherical`. */
 export abstract class DiagonalCovariance extends CovarianceType {
+  readonly canonicalLayout = 'diagonal' as const;
+
   precisionCholeskyFromCovariance(covariances: tf.Tensor, options: ConversionOptions): tf.Tensor {
     if (options.validate) {
       const values = covariances.dataSync();

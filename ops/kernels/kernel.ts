@@ -40,6 +40,10 @@ export interface KernelGradients {
 
 /** A kernel implementation. */
 export interface Kernel {
-  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward;
+  /**
+   * @param center [1, D], the point shared kernels subtract from x and the means before their
+   *   float32 products (default: the mean of the means); per-sample kernels ignore it.
+   */
+  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor, center?: tf.Tensor): KernelForward;
   gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients;
 }
