@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {Kernel} from '../kernels/kernel';
 import {perSampleDiagonalKernel} from '../kernels/per_sample';
-import {sharedDiagonalKernel} from '../kernels/shared_diagonal';
+import {sharedDiagonalFeatureKernel} from '../kernels/shared_diagonal_features';
 import {assertFiniteValues, fail} from '../util/args';
 import {ConversionOptions, CovarianceType} from './covariance_type';
 
@@ -69,7 +69,7 @@ export abstract class DiagonalCovariance extends CovarianceType {
   }
 
   kernel(perSample: boolean): Kernel {
-    return perSample ? perSampleDiagonalKernel : sharedDiagonalKernel;
+    return perSample ? perSampleDiagonalKernel : sharedDiagonalFeatureKernel;
   }
 
   /** (G - q) / p, with q = sum_n g y^2. */

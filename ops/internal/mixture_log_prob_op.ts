@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {componentGroups, groupedKernel} from '../kernels/grouped';
+import {planSharedKernel} from '../kernels/grouped';
 import {Kernel} from '../kernels/kernel';
 import {fail} from '../util/args';
 import {GradientThunks, runWithGradientThunks} from './lazy_gradient_op';
@@ -83,7 +83,7 @@ export function mixtureLogProb(
 
     if (validate) assertRepresentablePrecision(caller, factor, perSample ? [N, K] : [K]);
     // Per-sample kernels form x - mu_k for every (n, k) and are exact as they are.
-    if (!perSample) kernel = groupedKernel(kernel, componentGroups(means, factor, type.canonicalLayout));
+    if (!perSample) kernel = planSharedKernel(kernel, means, factor, type.canonicalLayout);
     const kernelForward = kernel.forward(x2, broadcastMeans, factor);
     kernelSavedCount = kernelForward.saved.length;
     const constant = tf.sub(

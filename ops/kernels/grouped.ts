@@ -110,6 +110,36 @@ export function componentGroups(means: tf.Tensor, factor: tf.Tensor, layout: Fac
 }
 
 /**
+ * The conditioning limit of a kernel whose error grows quadratically (~eps m^2 against the
+ * bound's eps D): the m at which it matches the linear kernel's excess at `limit`,
+ * m^2 / D = 2.9 m_lin / sqrt(D), i.e. sqrt(3 limit sqrt(D)) (~19 at the default limit, D = 16).
+ */
+export function quadraticLimit(limit: number, D: number): number {
+  return Math.sqrt(3 * limit * Math.sqrt(D));
+}
+
+/**
+ * The shared kernel for these parameters: a quadratic (feature-basis) kernel when every component
+ * fits one group within its limit, else its linear fallback over the planned groups.
+ */
+export function planSharedKernel(kernel: Kernel, means: tf.Tensor, factor: tf.Tensor, layout: FactorLayout): Kernel {
+  const [K, D] = means.shape;
+  const limit = gmmFlag('GMM_KERNEL_EXACT_LIMIT');
+  if (kernel.cancellation === 'quadratic' && kernel.fallback) {
+    if (limit === Infinity) return kernel;
+    if (limit > 0) {
+      const means32 = means.dataSync() as Float32Array;
+      const factor32 = factor.dataSync() as Float32Array;
+      const groups = planComponentGroups(means32, factor32, layout, K, D, quadraticLimit(limit, D));
+      if (groups.length === 1) return groupedKernel(kernel, groups);
+      return groupedKernel(kernel.fallback, planComponentGroups(means32, factor32, layout, K, D, limit));
+    }
+    kernel = kernel.fallback;
+  }
+  return groupedKernel(kernel, componentGroups(means, factor, layout));
+}
+
+/**
  * A shared kernel run once per group. With one group of every component it is the kernel itself;
  * otherwise its outputs are gathered back into component order.
  */

@@ -157,6 +157,9 @@ describeOnBackends('per-component exactness of the gradients', () => {
     [1e-4, 1e4, 1],
     [1e-3, 1e2, 1e-12],
     [1e-3, 1e4, 1e12],
+    // Components a few sd apart: one group, the feature-basis kernel for diag/spherical.
+    [1, 3, 1],
+    [0.5, 2, 1e12],
   ];
   for (const limit of [32, 0])
     it(`${limit === 0 ? 'exact path forced' : 'planned (default)'}: x, weights, means and covariance gradients of every type`, () => {
