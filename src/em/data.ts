@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, fail, formatShape, toFloatTensor} from '../../ops/util/args';
+import {TensorInput, assertBackendRegistered, fail, formatShape, toFloatTensor} from '../../ops/util/args';
 
 /** The affine map between the data and the space EM runs in: x' = (x - center) / scale. */
 export interface DataTransform {
@@ -194,6 +194,7 @@ export function readMatrix(
   }
   const host = readHostRows(x);
   if (host) {
+    assertBackendRegistered(fn); // as tensor inputs do: the fit needs a backend anyway
     checkShapeAndValues(fn, argName, host.values, host.N, host.D, expectedD);
     return {...host, float32: false};
   }
