@@ -130,20 +130,31 @@ export abstract class MixtureModel {
     // float32: data far from the origin keep their digits (a Gaussian is shift-invariant).
     const center = meanOfMeans(p.means.dataSync(), D);
     return tf.tidy(() => {
-      const logits = tf.log(p.weights);
-      const means = tf.sub(p.means, tf.tensor2d(center, [1, D]));
+      // componentLogProb depends on x - mu only: it sees both shifted.
+      const shiftedParameters = {...p, means: tf.sub(p.means, tf.tensor2d(center, [1, D]))};
       const parts: tf.Tensor[] = [];
       for (let start = 0; start < N; start += batchSize) {
         const size = Math.min(batchSize, N - start);
         const shifted = new Float32Array(size * D);
         for (let i = 0; i < size * D; i++) shifted[i] = values[start * D + i] - center[i % D];
-        const x = tf.tensor2d(shifted, [size, D]);
-        parts.push(
-          body(gmmLogProbPrecisionCholesky(x, logits, means, p.precisionsCholesky, this.covarianceType) as tf.Tensor2D),
-        );
+        parts.push(body(this.componentLogProb(tf.tensor2d(shifted, [size, D]), shiftedParameters)));
       }
       return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
     });
+  }
+
+  /**
+   * The per-component log-probabilities [B, K] the scoring methods reduce: here
+   * log pi_k + log N(x | mu_k, Sigma_k); a variational model adds its expectations instead.
+   */
+  protected componentLogProb(x: tf.Tensor2D, p: FittedParameters): tf.Tensor2D {
+    return gmmLogProbPrecisionCholesky(
+      x,
+      tf.log(p.weights),
+      p.means,
+      p.precisionsCholesky,
+      this.covarianceType,
+    ) as tf.Tensor2D;
   }
 
   /** Label (most probable component) of every sample: int32 [N] (scikit-learn's `predict`). */
@@ -198,10 +209,12 @@ export abstract class MixtureModel {
   sample(n = 1, options: SampleOptions = {}): {samples: tf.Tensor2D; labels: tf.Tensor1D} {
     const fn = `${this.className}.sample`;
     assertKnownKeys(fn, 'options', options, SAMPLE_OPTION_KEYS);
+    // As scikit-learn: an unfitted model says so before n is checked (sample(0) included).
+    const fitted = this.require('sample');
     assertInteger(fn, 'n', n, 1);
     const seed = options.seed ?? this.seed;
     assertNumber(fn, 'seed', seed);
-    return sampleMixture(this.require('sample').store.parameters(), this.covarianceTypeBehaviour, n, seed);
+    return sampleMixture(fitted.store.parameters(), this.covarianceTypeBehaviour, n, seed);
   }
 
   /** Releases the fitted parameters; the model can be fitted again. */
