@@ -127,6 +127,7 @@ export class GaussianMixture extends MixtureModel {
     let em: ReturnType<typeof createEmCovariance> | null = null;
     try {
       this.checkData(fn, data);
+      if (data.resolutionWarning) this.onWarning(data.resolutionWarning);
       em = createEmCovariance(this.covarianceType, this.nComponents, data.D, fn);
       const warm = this.warmStart && this.fitted !== null;
       if (warm && this.fitted!.nFeatures !== data.D) {
