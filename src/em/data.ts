@@ -238,6 +238,18 @@ function computeTransform(
   return {center, scale: scale > 0 && Number.isFinite(scale) ? scale : 1};
 }
 
+/** The rows x' = (x - c) / s in float32 (negligible values set to zero, see NEGLIGIBLE). */
+export function scaleRows(values: ArrayLike<number>, N: number, D: number, t: DataTransform): Float32Array {
+  const scaled = new Float32Array(N * D);
+  for (let n = 0; n < N; n++) {
+    for (let j = 0; j < D; j++) {
+      const v = (values[n * D + j] - t.center[j]) / t.scale;
+      scaled[n * D + j] = Math.abs(v) < NEGLIGIBLE ? 0 : v;
+    }
+  }
+  return scaled;
+}
+
 /**
  * Validates and prepares the data of a fit.
  *
@@ -260,13 +272,7 @@ export function prepareData(
   let total = N;
   if (weights) total = weights.reduce((s, w) => s + w, 0);
   const t = transform ?? computeTransform(values, N, D, weights, total);
-  const scaled = new Float32Array(N * D);
-  for (let n = 0; n < N; n++) {
-    for (let j = 0; j < D; j++) {
-      const v = (values[n * D + j] - t.center[j]) / t.scale;
-      scaled[n * D + j] = Math.abs(v) < NEGLIGIBLE ? 0 : v;
-    }
-  }
+  const scaled = scaleRows(values, N, D, t);
   const chunks: Chunk[] = [];
   for (let start = 0; start < N; start += batchSize) {
     const size = Math.min(batchSize, N - start);

@@ -5,15 +5,25 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {MixtureParametersInput, readMixtureParameters} from '../../ops/mixture_parameters';
-import {TensorInput, assertKnownKeys, fail, toFloatTensor} from '../../ops/util/args';
+import {TensorInput, assertInteger, assertKnownKeys, fail, toFloatTensor} from '../../ops/util/args';
 import {SeededRandom} from '../util/random';
 import {basisWidth, createEmCovariance} from './covariance/registry';
 import {EmData, autoBatchSize, prepareData} from './data';
+import {EmCovariance} from './covariance/em_covariance';
 import {EmContext, createContext} from './engine/context';
-import {IterationInfo, LoopResult, runEm} from './engine/loop';
+import {IterationInfo, LoopResult, emProgram} from './engine/loop';
+import {runPass} from './engine/pass';
+import {EmProgram, IterationEnd, runProgram} from './engine/program';
+import {runProgramAsync} from './stream/driver';
+import {AsyncGuard} from './stream/guard';
+import {StreamSource, isStreamSource} from './stream/source';
+import {scanStream, streamPassRunner, streamSummaryData} from './stream/stream_data';
 import {userStart} from './init/user_start';
 import {
+  DEFAULT_INIT_SAMPLE_SIZE,
+  FIT_ASYNC_OPTION_KEYS,
   FIT_OPTION_KEYS,
+  FitAsyncOptions,
   FitOptions,
   GaussianMixtureOptions,
   NestedNumbers,
@@ -110,43 +120,13 @@ export class GaussianMixture extends MixtureModel {
   fit(X: TensorInput, options: FitOptions = {}): this {
     const fn = `${CLASS}.fit`;
     assertKnownKeys(fn, 'options', options, FIT_OPTION_KEYS);
-    const data = prepareData(
-      fn,
-      'X',
-      X,
-      options.sampleWeight,
-      this.batchSize ?? ((D: number) => autoBatchSize(basisWidth(this.covarianceType, D))),
-    );
-    let em: ReturnType<typeof createEmCovariance> | null = null;
+    const data = this.prepare(fn, X, options.sampleWeight);
+    let em: EmCovariance | null = null;
     try {
-      this.checkData(fn, data);
-      em = createEmCovariance(this.covarianceType, this.nComponents, data.D, fn);
-      const warm = this.warmStart && this.fitted !== null;
-      if (warm && this.fitted!.nFeatures !== data.D) {
-        const D = this.fitted!.nFeatures;
-        fail(
-          fn,
-          `X must have shape [N, ${D}] to warm-start the fitted model (D = ${D}), but got [${data.N}, ${data.D}]`,
-        );
-      }
-      const inits = warm ? 1 : this.nInit;
-      const best = this.bestOfInitializations(fn, createContext(fn, data, em, this.regCovar), inits, warm);
-      const params = fromScaledState(data.transform, best.state);
-      disposeState(best.state);
-      const lowerBound = this.maxIter === 0 ? -Infinity : best.lowerBound;
-      this.setFitted(params, data.D, {
-        converged: best.converged,
-        nIter: best.nIter,
-        lowerBound,
-        lowerBounds: best.lowerBounds,
-      });
-      if (!best.converged && this.maxIter > 0) {
-        this.onWarning(
-          `${fn}: the best of ${inits} initialisation(s) did not converge within maxIter = ${this.maxIter} iterations ` +
-            `(last change of the lower bound ${changeOf(best.lowerBounds)}, tol = ${this.tol}); increase maxIter or tol, ` +
-            'try other initialisations, or check for degenerate data',
-        );
-      }
+      em = this.emFor(fn, data);
+      const ctx = createContext(fn, data, em, this.regCovar);
+      const inits = this.initsFor();
+      this.finish(fn, runProgram(ctx, this.initializationsProgram(fn, ctx, ctx, inits)), data, inits);
       return this;
     } finally {
       em?.dispose();
@@ -154,19 +134,190 @@ export class GaussianMixture extends MixtureModel {
     }
   }
 
-  /** Runs EM from `inits` starts and keeps the one with the largest lower bound (the caller owns its state). */
-  private bestOfInitializations(fn: string, ctx: EmContext, inits: number, warm: boolean): LoopResult {
+  /**
+   * {@link fit} without blocking: the same EM (and, for the same data, the same result), on
+   * in-memory data `X` or on a stream of batches (see {@link StreamSource}), yielding to the event
+   * loop before every pass over the data so that a page stays responsive. After every iteration
+   * the model holds that iteration's parameters (with `converged` false), so `onIteration` can
+   * draw them (`this.means`, `this.predict(X)`); at the end, those of the best initialisation.
+   *
+   * A stream is read once for its size and float64 centring and scaling (and a seeded reservoir
+   * sample of `initSampleSize` rows, on which `initParams` computes the start, as `fit` does on
+   * its data), then once per E/M pass (an iteration takes a second pass only when a component
+   * needs the exact path). Memory is bounded by the batch size, not N. With N <= initSampleSize,
+   * or with `weightsInit`, `meansInit` and `precisionsInit` all given, a streamed fit equals `fit`
+   * on the concatenated batches up to float32 summation order.
+   *
+   * `options.signal` aborts: the promise rejects with the signal's reason, no tensor is leaked,
+   * and the model is left at its last complete iteration (or as it was before the call, when the
+   * abort came before the first iteration ended).
+   *
+   * @param X data [N, D], or a stream source (sample weights apply to in-memory data only).
+   * @returns this, once the fit has ended.
+   */
+  async fitAsync(X: TensorInput | StreamSource, options: FitAsyncOptions = {}): Promise<this> {
+    const fn = `${CLASS}.fitAsync`;
+    assertKnownKeys(fn, 'options', options, FIT_ASYNC_OPTION_KEYS);
+    const guard = new AsyncGuard(fn, options.signal);
+    try {
+      await guard.pause();
+      if (isStreamSource(X)) await this.fitStream(fn, X, options, guard);
+      else await this.fitInMemoryAsync(fn, X, options, guard);
+      return this;
+    } finally {
+      guard.dispose();
+    }
+  }
+
+  private async fitInMemoryAsync(
+    fn: string,
+    X: TensorInput,
+    options: FitAsyncOptions,
+    guard: AsyncGuard,
+  ): Promise<void> {
+    if (options.initSampleSize !== undefined)
+      fail(fn, 'options.initSampleSize applies to streams only, but X is in-memory data');
+    const data = this.prepare(fn, X, options.sampleWeight);
+    let em: EmCovariance | null = null;
+    try {
+      em = this.emFor(fn, data);
+      const ctx = createContext(fn, data, em, this.regCovar);
+      const inits = this.initsFor();
+      const best = await runProgramAsync(
+        this.initializationsProgram(fn, ctx, ctx, inits),
+        async (call) => runPass(ctx, call.responsibilities(ctx), call.request),
+        guard,
+        (end) => this.showIteration(end, data),
+      );
+      this.finish(fn, best, data, inits);
+    } finally {
+      em?.dispose();
+      data.dispose();
+    }
+  }
+
+  private async fitStream(
+    fn: string,
+    source: StreamSource,
+    options: FitAsyncOptions,
+    guard: AsyncGuard,
+  ): Promise<void> {
+    if (options.sampleWeight !== undefined)
+      fail(fn, 'options.sampleWeight applies to in-memory data only, but X is a stream source');
+    const sampleSize = options.initSampleSize ?? DEFAULT_INIT_SAMPLE_SIZE;
+    assertInteger(fn, 'options.initSampleSize', sampleSize, this.nComponents);
+    const scan = await scanStream(fn, source, sampleSize, this.seed, guard);
+    if (scan.N < this.nComponents)
+      fail(fn, `the source must yield at least nComponents = ${this.nComponents} rows, but it yielded ${scan.N}`);
+    const summary = streamSummaryData(scan);
+    const sample = tf.tensor2d(scan.sample, [scan.sampleRows, scan.D]);
+    let startData: EmData | null = null;
+    let em: EmCovariance | null = null;
+    try {
+      startData = prepareData(fn, 'X', sample, null, this.batchSizeOf(), scan.transform);
+      em = this.emFor(fn, summary);
+      const ctx = createContext(fn, summary, em, this.regCovar);
+      const inits = this.initsFor();
+      const chunkSize = this.batchSizeOf()(scan.D);
+      const best = await runProgramAsync(
+        this.initializationsProgram(fn, ctx, createContext(fn, startData, em, this.regCovar), inits),
+        streamPassRunner(fn, source, ctx, chunkSize, guard),
+        guard,
+        (end) => this.showIteration(end, summary),
+      );
+      this.finish(fn, best, summary, inits);
+    } finally {
+      em?.dispose();
+      startData?.dispose();
+      sample.dispose();
+      summary.dispose();
+    }
+  }
+
+  /** Rows per chunk: the option, or the automatic size for the covariance type. */
+  private batchSizeOf(): (D: number) => number {
+    return (D: number) => this.batchSize ?? autoBatchSize(basisWidth(this.covarianceType, D));
+  }
+
+  private prepare(fn: string, X: TensorInput, sampleWeight: TensorInput | undefined): EmData {
+    const data = prepareData(fn, 'X', X, sampleWeight, this.batchSizeOf());
+    try {
+      this.checkData(fn, data);
+    } catch (e) {
+      data.dispose();
+      throw e;
+    }
+    return data;
+  }
+
+  /** The EM behaviour for the data (checking D against the fitted model when warm-starting). */
+  private emFor(fn: string, data: EmData): EmCovariance {
+    if (this.warmStart && this.fitted !== null && this.fitted.nFeatures !== data.D) {
+      const D = this.fitted.nFeatures;
+      fail(fn, `X must have shape [N, ${D}] to warm-start the fitted model (D = ${D}), but got [${data.N}, ${data.D}]`);
+    }
+    return createEmCovariance(this.covarianceType, this.nComponents, data.D, fn);
+  }
+
+  private initsFor(): number {
+    return this.warmStart && this.fitted !== null ? 1 : this.nInit;
+  }
+
+  /** Shows the state after an iteration as the model's parameters (fitAsync). */
+  private showIteration(end: IterationEnd, data: EmData): void {
+    this.setFitted(fromScaledState(data.transform, end.state), data.D, {
+      converged: false,
+      nIter: end.iteration,
+      lowerBound: end.lowerBound,
+      lowerBounds: end.lowerBounds,
+    });
+  }
+
+  /** Takes the best initialisation's result as the fitted model (and warns when it did not converge). */
+  private finish(fn: string, best: LoopResult, data: EmData, inits: number): void {
+    const params = fromScaledState(data.transform, best.state);
+    disposeState(best.state);
+    const lowerBound = this.maxIter === 0 ? -Infinity : best.lowerBound;
+    this.setFitted(params, data.D, {
+      converged: best.converged,
+      nIter: best.nIter,
+      lowerBound,
+      lowerBounds: best.lowerBounds,
+    });
+    if (!best.converged && this.maxIter > 0) {
+      this.onWarning(
+        `${fn}: the best of ${inits} initialisation(s) did not converge within maxIter = ${this.maxIter} iterations ` +
+          `(last change of the lower bound ${changeOf(best.lowerBounds)}, tol = ${this.tol}); increase maxIter or tol, ` +
+          'try other initialisations, or check for degenerate data',
+      );
+    }
+  }
+
+  /**
+   * Runs EM from `inits` starts and keeps the one with the largest lower bound (the caller owns
+   * its state). `ctx` is the data EM runs on, `startCtx` the data the initialisation uses (the
+   * same, or a stream's sample).
+   */
+  private *initializationsProgram(
+    fn: string,
+    ctx: EmContext,
+    startCtx: EmContext,
+    inits: number,
+  ): EmProgram<LoopResult> {
+    const warm = this.warmStart && this.fitted !== null;
+    const startLowerBound = warm ? this.fitted!.lowerBound : -Infinity;
+    const warmStart = warm ? this.warmState(ctx) : null;
     const rng = new SeededRandom(this.seed);
     let best: LoopResult | null = null;
     try {
       for (let init = 0; init < inits; init++) {
-        const start = warm ? this.warmState(ctx) : userStart(fn, ctx, rng, this.options);
-        const result = runEm(ctx, start, {
+        const start = warmStart ?? userStart(fn, startCtx, rng, this.options);
+        const result = yield* emProgram(ctx, start, {
           maxIter: this.maxIter,
           tol: this.tol,
           onIteration: this.onIteration,
           init,
-          startLowerBound: warm ? this.fitted!.lowerBound : -Infinity,
+          startLowerBound,
         });
         // scikit-learn: keep the largest lower bound (with maxIter = 0, the last initialisation).
         if (best === null || this.maxIter === 0 || result.lowerBound > best.lowerBound) {

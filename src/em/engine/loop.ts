@@ -6,13 +6,23 @@
 import {ScaledState, disposeState} from '../parameters';
 import {EmContext} from './context';
 import {disposeEStepPlan, eStepResponsibilities, planEStep} from './e_step';
-import {MStepResult, mStep, readExactSet} from './m_step';
+import {MStepResult, mStepProgram, readExactSet} from './m_step';
+import {EmProgram, runProgram} from './program';
 
 /** One EM iteration (E-step and M-step) from `state`; `state` is left untouched. */
 export function emIteration(ctx: EmContext, state: ScaledState, exact: number[]): MStepResult {
+  return runProgram(ctx, emIterationProgram(ctx, state, exact));
+}
+
+/** {@link emIteration} as a program. */
+export function* emIterationProgram(ctx: EmContext, state: ScaledState, exact: number[]): EmProgram<MStepResult> {
   const plan = planEStep(ctx.em, state, exact);
   try {
-    return mStep(ctx, eStepResponsibilities(ctx, state, plan), {exact, previousMeans: state.means, fastAllowed: true});
+    return yield* mStepProgram(ctx, (on) => eStepResponsibilities(on, state, plan), {
+      exact,
+      previousMeans: state.means,
+      fastAllowed: true,
+    });
   } finally {
     disposeEStepPlan(plan);
   }
@@ -55,6 +65,11 @@ export interface LoopResult {
  * `tol` or `maxIter` iterations ran, as scikit-learn's `fit` does for one initialisation.
  */
 export function runEm(ctx: EmContext, initial: ScaledState, options: LoopOptions): LoopResult {
+  return runProgram(ctx, emProgram(ctx, initial, options));
+}
+
+/** {@link runEm} as a program; it reports the end of every iteration before `onIteration`. */
+export function* emProgram(ctx: EmContext, initial: ScaledState, options: LoopOptions): EmProgram<LoopResult> {
   let state = initial;
   let lowerBound = options.startLowerBound ?? -Infinity;
   const lowerBounds: number[] = [];
@@ -64,7 +79,7 @@ export function runEm(ctx: EmContext, initial: ScaledState, options: LoopOptions
     let exact = options.maxIter > 0 ? readExactSet(ctx, state) : [];
     for (let iteration = 1; iteration <= options.maxIter; iteration++) {
       const previous = lowerBound;
-      const next = emIteration(ctx, state, exact);
+      const next = yield* emIterationProgram(ctx, state, exact);
       disposeState(state);
       state = next.state;
       exact = next.exactNext;
@@ -77,6 +92,7 @@ export function runEm(ctx: EmContext, initial: ScaledState, options: LoopOptions
       }
       lowerBounds.push(lowerBound);
       nIter = iteration;
+      yield {kind: 'iteration', state, iteration, lowerBound, lowerBounds};
       const change = lowerBound - previous;
       options.onIteration?.({iteration, lowerBound, change, init: options.init ?? 0});
       if (Math.abs(change) < options.tol) {

@@ -9,7 +9,8 @@ import {gmmFlag} from '../../../ops/flags';
 import {EmCovariance, Moments, NK_EPSILON, replaceRows} from '../covariance/em_covariance';
 import {ScaledState, disposeState, stateTensors} from '../parameters';
 import {EmContext, meanLogLikelihood} from './context';
-import {ChunkResponsibilities, ExactPlan, disposePass, disposePlan, makeExactPlan, runPass} from './pass';
+import {ChunkResponsibilities, ExactPlan, PassResult, disposePass, disposePlan, makeExactPlan} from './pass';
+import {EmProgram, PassCall, pass, runProgram} from './program';
 
 /**
  * An exact scatter taken around shifts c has to be centred: sum r (x - mu)(x - mu)^T =
@@ -177,21 +178,21 @@ export interface MStepOptions {
 /**
  * The second pass: the exact scatter of `redo` around `newMeans`, and the parameters with it.
  */
-function redoExactly(
+function* redoExactly(
   ctx: EmContext,
-  responsibilities: ChunkResponsibilities,
+  responsibilities: PassCall['responsibilities'],
   moments: tf.Tensor2D,
   redo: number[],
   newMeans: tf.Tensor2D,
-): {state: ScaledState; checks: ComponentChecks} {
+): EmProgram<{state: ScaledState; checks: ComponentChecks}> {
   const plan = makeExactPlan(redo, newMeans);
   try {
-    const pass = runPass(ctx, responsibilities, {moments: false, exact: plan, logLikelihood: false});
+    const result = yield* pass({responsibilities, request: {moments: false, exact: plan, logLikelihood: false}});
     let finalized: Finalized;
     try {
-      finalized = finalize(ctx, moments, plan, pass.exactScatter);
+      finalized = finalize(ctx, moments, plan, result.exactScatter);
     } finally {
-      disposePass(pass);
+      disposePass(result);
     }
     const values = finalized.packedChecks.dataSync() as Float32Array;
     finalized.packedChecks.dispose();
@@ -208,27 +209,42 @@ function redoExactly(
  * new covariance is ill-conditioned or indefinite, with the exact scatter around its new mean.
  */
 export function mStep(ctx: EmContext, responsibilities: ChunkResponsibilities, options: MStepOptions): MStepResult {
+  return runProgram(
+    ctx,
+    mStepProgram(ctx, () => responsibilities, options),
+  );
+}
+
+/**
+ * {@link mStep} as a program: `responsibilities` gives them for the context a pass runs on, and
+ * `ctx` (whose data need not hold any chunk) is that of the whole data set.
+ */
+export function* mStepProgram(
+  ctx: EmContext,
+  responsibilities: PassCall['responsibilities'],
+  options: MStepOptions,
+): EmProgram<MStepResult> {
   const {em} = ctx;
   const {K} = em;
   const firstPlan =
     options.exact.length && options.previousMeans ? makeExactPlan(options.exact, options.previousMeans) : null;
-  let pass: ReturnType<typeof runPass> | null = null;
+  let first: PassResult | null = null;
   let state: ScaledState | null = null;
   try {
-    pass = runPass(ctx, responsibilities, {moments: true, exact: firstPlan, logLikelihood: true});
-    const moments = pass.moments!;
+    first = yield* pass({responsibilities, request: {moments: true, exact: firstPlan, logLikelihood: true}});
+    const moments = first.moments!;
     let logLikelihood = NaN;
     let redo: number[];
     let newMeans: tf.Tensor2D;
     if (options.fastAllowed) {
-      const first = finalize(ctx, moments, firstPlan, pass.exactScatter);
-      state = first.state;
-      const sum = pass.logLikelihoodSum;
+      const finalized = finalize(ctx, moments, firstPlan, first.exactScatter);
+      state = finalized.state;
+      const sum = first.logLikelihoodSum;
       const readBack = tf.tidy(() =>
-        sum ? tf.concat([first.packedChecks, tf.reshape(sum, [1])]) : tf.clone(first.packedChecks),
+        sum ? tf.concat([finalized.packedChecks, tf.reshape(sum, [1])]) : tf.clone(finalized.packedChecks),
       );
       const values = readBack.dataSync() as Float32Array;
-      tf.dispose([readBack, first.packedChecks]);
+      tf.dispose([readBack, finalized.packedChecks]);
       if (sum) logLikelihood = meanLogLikelihood(ctx, values[3 * K]);
       const checks = unpackChecks(values, K);
       redo = componentsToRedo(em, checks, firstPlan);
@@ -237,13 +253,13 @@ export function mStep(ctx: EmContext, responsibilities: ChunkResponsibilities, o
       disposeState(state);
       state = null;
     } else {
-      if (pass.logLikelihoodSum) logLikelihood = meanLogLikelihood(ctx, pass.logLikelihoodSum.dataSync()[0]);
+      if (first.logLikelihoodSum) logLikelihood = meanLogLikelihood(ctx, first.logLikelihoodSum.dataSync()[0]);
       redo = Array.from({length: K}, (_, k) => k);
       newMeans = tf.tidy(() => meansFromMoments(unpackMoments(moments, K, em.D)));
     }
     let second: {state: ScaledState; checks: ComponentChecks};
     try {
-      second = redoExactly(ctx, responsibilities, moments, redo, newMeans);
+      second = yield* redoExactly(ctx, responsibilities, moments, redo, newMeans);
     } finally {
       newMeans.dispose();
     }
@@ -254,7 +270,7 @@ export function mStep(ctx: EmContext, responsibilities: ChunkResponsibilities, o
     disposeState(state);
     throw e;
   } finally {
-    disposePass(pass);
+    disposePass(first);
     disposePlan(firstPlan);
   }
 }
