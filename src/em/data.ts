@@ -123,6 +123,15 @@ export class EmData {
     return value;
   }
 
+  /**
+   * Sets the tensor {@link extra} returns for `key` (taking ownership of it): for statistics
+   * computed elsewhere, e.g. merged from several parts of the data.
+   */
+  provideExtra(key: string, value: tf.Tensor): void {
+    this.extras.get(key)?.dispose();
+    this.extras.set(key, tf.keep(value));
+  }
+
   /** Releases every tensor held by the data set. */
   dispose(): void {
     if (this.disposed) return;
@@ -273,6 +282,22 @@ export function prepareData(
   if (weights) total = weights.reduce((s, w) => s + w, 0);
   const t = transform ?? computeTransform(values, N, D, weights, total);
   const scaled = scaleRows(values, N, D, t);
+  return chunkedData(scaled, N, D, t, weights, total, batchSize);
+}
+
+/**
+ * EmData over already scaled rows (row-major [N * D]), uploaded in chunks of `batchSize` rows:
+ * the last step of {@link prepareData}, and how a worker builds its share of the rows.
+ */
+export function chunkedData(
+  scaled: Float32Array,
+  N: number,
+  D: number,
+  transform: DataTransform,
+  weights: Float64Array | null,
+  totalWeight: number,
+  batchSize: number,
+): EmData {
   const chunks: Chunk[] = [];
   for (let start = 0; start < N; start += batchSize) {
     const size = Math.min(batchSize, N - start);
@@ -286,5 +311,5 @@ export function prepareData(
     }
     chunks.push({start, size, x: xChunk, weightColumn, weightRow});
   }
-  return new EmData(N, D, t, chunks, total, weights, scaled);
+  return new EmData(N, D, transform, chunks, totalWeight, weights, scaled);
 }

@@ -40,6 +40,7 @@ import {
 } from './serialization';
 import {SklearnGaussianMixtureJSON, parseSklearnJSON, sklearnJSONOf} from './sklearn_json';
 import {MixtureModel} from './mixture_model';
+import {EmThreads} from './parallel/em_threads';
 
 const CLASS = 'GaussianMixture';
 
@@ -77,15 +78,19 @@ export class GaussianMixture extends MixtureModel {
   readonly warmStart: boolean;
   readonly seed: number;
   readonly batchSize: number | null;
+  /** Worker threads (see {@link GaussianMixtureOptions.workers}). */
+  readonly workers: number | 'auto';
   onIteration?: (info: IterationInfo) => void;
   onWarning: (message: string) => void;
   protected readonly className = CLASS;
   private readonly options: ResolvedGaussianMixtureOptions;
+  private readonly threads = new EmThreads();
 
   constructor(options: GaussianMixtureOptions = {}) {
     super();
     const resolved = resolveOptions(CLASS, options);
-    const {onIteration, onWarning, ...serialisable} = resolved;
+    const {onIteration, onWarning, workers, ...serialisable} = resolved;
+    this.workers = workers;
     this.options = serialisable;
     ({
       nComponents: this.nComponents,
@@ -124,7 +129,7 @@ export class GaussianMixture extends MixtureModel {
     let em: EmCovariance | null = null;
     try {
       em = this.emFor(fn, data);
-      const ctx = createContext(fn, data, em, this.regCovar);
+      const ctx = this.inMemoryContext(fn, data, em);
       const inits = this.initsFor();
       this.finish(fn, runProgram(ctx, this.initializationsProgram(fn, ctx, ctx, inits)), data, inits);
       return this;
@@ -181,7 +186,7 @@ export class GaussianMixture extends MixtureModel {
     let em: EmCovariance | null = null;
     try {
       em = this.emFor(fn, data);
-      const ctx = createContext(fn, data, em, this.regCovar);
+      const ctx = this.inMemoryContext(fn, data, em);
       const inits = this.initsFor();
       const best = await runProgramAsync(
         this.initializationsProgram(fn, ctx, ctx, inits),
@@ -232,6 +237,13 @@ export class GaussianMixture extends MixtureModel {
       sample.dispose();
       summary.dispose();
     }
+  }
+
+  /** The context of in-memory data, with the worker threads when `workers` asks for them. */
+  private inMemoryContext(fn: string, data: EmData, em: EmCovariance): EmContext {
+    const ctx = createContext(fn, data, em, this.regCovar);
+    ctx.parallel = this.threads.passes(fn, this.workers, ctx, this.batchSizeOf()(data.D));
+    return ctx;
   }
 
   /** Rows per chunk: the option, or the automatic size for the covariance type. */
@@ -404,10 +416,30 @@ export class GaussianMixture extends MixtureModel {
     );
   }
 
+  /**
+   * The per-component log-probabilities [N, K] of X by the workers, or null when the input is
+   * too small for them (see {@link GaussianMixtureOptions.workers}) or in-thread.
+   */
+  protected override parallelLogProb(fn: string, values: Float32Array, N: number, D: number): tf.Tensor2D | null {
+    const p = this.fitted!.store.parameters();
+    return this.threads.logProb(fn, this.workers, values, N, D, p, this.covarianceType, this.batchSize);
+  }
+
+  /** Releases the fitted parameters and ends the worker threads; the model can be fitted again. */
+  override dispose(): void {
+    super.dispose();
+    this.threads.end();
+  }
+
+  /** Number of worker threads running (0 when in-thread or after {@link dispose}). */
+  get runningWorkers(): number {
+    return this.threads.running;
+  }
+
   /** Rebuilds an estimator (options and, if fitted, parameters) from {@link toJSON}'s output. */
   static fromJSON(
     json: GaussianMixtureJSON,
-    callbacks: Pick<GaussianMixtureOptions, 'onIteration' | 'onWarning'> = {},
+    callbacks: Pick<GaussianMixtureOptions, 'onIteration' | 'onWarning' | 'workers'> = {},
   ): GaussianMixture {
     const fn = `${CLASS}.fromJSON`;
     checkGaussianMixtureJSON(fn, json);

@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceType, CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/registry';
-import {gmmLogProbPrecisionCholesky} from '../../ops/gmm_log_prob_precision_cholesky';
 import {mixtureLogLikelihood} from '../../ops/mixture_log_likelihood';
 import {mixtureResponsibilities} from '../../ops/mixture_responsibilities';
 import {TensorInput, assertInteger, assertKnownKeys, assertNumber, fail} from '../../ops/util/args';
@@ -15,6 +14,7 @@ import {FIT_OPTION_KEYS, FitOptions, SAMPLE_OPTION_KEYS, SampleOptions} from './
 import {ParameterStore} from './parameter_store';
 import {FittedParameters} from './parameters';
 import {sampleMixture} from './sample';
+import {mapRowLogProb} from './log_prob_rows';
 import {FitDiagnostics} from './serialization';
 
 /** What a fit (or an import) leaves behind. */
@@ -124,22 +124,23 @@ export abstract class MixtureModel {
     const fitted = this.require(fn.slice(this.className.length + 1));
     const {values, N, D} = readMatrix(fn, 'X', X, fitted.nFeatures);
     const p = fitted.store.parameters();
+    const parallel = this.parallelLogProb(fn, values, N, D);
+    if (parallel) {
+      const result = tf.tidy(() => body(parallel));
+      parallel.dispose();
+      return result;
+    }
     // The direct kernel's working set is [rows, K D].
     const batchSize = this.batchSize ?? autoBatchSize(this.nComponents * D + this.nComponents);
-    return tf.tidy(() => {
-      const logits = tf.log(p.weights);
-      const parts: tf.Tensor[] = [];
-      for (let start = 0; start < N; start += batchSize) {
-        const size = Math.min(batchSize, N - start);
-        const x = tf.tensor2d(values.subarray(start * D, (start + size) * D), [size, D]);
-        parts.push(
-          body(
-            gmmLogProbPrecisionCholesky(x, logits, p.means, p.precisionsCholesky, this.covarianceType) as tf.Tensor2D,
-          ),
-        );
-      }
-      return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
-    });
+    return tf.tidy(() => mapRowLogProb(values, N, D, p, this.covarianceType, batchSize, body));
+  }
+
+  /**
+   * The per-component log-probabilities [N, K] of `values` computed elsewhere (worker threads),
+   * or null to compute them in-thread (the default).
+   */
+  protected parallelLogProb(_fn: string, _values: Float32Array, _N: number, _D: number): tf.Tensor2D | null {
+    return null;
   }
 
   /** Label (most probable component) of every sample: int32 [N] (scikit-learn's `predict`). */

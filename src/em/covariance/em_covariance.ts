@@ -30,7 +30,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceType, CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../../ops/covariance/registry';
-import {Chunk, EmData} from '../data';
+import {EmData} from '../data';
 import {ScaledState} from '../parameters';
 import {ScatterShape} from './scatter';
 
@@ -44,12 +44,6 @@ const MIN_LOG_WEIGHT = -1e30;
 
 /** scikit-learn adds 10 * eps(float64) to N_k so that an empty component divides without NaN. */
 export const NK_EPSILON = 10 * 2.220446049250313e-16;
-
-/**
- * The key under which `EmData.extra` caches a type's data statistic (see
- * {@link EmCovariance.chunkDataStatistic}); a stream, which holds no chunks, seeds it.
- */
-export const DATA_STATISTIC = 'em:dataStatistic';
 
 /** Moments of the M-step, unpacked. */
 export interface Moments {
@@ -106,21 +100,6 @@ export abstract class EmCovariance {
    */
   abstract logitCoefficients(state: ScaledState): tf.Tensor2D;
 
-  /**
-   * One chunk's part of a data-set constant that the M-step needs besides the moments, or null
-   * (tied: sum_n w x' x'^T). The constant is the sum over the chunks ({@link dataStatistic}).
-   */
-  chunkDataStatistic(_chunk: Chunk): tf.Tensor | null {
-    return null;
-  }
-
-  /** The data-set constant of {@link chunkDataStatistic}, summed over the chunks and cached in `data`. */
-  dataStatistic(data: EmData): tf.Tensor {
-    return data.extra(DATA_STATISTIC, () =>
-      data.chunks.map((chunk) => this.chunkDataStatistic(chunk)!).reduce((total, part) => tf.add(total, part)),
-    );
-  }
-
   /** A component-independent log-probability column [B, 1] added to `Z W`, if the type has one. */
   sharedLogit(_x: tf.Tensor2D, _state: ScaledState): tf.Tensor2D | null {
     return null;
@@ -150,6 +129,20 @@ export abstract class EmCovariance {
 
   /** kappa_k (see the file comment), [K]. */
   abstract conditioning(state: ScaledState): tf.Tensor1D;
+
+  /**
+   * The key under which the M-step's statistic of the data alone is cached on `EmData` (tied:
+   * sum_n w x' x'^T), or null when the type needs none. It is part of the EM statistics
+   * (statistics.ts), computed by {@link dataStatistic}.
+   */
+  get dataStatisticKey(): string | null {
+    return null;
+  }
+
+  /** The statistic of {@link dataStatisticKey} for `data` (cached on it), or null. */
+  dataStatistic(_data: EmData): tf.Tensor | null {
+    return null;
+  }
 
   /** Releases constant tensors. */
   dispose(): void {}

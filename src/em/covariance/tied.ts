@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {diagPart, triangleMask} from '../../../ops/linalg/matrix_utils';
-import {Chunk, EmData} from '../data';
+import {EmData} from '../data';
 import {ScaledState} from '../parameters';
 import {EmCovariance, Moments} from './em_covariance';
 import {MATRIX_SCATTER} from './scatter';
@@ -58,17 +58,31 @@ export class TiedEm extends EmCovariance {
     return this.type.toCanonical(state.precisionsCholesky, indices.shape[0], this.D);
   }
 
-  /** sum_n w x' x'^T of the chunk; summed over the data set, it is constant during a fit. */
-  override chunkDataStatistic(chunk: Chunk): tf.Tensor2D {
-    const weighted = chunk.weightColumn ? tf.mul(chunk.x, chunk.weightColumn) : chunk.x;
-    return tf.matMul(tf.transpose(weighted), chunk.x);
+  override get dataStatisticKey(): string {
+    return 'tied:secondMoment';
+  }
+
+  override dataStatistic(data: EmData): tf.Tensor2D {
+    return this.totalSecondMoment(data);
+  }
+
+  /** sum_n w x' x'^T over the whole data set (constant during a fit). */
+  private totalSecondMoment(data: EmData): tf.Tensor2D {
+    return data.extra(this.dataStatisticKey, () => {
+      let total: tf.Tensor = tf.zeros([this.D, this.D]);
+      for (const chunk of data.chunks) {
+        const weighted = chunk.weightColumn ? tf.mul(chunk.x, chunk.weightColumn) : chunk.x;
+        total = tf.add(total, tf.matMul(tf.transpose(weighted), chunk.x));
+      }
+      return total;
+    }) as tf.Tensor2D;
   }
 
   scatterFromMoments(moments: Moments, means: tf.Tensor2D, data: EmData): tf.Tensor {
     // sum_k [S_k - m1 mu^T - mu m1^T + n mu mu^T] with sum_k S_k the constant second moment.
     const cross = tf.matMul(moments.m1, means, true, false); // sum_k m1_k mu_k^T
     const between = tf.matMul(tf.mul(means, tf.reshape(moments.n, [this.K, 1])), means, true, false);
-    return tf.add(tf.sub(this.dataStatistic(data), tf.add(cross, tf.transpose(cross))), between);
+    return tf.add(tf.sub(this.totalSecondMoment(data), tf.add(cross, tf.transpose(cross))), between);
   }
 
   combineScatter(_fast: tf.Tensor | null, exact: tf.Tensor): tf.Tensor {

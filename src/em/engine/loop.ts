@@ -6,7 +6,7 @@
 import {ScaledState, disposeState} from '../parameters';
 import {EmContext} from './context';
 import {disposeEStepPlan, eStepResponsibilities, planEStep} from './e_step';
-import {MStepResult, mStepProgram, readExactSet} from './m_step';
+import {MStepResult, mStepProgram, mStepWith, readExactSet} from './m_step';
 import {EmProgram, runProgram} from './program';
 
 /** One EM iteration (E-step and M-step) from `state`; `state` is left untouched. */
@@ -14,15 +14,16 @@ export function emIteration(ctx: EmContext, state: ScaledState, exact: number[])
   return runProgram(ctx, emIterationProgram(ctx, state, exact));
 }
 
-/** {@link emIteration} as a program. */
+/**
+ * {@link emIteration} as a program. With workers (`ctx.parallel`) the passes run there,
+ * synchronously, and the program yields none.
+ */
 export function* emIterationProgram(ctx: EmContext, state: ScaledState, exact: number[]): EmProgram<MStepResult> {
+  const options = {exact, previousMeans: state.means, fastAllowed: true};
+  if (ctx.parallel) return mStepWith(ctx, ctx.parallel.runner(state, exact), options);
   const plan = planEStep(ctx.em, state, exact);
   try {
-    return yield* mStepProgram(ctx, (on) => eStepResponsibilities(on, state, plan), {
-      exact,
-      previousMeans: state.means,
-      fastAllowed: true,
-    });
+    return yield* mStepProgram(ctx, (on) => eStepResponsibilities(on, state, plan), options);
   } finally {
     disposeEStepPlan(plan);
   }

@@ -1,7 +1,8 @@
 /**
  * The asynchronous driver of EM programs (see engine/program.ts): it runs each pass the program
  * asks for with an async pass runner (over in-memory chunks, or over a stream), yields to the
- * event loop and checks the abort signal before every pass, and reports the end of every
+ * event loop after every iteration (and before a pass when the work since the last yield took
+ * more than 20 ms), checks the abort signal before every pass, and reports the end of every
  * iteration.
  */
 import {EmProgram, IterationEnd, PassCall} from '../engine/program';
@@ -29,10 +30,11 @@ export async function runProgramAsync<T>(
     try {
       if (current.kind === 'iteration') {
         onIterationEnd?.(current);
+        await guard.pause();
         step = program.next();
         continue;
       }
-      await guard.pause();
+      await guard.maybePause();
       const result = await runPass(current.call);
       step = program.next(result);
     } catch (e) {

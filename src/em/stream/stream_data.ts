@@ -6,10 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {fail} from '../../../ops/util/args';
-import {tidyNullable} from '../../../ops/util/tidy';
 import {SeededRandom} from '../../util/random';
-import {Chunk, DataTransform, EmData, scaleRows} from '../data';
-import {DATA_STATISTIC} from '../covariance/em_covariance';
+import {DataTransform, EmData, chunkedData, scaleRows} from '../data';
 import {EmContext, createContext} from '../engine/context';
 import {PassResult, accumulate, disposePass, runPass} from '../engine/pass';
 import {PassCall} from '../engine/program';
@@ -116,14 +114,7 @@ export async function scanStream(
 /** The scaled rows of a batch as an EmData of chunks of at most `chunkSize` rows. */
 function batchData(batch: Batch, transform: DataTransform, chunkSize: number): EmData {
   const {rows, D} = batch;
-  const scaled = scaleRows(batch.values, rows, D, transform);
-  const chunks: Chunk[] = [];
-  for (let start = 0; start < rows; start += chunkSize) {
-    const size = Math.min(chunkSize, rows - start);
-    const x = tf.tensor2d(scaled.subarray(start * D, (start + size) * D), [size, D]);
-    chunks.push({start, size, x, weightColumn: null, weightRow: null});
-  }
-  return new EmData(rows, D, transform, chunks, rows, null, scaled);
+  return chunkedData(scaleRows(batch.values, rows, D, transform), rows, D, transform, null, rows, chunkSize);
 }
 
 /** The data of a whole stream for the M-step: size, transform and data statistic, but no chunks. */
@@ -134,7 +125,7 @@ export function streamSummaryData(scan: StreamScan): EmData {
 /**
  * Runs EM passes over the stream: per batch, the pass on the batch's scaled chunks; the results
  * are summed. `ctx` is the context of the whole stream (its data from {@link streamSummaryData});
- * the first pass also sums the covariance type's data statistic into it (tied's second moment).
+ * the first EM pass also sums the covariance type's data statistic into it (tied's second moment).
  */
 export function streamPassRunner(
   fn: string,
@@ -162,10 +153,8 @@ export function streamPassRunner(
             exactScatter: accumulate(total.exactScatter, part.exactScatter),
             logLikelihoodSum: accumulate(total.logLikelihoodSum, part.logLikelihoodSum),
           };
-          if (needsStatistic) {
-            for (const chunk of bd.chunks)
-              statistic = accumulate(statistic, tidyNullable(() => [em.chunkDataStatistic(chunk)])[0]);
-          }
+          const batchStatistic = needsStatistic ? em.dataStatistic(bd) : null;
+          if (batchStatistic) statistic = accumulate(statistic, tf.clone(batchStatistic));
         } finally {
           bd.dispose();
         }
@@ -176,10 +165,7 @@ export function streamPassRunner(
           fn,
           `the source must yield the same rows on every pass, but pass ${pass} yielded ${rows} rows and the first pass ${data.N}`,
         );
-      if (statistic !== null) {
-        const value = statistic;
-        data.extra(DATA_STATISTIC, () => tf.clone(value));
-      }
+      if (statistic !== null) data.provideExtra(em.dataStatisticKey!, tf.clone(statistic));
       return total;
     } catch (e) {
       disposePass(total);
