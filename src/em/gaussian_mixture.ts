@@ -153,9 +153,10 @@ export class GaussianMixture extends MixtureModel {
    * or with `weightsInit`, `meansInit` and `precisionsInit` all given, a streamed fit equals `fit`
    * on the concatenated batches up to float32 summation order.
    *
-   * `options.signal` aborts: the promise rejects with the signal's reason, no tensor is leaked,
-   * and the model is left at its last complete iteration (or as it was before the call, when the
-   * abort came before the first iteration ended).
+   * `options.signal` aborts: the promise rejects with the signal's reason (an `AbortError`), no
+   * tensor is leaked, and the model is left at its last complete iteration (or as it was before
+   * the call, when no iteration had ended). A failure (a bad batch, a source that throws) leaves
+   * it the same way. Workers (`workers`) run the passes of in-memory data; streams run in-thread.
    *
    * @param X data [N, D], or a stream source (sample weights apply to in-memory data only).
    * @returns this, once the fit has ended.
