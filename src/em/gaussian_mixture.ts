@@ -14,6 +14,15 @@ import {EmContext, createContext} from './engine/context';
 import {IterationInfo, LoopResult, emProgram} from './engine/loop';
 import {runPass} from './engine/pass';
 import {EmProgram, IterationEnd, runProgram} from './engine/program';
+import {
+  OnlineState,
+  PARTIAL_FIT_OPTION_KEYS,
+  PartialFitOptions,
+  checkOnlineState,
+  onlineUpdate,
+  readStepOptions as readOnlineStepOptions,
+  transformOf,
+} from './online/online_em';
 import {runProgramAsync} from './stream/driver';
 import {AsyncGuard} from './stream/guard';
 import {StreamSource, isStreamSource} from './stream/source';
@@ -85,6 +94,8 @@ export class GaussianMixture extends MixtureModel {
   protected readonly className = CLASS;
   private readonly options: ResolvedGaussianMixtureOptions;
   private readonly threads = new EmThreads();
+  /** The running statistics of online EM ({@link partialFit}), or null. */
+  private online: OnlineState | null = null;
 
   constructor(options: GaussianMixtureOptions = {}) {
     super();
@@ -291,6 +302,7 @@ export class GaussianMixture extends MixtureModel {
     const params = fromScaledState(data.transform, best.state);
     disposeState(best.state);
     const lowerBound = this.maxIter === 0 ? -Infinity : best.lowerBound;
+    this.online = null;
     this.setFitted(params, data.D, {
       converged: best.converged,
       nIter: best.nIter,
@@ -348,6 +360,62 @@ export class GaussianMixture extends MixtureModel {
   }
 
   /**
+   * Online (stepwise) EM, Cappé and Moulines (2009) / Liang and Klein (2009): updates the model
+   * with one batch. The batch's E-step statistics (per row) enter running averages with the step
+   * size gamma_t = (t + learningOffset)^-learningDecay at the t-th batch, and the M-step of the
+   * running statistics runs after every `mStepEvery` batches. The first call initialises from its
+   * batch (`initParams` or the `*Init` options, as `fit` does; or from the current parameters
+   * when the model was fitted before) and fixes the float64 centring and scaling of the stream.
+   * `nIter` counts the batches, `lowerBound` is the last batch's mean log-likelihood before its
+   * update, `converged` is false. `toJSON` carries the running state, so that `fromJSON` resumes
+   * the stream; `fit` and `fitAsync` discard it.
+   *
+   * @param X a batch [B, D] (the first one with B >= nComponents).
+   * @returns this.
+   */
+  partialFit(X: TensorInput, options: PartialFitOptions = {}): this {
+    const fn = `${CLASS}.partialFit`;
+    assertKnownKeys(fn, 'options', options, PARTIAL_FIT_OPTION_KEYS);
+    const steps = readOnlineStepOptions(fn, options);
+    const previous = this.online;
+    const transform = previous ? transformOf(previous) : undefined;
+    const data = prepareData(fn, 'X', X, options.sampleWeight, this.batchSizeOf(), transform);
+    let em: EmCovariance | null = null;
+    let current: ScaledState | null = null;
+    try {
+      const fitted = this.fitted;
+      if (fitted && fitted.nFeatures !== data.D)
+        fail(fn, `X must have shape [B, ${fitted.nFeatures}] (D seen before), but got [${data.N}, ${data.D}]`);
+      if (!fitted) this.checkData(fn, data);
+      em = createEmCovariance(this.covarianceType, this.nComponents, data.D, fn);
+      if (fitted) {
+        const p = fitted.store.parameters();
+        current = toScaledState(this.covarianceType, data.transform, p.weights, p.means, p.precisionsCholesky);
+      } else {
+        const ctx = createContext(fn, data, em, this.regCovar);
+        current = userStart(fn, ctx, new SeededRandom(this.seed), this.options);
+      }
+      const update = onlineUpdate(fn, data, em, this.regCovar, current, previous, steps);
+      if (update.state) {
+        const params = fromScaledState(data.transform, update.state);
+        disposeState(update.state);
+        this.setFitted(params, data.D, {
+          converged: false,
+          nIter: update.online.steps,
+          lowerBound: update.logLikelihood,
+          lowerBounds: [],
+        });
+      }
+      this.online = update.online;
+      return this;
+    } finally {
+      disposeState(current);
+      em?.dispose();
+      data.dispose();
+    }
+  }
+
+  /**
    * Fits the model and returns the label of every sample under the fitted parameters
    * (int32 [N], owned by the caller), as `fit(X).predict(X)`.
    */
@@ -397,10 +465,13 @@ export class GaussianMixture extends MixtureModel {
 
   // ---- serialisation ----------------------------------------------------------------------
 
-  /** The options and fitted parameters as plain JSON (see {@link GaussianMixture.fromJSON}). */
+  /**
+   * The options and fitted parameters as plain JSON (see {@link GaussianMixture.fromJSON}),
+   * with the online EM state after {@link partialFit}.
+   */
   toJSON(): GaussianMixtureJSON {
     const f = this.fitted;
-    return gaussianMixtureJSON(
+    const json = gaussianMixtureJSON(
       this.options,
       f === null
         ? null
@@ -415,6 +486,8 @@ export class GaussianMixture extends MixtureModel {
             diagnostics: f,
           },
     );
+    if (json.fitted && this.online) json.fitted.online = JSON.parse(JSON.stringify(this.online)) as OnlineState;
+    return json;
   }
 
   /**
@@ -429,6 +502,7 @@ export class GaussianMixture extends MixtureModel {
   /** Releases the fitted parameters and ends the worker threads; the model can be fitted again. */
   override dispose(): void {
     super.dispose();
+    this.online = null;
     this.threads.end();
   }
 
@@ -446,6 +520,18 @@ export class GaussianMixture extends MixtureModel {
     checkGaussianMixtureJSON(fn, json);
     const model = new GaussianMixture({...json.options, ...callbacks});
     if (json.fitted) model.restore(fn, json.fitted, diagnosticsOf(json.fitted));
+    if (json.fitted?.online) {
+      const em = createEmCovariance(model.covarianceType, model.nComponents, model.nFeatures, fn);
+      try {
+        checkOnlineState(fn, json.fitted.online, em);
+      } catch (e) {
+        model.dispose();
+        throw e;
+      } finally {
+        em.dispose();
+      }
+      model.online = JSON.parse(JSON.stringify(json.fitted.online)) as OnlineState;
+    }
     return model;
   }
 

@@ -29,3 +29,4 @@ export {
   type EmMStepOptions,
   type EmMStepResult,
 } from './statistics';
+export {type PartialFitOptions, type OnlineState} from './online/online_em';
