@@ -87,7 +87,9 @@ export function f32Source(file: string, dims: number): StreamSource {
     let batch: tf.Tensor | null = null;
     try {
       for (;;) {
-        const {bytesRead} = await handle.read(bytes, 0, bytes.length, null);
+        let bytesRead = 0;
+        for (let n = -1; n !== 0 && bytesRead < bytes.length; bytesRead += n)
+          ({bytesRead: n} = await handle.read(bytes, bytesRead, bytes.length - bytesRead, null));
         if (bytesRead === 0) return;
         const rows = Math.floor(bytesRead / rowBytes);
         batch = tf.tensor2d(buffer.subarray(0, rows * dims), [rows, dims]);
