@@ -30,3 +30,17 @@ export {
   type EmMStepResult,
 } from './statistics';
 export {type PartialFitOptions, type OnlineState} from './online/online_em';
+export {BayesianGaussianMixture} from './bayesian/bayesian_gaussian_mixture';
+export {
+  type BayesianGaussianMixtureOptions,
+  type BayesianFitOptions,
+  type WeightConcentrationPriorType,
+} from './bayesian/options';
+export {type BayesianCovarianceType} from './bayesian/covariance';
+export {
+  type BayesianGaussianMixtureJSON,
+  type SklearnBayesianGaussianMixtureJSON,
+  type BayesianFittedJSON,
+  type PosteriorVectors,
+} from './bayesian/serialization';
+export {type Priors as BayesianPriors} from './bayesian/priors';

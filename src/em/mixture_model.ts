@@ -14,7 +14,7 @@ import {FIT_OPTION_KEYS, FitOptions, SAMPLE_OPTION_KEYS, SampleOptions} from './
 import {ParameterStore} from './parameter_store';
 import {FittedParameters} from './parameters';
 import {sampleMixture} from './sample';
-import {mapRowLogProb} from './log_prob_rows';
+import {gmmLogProbPrecisionCholesky} from '../../ops/gmm_log_prob_precision_cholesky';
 import {FitDiagnostics} from './serialization';
 
 /** What a fit (or an import) leaves behind. */
@@ -132,7 +132,15 @@ export abstract class MixtureModel {
     }
     // The direct kernel's working set is [rows, K D].
     const batchSize = this.batchSize ?? autoBatchSize(this.nComponents * D + this.nComponents);
-    return tf.tidy(() => mapRowLogProb(values, N, D, p, this.covarianceType, batchSize, body));
+    return tf.tidy(() => {
+      const parts: tf.Tensor[] = [];
+      for (let start = 0; start < N; start += batchSize) {
+        const size = Math.min(batchSize, N - start);
+        const x = tf.tensor2d(values.subarray(start * D, (start + size) * D), [size, D]);
+        parts.push(body(this.componentLogProb(x, p)));
+      }
+      return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+    });
   }
 
   /**
@@ -141,6 +149,20 @@ export abstract class MixtureModel {
    */
   protected parallelLogProb(_fn: string, _values: Float32Array, _N: number, _D: number): tf.Tensor2D | null {
     return null;
+  }
+
+  /**
+   * The per-component log-probabilities [B, K] the scoring methods reduce: here
+   * log pi_k + log N(x | mu_k, Sigma_k); a variational model adds its expectations instead.
+   */
+  protected componentLogProb(x: tf.Tensor2D, p: FittedParameters): tf.Tensor2D {
+    return gmmLogProbPrecisionCholesky(
+      x,
+      tf.log(p.weights),
+      p.means,
+      p.precisionsCholesky,
+      this.covarianceType,
+    ) as tf.Tensor2D;
   }
 
   /** Label (most probable component) of every sample: int32 [N] (scikit-learn's `predict`). */
@@ -195,10 +217,12 @@ export abstract class MixtureModel {
   sample(n = 1, options: SampleOptions = {}): {samples: tf.Tensor2D; labels: tf.Tensor1D} {
     const fn = `${this.className}.sample`;
     assertKnownKeys(fn, 'options', options, SAMPLE_OPTION_KEYS);
+    // As scikit-learn: an unfitted model says so before n is checked (sample(0) included).
+    const fitted = this.require('sample');
     assertInteger(fn, 'n', n, 1);
     const seed = options.seed ?? this.seed;
     assertNumber(fn, 'seed', seed);
-    return sampleMixture(this.require('sample').store.parameters(), this.covarianceTypeBehaviour, n, seed);
+    return sampleMixture(fitted.store.parameters(), this.covarianceTypeBehaviour, n, seed);
   }
 
   /** Releases the fitted parameters; the model can be fitted again. */
