@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import {GaussianMixture} from '../em/gaussian_mixture';
 import {CliOptions} from './options';
 import {ProgressReporter, ProgressStream} from './progress';
+import {CsvError} from './csv';
 import {csvSource, f32Source, streamScore} from './stream_input';
 
 /** Fits `options.input` by streamed EM, prints the summary and writes `--output`. */
@@ -23,6 +24,11 @@ export async function fitStreamedInput(
   },
 ): Promise<void> {
   const file = options.input!;
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (e) {
+    throw new Error(`cannot read input ${file}: ${(e as Error).message}`);
+  }
   const source = options.inputFormat === 'f32' ? f32Source(file, options.dims) : csvSource(file);
   const iterations = options.iterations ?? 100;
   out.say(
@@ -48,7 +54,11 @@ export async function fitStreamedInput(
       progress.update({iteration, value: lowerBound, change: Number.isFinite(change) ? change : undefined}),
   });
   try {
-    await model.fitAsync(source);
+    // A bad CSV line is reported as the in-memory reader reports it (the CsvError the source threw).
+    await model.fitAsync(source).catch((e: unknown) => {
+      const cause = (e as {cause?: unknown} | null)?.cause;
+      throw cause instanceof CsvError ? cause : e;
+    });
     progress.finish();
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const {mean, N} = await streamScore(model, source);
