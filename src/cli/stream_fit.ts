@@ -21,6 +21,8 @@ export async function fitStreamedInput(
     backend: string;
     /** Prints the fitted components (main.ts's report). */
     report: (model: GaussianMixture) => void;
+    /** Writes an output file (main.ts's protected, atomic writer). */
+    writeFile: (file: string, content: string) => void;
   },
 ): Promise<void> {
   const file = options.input!;
@@ -70,7 +72,7 @@ export async function fitStreamedInput(
     out.say(`(${N} x ${model.nFeatures} rows, read in batches)`);
     out.report(model);
     if (options.output) {
-      fs.writeFileSync(options.output, JSON.stringify(model.toJSON()));
+      out.writeFile(options.output, JSON.stringify(model.toJSON()));
       out.say(`wrote the model to ${options.output}`);
     }
   } finally {
