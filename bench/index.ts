@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {benchEm, benchEmLarge} from './em.bench';
 import {benchEmScale} from './em_scale.bench';
+import {benchEmStream} from './em_stream.bench';
 import {BenchRow, TimingOptions, describeRow, markdownTable, matMulGflops} from './harness';
 import {benchLayer} from './layer.bench';
 import {benchMdn} from './mdn.bench';
@@ -24,10 +25,11 @@ const SECTIONS: Record<string, Section> = {
   em: benchEm,
   'em-large': benchEmLarge,
   'em-scale': benchEmScale,
+  'em-stream': benchEmStream,
 };
 
 /** Sections that run only when named with --only (minutes long). */
-const OPT_IN = new Set(['em-large', 'em-scale']);
+const OPT_IN = new Set(['em-large', 'em-scale', 'em-stream']);
 
 function parseArgs(argv: string[]): {backends: string[]; only: string[]} {
   const backends: string[] = [];

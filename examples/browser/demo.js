@@ -102,7 +102,7 @@ async function runFit() {
   try {
     const run =
       method === 'em' ? fitEM(points, {nComponents, covarianceType}) : fitGD(points, {nComponents, covarianceType});
-    for (const snapshot of run) {
+    for await (const snapshot of run) {
       last = snapshot;
       if (method === 'em') {
         lowerBounds.push(snapshot.lowerBound);

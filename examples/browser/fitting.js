@@ -1,9 +1,9 @@
 /**
  * The demo's tfjs side: picking a backend, and the two ways of fitting a mixture to the points,
- * written as generators that yield a snapshot after every EM iteration or every few gradient
- * steps. The page draws each snapshot and waits for the next animation frame before asking for
- * the next one, so the fit is watched live; leaving the loop early (Stop) runs the generator's
- * `finally`, which frees its tensors.
+ * written as generators (EM's async) that yield a snapshot after every EM iteration or every few
+ * gradient steps. The page draws each snapshot and waits for the next animation frame before
+ * asking for the next one, so the fit is watched live; leaving the loop early (Stop) runs the
+ * generator's `finally`, which stops the fit and frees its tensors.
  */
 import * as tf from '@tensorflow/tfjs';
 import {GMMLayer, GaussianMixture, denseCovariances, initializeGaussianMixture, mixtureNLL} from 'tfjs-gmm';
@@ -73,47 +73,69 @@ function readMixture(covarianceType, {weights, means, covariances}) {
 }
 
 /**
- * Fits by EM, one iteration per snapshot. A `GaussianMixture` with `warmStart` and `maxIter: 1`
- * runs one iteration per `fit` call, each continuing from the previous parameters and measuring
- * the change of the lower bound from the previous call's, so the chain of calls is the same
- * computation as one `fit` with `maxIter` iterations (test/em/single_iterations.test.ts checks
- * this), only with the page repainting in between.
+ * Fits by EM with `GaussianMixture.fitAsync`, one snapshot per iteration. fitAsync yields to the
+ * event loop after every iteration and, inside its `onIteration` callback, the model holds that
+ * iteration's parameters: the callback reads them into a snapshot, and this async generator
+ * hands the snapshots to the page in order. Leaving the loop early (Stop) aborts the fit through
+ * its AbortSignal; the `finally` waits for it to end and frees the tensors. The fit is `fit`'s
+ * computation (test/em/stream/fit_async.test.ts checks that fitAsync equals fit).
  *
  * Yields `{iteration, lowerBound, converged, mixture, labels, logLikelihood}` with `lowerBound`
  * the mean log-likelihood EM monitors (that of the parameters before the iteration's M-step) and
  * `logLikelihood` the mean log-likelihood of the parameters after it.
  */
-export function* fitEM(points, {nComponents, covarianceType}) {
+export async function* fitEM(points, {nComponents, covarianceType}) {
   const x = tf.tensor2d(points);
+  const queue = [];
+  let wake = null;
+  const push = (item) => {
+    queue.push(item);
+    if (wake) wake();
+    wake = null;
+  };
+  const controller = new AbortController();
   const gm = new GaussianMixture({
     nComponents,
     covarianceType,
-    tol: EM_OPTIONS.tol,
-    regCovar: EM_OPTIONS.regCovar,
-    seed: EM_OPTIONS.seed,
-    warmStart: true,
-    maxIter: 1,
-    // Every single-iteration fit that does not meet tol "did not converge"; the loop below
-    // judges convergence over the whole chain instead.
+    ...EM_OPTIONS,
+    // Not converging within maxIter is shown by the page from `converged`.
     onWarning: () => {},
-  });
-  try {
-    for (let iteration = 1; iteration <= EM_OPTIONS.maxIter; iteration++) {
-      gm.fit(x);
+    onIteration: ({iteration, lowerBound}) => {
       const labels = gm.predict(x);
-      const snapshot = {
-        iteration,
-        lowerBound: gm.lowerBound,
-        converged: gm.converged,
-        mixture: readMixture(covarianceType, gm),
-        labels: Array.from(labels.dataSync()),
-        logLikelihood: gm.score(x),
-      };
+      push({
+        snapshot: {
+          iteration,
+          lowerBound,
+          converged: false,
+          mixture: readMixture(covarianceType, gm),
+          labels: Array.from(labels.dataSync()),
+          logLikelihood: gm.score(x),
+        },
+      });
       labels.dispose();
-      yield snapshot;
-      if (gm.converged) return;
+    },
+  });
+  const fit = gm.fitAsync(x, {signal: controller.signal}).then(
+    () => push({done: true}),
+    (error) => push({error}),
+  );
+  let last = null;
+  try {
+    for (;;) {
+      while (queue.length === 0) await new Promise((resolve) => (wake = resolve));
+      const item = queue.shift();
+      if (item.error) throw item.error;
+      if (item.done) {
+        // The snapshot the page holds last is the final iteration's: it converged if the fit did.
+        if (last) last.converged = gm.converged;
+        return;
+      }
+      last = item.snapshot;
+      yield last;
     }
   } finally {
+    controller.abort();
+    await fit;
     gm.dispose();
     x.dispose();
   }

@@ -35,13 +35,17 @@ export interface FitOutcome {
 }
 
 /** EM with scikit-learn's semantics; `tol` and `nInit` as GaussianMixture's. */
-export function fitEm(x: tf.Tensor2D, settings: FitSettings & {tol: number; nInit: number}): FitOutcome {
+export function fitEm(
+  x: tf.Tensor2D,
+  settings: FitSettings & {tol: number; nInit: number; workers: number},
+): FitOutcome {
   const model = new GaussianMixture({
     nComponents: settings.components,
     covarianceType: settings.covarianceType,
     maxIter: settings.iterations,
     tol: settings.tol,
     nInit: settings.nInit,
+    workers: settings.workers,
     seed: settings.seed,
     onWarning: settings.onWarning,
     onIteration: ({iteration, lowerBound, change}) =>

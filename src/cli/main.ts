@@ -23,6 +23,7 @@ import {checkFilePaths} from './paths';
 import {plotSample} from './figure_data';
 import {FigureMixture, PlainMixture, lossFigure, lossFigurePath, mixtureFigure, writeFigure} from './plot';
 import {ProgressReporter, ProgressStream} from './progress';
+import {fitStreamedInput} from './stream_fit';
 
 /** Streams the CLI writes to (the process's, or captured ones in tests). */
 export interface CliStreams {
@@ -199,6 +200,21 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
   if (!(await tf.setBackend(backend))) throw new RunError(`the ${backend} backend failed to initialise`);
   await tf.ready();
 
+  if (options.input && !options.model && options.method === 'em' && !options.predict && !options.visualize) {
+    await fitStreamedInput(options, {
+      stdout,
+      stderr,
+      say,
+      backend: tf.getBackend(),
+      report: (model) => {
+        if (!options.quiet) report(stdout, summaryOf(model), null);
+      },
+      writeFile: (file, content) => {
+        writeFile(file, content);
+      },
+    });
+    return;
+  }
   const generated = options.input
     ? null
     : generateMixtureData(options.samples, options.components, options.dims, options.radius, options.seed);
@@ -246,7 +262,7 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
       };
       outcome =
         options.method === 'em'
-          ? fitEm(x, {...settings, tol: options.tol, nInit: options.nInit})
+          ? fitEm(x, {...settings, tol: options.tol, nInit: options.nInit, workers: options.workers ?? 1})
           : fitSgd(x, {...settings, mixtureLr: options.mixtureLr, componentLr: options.componentLr});
       progress.finish();
       model = outcome.model;

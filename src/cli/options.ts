@@ -140,6 +140,18 @@ const SPECS: readonly OptionSpec[] = [
     metavar: 'data.csv',
     help: 'numeric CSV to fit (with or without a header row) instead of generated data',
   },
+  {
+    name: 'input-format',
+    kind: 'choice',
+    choices: ['csv', 'f32'],
+    help: 'csv (default), or f32: a headerless file of little-endian float32 rows of --dims values; em fits read --input in batches on every pass instead of loading it',
+  },
+  {
+    name: 'workers',
+    kind: 'int',
+    min: 1,
+    help: 'em: worker threads for the EM passes of in-memory data (GaussianMixture workers; default 1)',
+  },
   {name: 'output', kind: 'string', metavar: 'model.json', help: 'write the fitted model (GaussianMixture JSON)'},
   {
     name: 'model',
@@ -182,6 +194,8 @@ export interface CliOptions {
   /** Unset: the fastest installed backend. */
   backend?: CliBackend;
   input?: string;
+  inputFormat?: 'csv' | 'f32';
+  workers?: number;
   output?: string;
   model?: string;
   predict?: string;
@@ -231,12 +245,13 @@ const FIT_FLAGS = [
   'tol',
   'n-init',
   'seed',
+  'workers',
 ];
 /** Flags of the generated data: with --input they would be ignored. */
 const GENERATION_FLAGS = ['samples', 'dims', 'radius'];
 /** Flags of one fitting method. */
 const METHOD_FLAGS: Record<CliOptions['method'], readonly string[]> = {
-  em: ['tol', 'n-init'],
+  em: ['tol', 'n-init', 'workers'],
   sgd: ['mixture-lr', 'component-lr'],
 };
 
@@ -250,8 +265,21 @@ function checkConflicts(options: CliOptions, given: ReadonlySet<string>): void {
         `${fit.map((f) => `--${f}`).join(', ')} cannot be used with --model, which scores a saved model instead of fitting one`,
       );
   }
+  if (options.inputFormat !== undefined && options.input === undefined)
+    throw new UsageError('--input-format needs --input: the file it describes');
+  if (options.inputFormat === 'f32') {
+    if (!given.has('dims')) throw new UsageError('--input-format f32 needs --dims: the number of values per row');
+    const inMemory = ['predict', 'visualize', 'model'].filter((flag) => given.has(flag));
+    if (options.method !== 'em') inMemory.push('method sgd');
+    if (inMemory.length > 0)
+      throw new UsageError(
+        `${inMemory.map((f) => `--${f}`).join(', ')} cannot be used with --input-format f32, which streams the file through EM`,
+      );
+  }
   if (options.input !== undefined) {
-    const generation = GENERATION_FLAGS.filter((flag) => given.has(flag));
+    const generation = GENERATION_FLAGS.filter(
+      (flag) => given.has(flag) && !(flag === 'dims' && options.inputFormat === 'f32'),
+    );
     if (generation.length > 0)
       throw new UsageError(
         `${generation.map((f) => `--${f}`).join(', ')} cannot be used with --input: ${generation.length > 1 ? 'they apply' : 'it applies'} to generated data only`,

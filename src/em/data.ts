@@ -341,6 +341,18 @@ function resolutionWarning(
   return null;
 }
 
+/** The rows x' = (x - c) / s in float32 (negligible values set to zero, see NEGLIGIBLE). */
+export function scaleRows(values: ArrayLike<number>, N: number, D: number, t: DataTransform): Float32Array {
+  const scaled = new Float32Array(N * D);
+  for (let n = 0; n < N; n++) {
+    for (let j = 0; j < D; j++) {
+      const v = (values[n * D + j] - t.center[j]) / t.scale;
+      scaled[n * D + j] = Math.abs(v) < NEGLIGIBLE ? 0 : v;
+    }
+  }
+  return scaled;
+}
+
 /**
  * Validates and prepares the data of a fit.
  *
@@ -363,14 +375,7 @@ export function prepareData(
   let total = N;
   if (weights) total = weights.reduce((s, w) => s + w, 0);
   const t = transform ?? computeTransform(values, N, D, weights, total);
-  const scaled = new Float32Array(N * D);
-  for (let n = 0; n < N; n++) {
-    for (let j = 0; j < D; j++) {
-      const v = (values[n * D + j] - t.center[j]) / t.scale;
-      scaled[n * D + j] = Math.abs(v) < NEGLIGIBLE ? 0 : v;
-    }
-  }
-  const data = chunkedData(scaled, N, D, t, weights, total, batchSize);
+  const data = chunkedData(scaleRows(values, N, D, t), N, D, t, weights, total, batchSize);
   if (float32) data.resolutionWarning = resolutionWarning(fn, argName, values, N, D, t.center);
   return data;
 }

@@ -5,15 +5,34 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {MixtureParametersInput, readMixtureParameters} from '../../ops/mixture_parameters';
-import {TensorInput, assertKnownKeys, fail, shapeMatches, toFloatTensor} from '../../ops/util/args';
+import {TensorInput, assertInteger, assertKnownKeys, fail, shapeMatches, toFloatTensor} from '../../ops/util/args';
 import {SeededRandom} from '../util/random';
 import {basisWidth, createEmCovariance} from './covariance/registry';
 import {EmData, autoBatchSize, prepareData} from './data';
+import {EmCovariance} from './covariance/em_covariance';
 import {EmContext, createContext} from './engine/context';
-import {IterationInfo, LoopResult, runEm} from './engine/loop';
+import {IterationInfo, LoopResult, emProgram} from './engine/loop';
+import {runPass} from './engine/pass';
+import {EmProgram, IterationEnd, runProgram} from './engine/program';
+import {
+  OnlineState,
+  PARTIAL_FIT_OPTION_KEYS,
+  PartialFitOptions,
+  checkOnlineState,
+  onlineUpdate,
+  readStepOptions as readOnlineStepOptions,
+  transformOf,
+} from './online/online_em';
+import {runProgramAsync} from './stream/driver';
+import {AsyncGuard} from './stream/guard';
+import {StreamSource, isStreamSource} from './stream/source';
+import {scanStream, streamPassRunner, streamSummaryData} from './stream/stream_data';
 import {userStart} from './init/user_start';
 import {
+  DEFAULT_INIT_SAMPLE_SIZE,
+  FIT_ASYNC_OPTION_KEYS,
   FIT_OPTION_KEYS,
+  FitAsyncOptions,
   FitOptions,
   GaussianMixtureOptions,
   NestedNumbers,
@@ -77,6 +96,8 @@ export class GaussianMixture extends MixtureModel {
   protected readonly className = CLASS;
   private readonly options: ResolvedGaussianMixtureOptions;
   private readonly threads = new EmThreads();
+  /** The running statistics of online EM ({@link partialFit}), or null. */
+  private online: OnlineState | null = null;
 
   constructor(options: GaussianMixtureOptions = {}) {
     super();
@@ -117,47 +138,13 @@ export class GaussianMixture extends MixtureModel {
   fit(X: TensorInput, options: FitOptions = {}): this {
     const fn = `${CLASS}.fit`;
     assertKnownKeys(fn, 'options', options, FIT_OPTION_KEYS);
-    const data = prepareData(
-      fn,
-      'X',
-      X,
-      options.sampleWeight,
-      this.batchSize ?? ((D: number) => autoBatchSize(basisWidth(this.covarianceType, D))),
-    );
-    let em: ReturnType<typeof createEmCovariance> | null = null;
+    const data = this.prepare(fn, X, options.sampleWeight);
+    let em: EmCovariance | null = null;
     try {
-      this.checkData(fn, data);
-      if (data.resolutionWarning) this.onWarning(data.resolutionWarning);
-      em = createEmCovariance(this.covarianceType, this.nComponents, data.D, fn);
-      const warm = this.warmStart && this.fitted !== null;
-      if (warm && this.fitted!.nFeatures !== data.D) {
-        const D = this.fitted!.nFeatures;
-        fail(
-          fn,
-          `X must have shape [N, ${D}] to warm-start the fitted model (D = ${D}), but got [${data.N}, ${data.D}]`,
-        );
-      }
-      const inits = warm ? 1 : this.nInit;
-      const ctx = createContext(fn, data, em, this.regCovar);
-      const batchSize = this.batchSize ?? autoBatchSize(em.width);
-      ctx.parallel = this.threads.passes(fn, this.workers, ctx, batchSize);
-      const best = this.bestOfInitializations(fn, ctx, inits, warm);
-      const params = fromScaledState(data.transform, best.state);
-      disposeState(best.state);
-      const lowerBound = this.maxIter === 0 ? -Infinity : best.lowerBound;
-      this.setFitted(params, data.D, {
-        converged: best.converged,
-        nIter: best.nIter,
-        lowerBound,
-        lowerBounds: best.lowerBounds,
-      });
-      if (!best.converged && this.maxIter > 0) {
-        this.onWarning(
-          `${fn}: the best of ${inits} initialisation(s) did not converge within maxIter = ${this.maxIter} iterations ` +
-            `(last change of the lower bound ${changeOf(best.lowerBounds)}, tol = ${this.tol}); increase maxIter or tol, ` +
-            'try other initialisations, or check for degenerate data',
-        );
-      }
+      em = this.emFor(fn, data);
+      const ctx = this.inMemoryContext(fn, data, em);
+      const inits = this.initsFor();
+      this.finish(fn, runProgram(ctx, this.initializationsProgram(fn, ctx, ctx, inits)), data, inits);
       return this;
     } finally {
       em?.dispose();
@@ -165,19 +152,200 @@ export class GaussianMixture extends MixtureModel {
     }
   }
 
-  /** Runs EM from `inits` starts and keeps the one with the largest lower bound (the caller owns its state). */
-  private bestOfInitializations(fn: string, ctx: EmContext, inits: number, warm: boolean): LoopResult {
+  /**
+   * {@link fit} without blocking: the same EM (and, for the same data, the same result), on
+   * in-memory data `X` or on a stream of batches (see {@link StreamSource}), yielding to the event
+   * loop before every pass over the data so that a page stays responsive. After every iteration
+   * the model holds that iteration's parameters (with `converged` false), so `onIteration` can
+   * draw them (`this.means`, `this.predict(X)`); at the end, those of the best initialisation.
+   *
+   * A stream is read once for its size and float64 centring and scaling (and a seeded reservoir
+   * sample of `initSampleSize` rows, on which `initParams` computes the start, as `fit` does on
+   * its data), then once per E/M pass (an iteration takes a second pass only when a component
+   * needs the exact path). Memory is bounded by the batch size, not N. With N <= initSampleSize,
+   * or with `weightsInit`, `meansInit` and `precisionsInit` all given, a streamed fit equals `fit`
+   * on the concatenated batches up to float32 summation order.
+   *
+   * `options.signal` aborts: the promise rejects with the signal's reason (an `AbortError`), no
+   * tensor is leaked, and the model is left at its last complete iteration (or as it was before
+   * the call, when no iteration had ended). A failure (a bad batch, a source that throws) leaves
+   * it the same way. Workers (`workers`) run the passes of in-memory data; streams run in-thread.
+   *
+   * @param X data [N, D], or a stream source (sample weights apply to in-memory data only).
+   * @returns this, once the fit has ended.
+   */
+  async fitAsync(X: TensorInput | StreamSource, options: FitAsyncOptions = {}): Promise<this> {
+    const fn = `${CLASS}.fitAsync`;
+    assertKnownKeys(fn, 'options', options, FIT_ASYNC_OPTION_KEYS);
+    const guard = new AsyncGuard(fn, options.signal);
+    try {
+      await guard.pause();
+      if (isStreamSource(X)) await this.fitStream(fn, X, options, guard);
+      else await this.fitInMemoryAsync(fn, X, options, guard);
+      return this;
+    } finally {
+      guard.dispose();
+    }
+  }
+
+  private async fitInMemoryAsync(
+    fn: string,
+    X: TensorInput,
+    options: FitAsyncOptions,
+    guard: AsyncGuard,
+  ): Promise<void> {
+    if (options.initSampleSize !== undefined)
+      fail(fn, 'options.initSampleSize applies to streams only, but X is in-memory data');
+    const data = this.prepare(fn, X, options.sampleWeight);
+    let em: EmCovariance | null = null;
+    try {
+      em = this.emFor(fn, data);
+      const ctx = this.inMemoryContext(fn, data, em);
+      const inits = this.initsFor();
+      const best = await runProgramAsync(
+        this.initializationsProgram(fn, ctx, ctx, inits),
+        async (call) => runPass(ctx, call.responsibilities(ctx), call.request),
+        guard,
+        (end) => this.showIteration(end, data),
+      );
+      this.finish(fn, best, data, inits);
+    } finally {
+      em?.dispose();
+      data.dispose();
+    }
+  }
+
+  private async fitStream(
+    fn: string,
+    source: StreamSource,
+    options: FitAsyncOptions,
+    guard: AsyncGuard,
+  ): Promise<void> {
+    if (options.sampleWeight !== undefined)
+      fail(fn, 'options.sampleWeight applies to in-memory data only, but X is a stream source');
+    const sampleSize = options.initSampleSize ?? DEFAULT_INIT_SAMPLE_SIZE;
+    assertInteger(fn, 'options.initSampleSize', sampleSize, this.nComponents);
+    const scan = await scanStream(fn, source, sampleSize, this.seed, guard);
+    if (scan.N < this.nComponents)
+      fail(fn, `the source must yield at least nComponents = ${this.nComponents} rows, but it yielded ${scan.N}`);
+    const summary = streamSummaryData(scan);
+    const sample = tf.tensor2d(scan.sample, [scan.sampleRows, scan.D]);
+    let startData: EmData | null = null;
+    let em: EmCovariance | null = null;
+    try {
+      startData = prepareData(fn, 'X', sample, null, this.batchSizeOf(), scan.transform);
+      em = this.emFor(fn, summary);
+      const ctx = createContext(fn, summary, em, this.regCovar);
+      const inits = this.initsFor();
+      const chunkSize = this.batchSizeOf()(scan.D);
+      const best = await runProgramAsync(
+        this.initializationsProgram(fn, ctx, createContext(fn, startData, em, this.regCovar), inits),
+        streamPassRunner(fn, source, ctx, chunkSize, guard),
+        guard,
+        (end) => this.showIteration(end, summary),
+      );
+      this.finish(fn, best, summary, inits);
+    } finally {
+      em?.dispose();
+      startData?.dispose();
+      sample.dispose();
+      summary.dispose();
+    }
+  }
+
+  /** The context of in-memory data, with the worker threads when `workers` asks for them. */
+  private inMemoryContext(fn: string, data: EmData, em: EmCovariance): EmContext {
+    const ctx = createContext(fn, data, em, this.regCovar);
+    ctx.parallel = this.threads.passes(fn, this.workers, ctx, this.batchSizeOf()(data.D));
+    return ctx;
+  }
+
+  /** Rows per chunk: the option, or the automatic size for the covariance type. */
+  private batchSizeOf(): (D: number) => number {
+    return (D: number) => this.batchSize ?? autoBatchSize(basisWidth(this.covarianceType, D));
+  }
+
+  private prepare(fn: string, X: TensorInput, sampleWeight: TensorInput | undefined): EmData {
+    const data = prepareData(fn, 'X', X, sampleWeight, this.batchSizeOf());
+    try {
+      this.checkData(fn, data);
+    } catch (e) {
+      data.dispose();
+      throw e;
+    }
+    if (data.resolutionWarning) this.onWarning(data.resolutionWarning);
+    return data;
+  }
+
+  /** The EM behaviour for the data (checking D against the fitted model when warm-starting). */
+  private emFor(fn: string, data: EmData): EmCovariance {
+    if (this.warmStart && this.fitted !== null && this.fitted.nFeatures !== data.D) {
+      const D = this.fitted.nFeatures;
+      fail(fn, `X must have shape [N, ${D}] to warm-start the fitted model (D = ${D}), but got [${data.N}, ${data.D}]`);
+    }
+    return createEmCovariance(this.covarianceType, this.nComponents, data.D, fn);
+  }
+
+  private initsFor(): number {
+    return this.warmStart && this.fitted !== null ? 1 : this.nInit;
+  }
+
+  /** Shows the state after an iteration as the model's parameters (fitAsync). */
+  private showIteration(end: IterationEnd, data: EmData): void {
+    this.setFitted(fromScaledState(data.transform, end.state), data.D, {
+      converged: false,
+      nIter: end.iteration,
+      lowerBound: end.lowerBound,
+      lowerBounds: end.lowerBounds,
+    });
+  }
+
+  /** Takes the best initialisation's result as the fitted model (and warns when it did not converge). */
+  private finish(fn: string, best: LoopResult, data: EmData, inits: number): void {
+    const params = fromScaledState(data.transform, best.state);
+    disposeState(best.state);
+    const lowerBound = this.maxIter === 0 ? -Infinity : best.lowerBound;
+    this.online = null;
+    this.setFitted(params, data.D, {
+      converged: best.converged,
+      nIter: best.nIter,
+      lowerBound,
+      lowerBounds: best.lowerBounds,
+    });
+    if (!best.converged && this.maxIter > 0) {
+      this.onWarning(
+        `${fn}: the best of ${inits} initialisation(s) did not converge within maxIter = ${this.maxIter} iterations ` +
+          `(last change of the lower bound ${changeOf(best.lowerBounds)}, tol = ${this.tol}); increase maxIter or tol, ` +
+          'try other initialisations, or check for degenerate data',
+      );
+    }
+  }
+
+  /**
+   * Runs EM from `inits` starts and keeps the one with the largest lower bound (the caller owns
+   * its state). `ctx` is the data EM runs on, `startCtx` the data the initialisation uses (the
+   * same, or a stream's sample).
+   */
+  private *initializationsProgram(
+    fn: string,
+    ctx: EmContext,
+    startCtx: EmContext,
+    inits: number,
+  ): EmProgram<LoopResult> {
+    const warm = this.warmStart && this.fitted !== null;
+    const startLowerBound = warm ? this.fitted!.lowerBound : -Infinity;
+    const warmStart = warm ? this.warmState(ctx) : null;
     const rng = new SeededRandom(this.seed);
     let best: LoopResult | null = null;
     try {
       for (let init = 0; init < inits; init++) {
-        const start = warm ? this.warmState(ctx) : userStart(fn, ctx, rng, this.options);
-        const result = runEm(ctx, start, {
+        const start = warmStart ?? userStart(fn, startCtx, rng, this.options);
+        const result = yield* emProgram(ctx, start, {
           maxIter: this.maxIter,
           tol: this.tol,
           onIteration: this.onIteration,
           init,
-          startLowerBound: warm ? this.fitted!.lowerBound : -Infinity,
+          startLowerBound,
         });
         // scikit-learn: keep the largest lower bound (with maxIter = 0, the last initialisation).
         if (best === null || this.maxIter === 0 || result.lowerBound > best.lowerBound) {
@@ -192,6 +360,62 @@ export class GaussianMixture extends MixtureModel {
       throw e;
     }
     return best!;
+  }
+
+  /**
+   * Online (stepwise) EM, Cappé and Moulines (2009) / Liang and Klein (2009): updates the model
+   * with one batch. The batch's E-step statistics (per row) enter running averages with the step
+   * size gamma_t = (t + learningOffset)^-learningDecay at the t-th batch, and the M-step of the
+   * running statistics runs after every `mStepEvery` batches. The first call initialises from its
+   * batch (`initParams` or the `*Init` options, as `fit` does; or from the current parameters
+   * when the model was fitted before) and fixes the float64 centring and scaling of the stream.
+   * `nIter` counts the batches, `lowerBound` is the last batch's mean log-likelihood before its
+   * update, `converged` is false. `toJSON` carries the running state, so that `fromJSON` resumes
+   * the stream; `fit` and `fitAsync` discard it.
+   *
+   * @param X a batch [B, D] (the first one with B >= nComponents).
+   * @returns this.
+   */
+  partialFit(X: TensorInput, options: PartialFitOptions = {}): this {
+    const fn = `${CLASS}.partialFit`;
+    assertKnownKeys(fn, 'options', options, PARTIAL_FIT_OPTION_KEYS);
+    const steps = readOnlineStepOptions(fn, options);
+    const previous = this.online;
+    const transform = previous ? transformOf(previous) : undefined;
+    const data = prepareData(fn, 'X', X, options.sampleWeight, this.batchSizeOf(), transform);
+    let em: EmCovariance | null = null;
+    let current: ScaledState | null = null;
+    try {
+      const fitted = this.fitted;
+      if (fitted && fitted.nFeatures !== data.D)
+        fail(fn, `X must have shape [B, ${fitted.nFeatures}] (D seen before), but got [${data.N}, ${data.D}]`);
+      if (!fitted) this.checkData(fn, data);
+      em = createEmCovariance(this.covarianceType, this.nComponents, data.D, fn);
+      if (fitted) {
+        const p = fitted.store.parameters();
+        current = toScaledState(this.covarianceType, data.transform, p.weights, p.means, p.precisionsCholesky);
+      } else {
+        const ctx = createContext(fn, data, em, this.regCovar);
+        current = userStart(fn, ctx, new SeededRandom(this.seed), this.options);
+      }
+      const update = onlineUpdate(fn, data, em, this.regCovar, current, previous, steps);
+      if (update.state) {
+        const params = fromScaledState(data.transform, update.state);
+        disposeState(update.state);
+        this.setFitted(params, data.D, {
+          converged: false,
+          nIter: update.online.steps,
+          lowerBound: update.logLikelihood,
+          lowerBounds: [],
+        });
+      }
+      this.online = update.online;
+      return this;
+    } finally {
+      disposeState(current);
+      em?.dispose();
+      data.dispose();
+    }
   }
 
   /**
@@ -244,10 +468,13 @@ export class GaussianMixture extends MixtureModel {
 
   // ---- serialisation ----------------------------------------------------------------------
 
-  /** The options and fitted parameters as plain JSON (see {@link GaussianMixture.fromJSON}). */
+  /**
+   * The options and fitted parameters as plain JSON (see {@link GaussianMixture.fromJSON}),
+   * with the online EM state after {@link partialFit}.
+   */
   toJSON(): GaussianMixtureJSON {
     const f = this.fitted;
-    return gaussianMixtureJSON(
+    const json = gaussianMixtureJSON(
       this.options,
       f === null
         ? null
@@ -262,6 +489,8 @@ export class GaussianMixture extends MixtureModel {
             diagnostics: f,
           },
     );
+    if (json.fitted && this.online) json.fitted.online = JSON.parse(JSON.stringify(this.online)) as OnlineState;
+    return json;
   }
 
   /**
@@ -281,6 +510,7 @@ export class GaussianMixture extends MixtureModel {
   /** Releases the fitted parameters and ends the worker threads; the model can be fitted again. */
   override dispose(): void {
     super.dispose();
+    this.online = null;
     this.threads.end();
   }
 
@@ -304,6 +534,18 @@ export class GaussianMixture extends MixtureModel {
         covariances: 'json.fitted.covariances',
         precisionsCholesky: 'json.fitted.precisionsCholesky',
       });
+    }
+    if (json.fitted?.online) {
+      const em = createEmCovariance(model.covarianceType, model.nComponents, model.nFeatures, fn);
+      try {
+        checkOnlineState(fn, json.fitted.online, em);
+      } catch (e) {
+        model.dispose();
+        throw e;
+      } finally {
+        em.dispose();
+      }
+      model.online = JSON.parse(JSON.stringify(json.fitted.online)) as OnlineState;
     }
     return model;
   }

@@ -1,5 +1,12 @@
 export {GaussianMixture} from './gaussian_mixture';
-export {type GaussianMixtureOptions, type FitOptions, type SampleOptions, type NestedNumbers} from './options';
+export {
+  type GaussianMixtureOptions,
+  type FitOptions,
+  type FitAsyncOptions,
+  type SampleOptions,
+  type NestedNumbers,
+} from './options';
+export {type StreamSource, type DatasetLike} from './stream/source';
 export {type GaussianMixtureJSON} from './serialization';
 export {emStep, emFit, type EmStepOptions, type EmStepResult, type EmFitOptions, type EmFitResult} from './em_step';
 export {type IterationInfo} from './engine/loop';
@@ -22,6 +29,7 @@ export {
   type EmMStepOptions,
   type EmMStepResult,
 } from './statistics';
+export {type PartialFitOptions, type OnlineState} from './online/online_em';
 export {BayesianGaussianMixture} from './bayesian/bayesian_gaussian_mixture';
 export {
   type BayesianGaussianMixtureOptions,

@@ -102,6 +102,32 @@ export interface FitOptions {
 /** The keys of {@link FitOptions}. */
 export const FIT_OPTION_KEYS = optionKeys<FitOptions>({sampleWeight: true});
 
+/** Default of {@link FitAsyncOptions.initSampleSize}. */
+export const DEFAULT_INIT_SAMPLE_SIZE = 100_000;
+
+/** Options of {@link GaussianMixture.fitAsync}. */
+export interface FitAsyncOptions extends FitOptions {
+  /**
+   * Stops the fit: `fitAsync` then rejects with the signal's reason (an `AbortError` by
+   * default), releases every tensor, and leaves the model at its last complete iteration (or as
+   * it was before the call when no iteration completed).
+   */
+  signal?: AbortSignal;
+  /**
+   * Streams only: rows of the seeded reservoir sample the initialisation (`initParams`) runs on
+   * (default 100,000; at least nComponents). With N <= initSampleSize the sample is the whole
+   * stream, and the start is the one `fit` computes on the concatenated data.
+   */
+  initSampleSize?: number;
+}
+
+/** The keys of {@link FitAsyncOptions}. */
+export const FIT_ASYNC_OPTION_KEYS = optionKeys<FitAsyncOptions>({
+  sampleWeight: true,
+  signal: true,
+  initSampleSize: true,
+});
+
 /** Options of `sample` (of {@link GaussianMixture}). */
 export interface SampleOptions {
   /** Seed of the draws (default: the estimator's seed). */

@@ -5,6 +5,7 @@
 import {CovarianceType, CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {fail} from '../../ops/util/args';
 import {InitParams} from './init/methods';
+import type {OnlineState} from './online/online_em';
 import {
   assertBoolean,
   assertInteger,
@@ -49,6 +50,8 @@ export interface FittedJSON {
   /** null stands for -Infinity (maxIter = 0). */
   lowerBound: number | null;
   lowerBounds: number[];
+  /** The running statistics of online EM (`partialFit`), so that a stream can resume; absent after fit. */
+  online?: OnlineState;
 }
 
 /** Fit diagnostics, as a fitted model reports them. */

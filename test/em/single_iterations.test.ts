@@ -1,5 +1,5 @@
 /**
- * The browser demo (examples/browser/fitting.js) runs EM one iteration per animation frame: a
+ * Warm starts one iteration at a time (the browser demo's loop before fitAsync): a
  * GaussianMixture with `warmStart: true, maxIter: 1`, fitted again until it reports convergence.
  * That chain must be the computation of one fit with `maxIter` iterations: the same number of
  * iterations, the same lower bounds, the same stopping point and the same parameters.

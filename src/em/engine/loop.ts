@@ -6,15 +6,24 @@
 import {ScaledState, disposeState} from '../parameters';
 import {EmContext} from './context';
 import {disposeEStepPlan, eStepResponsibilities, planEStep} from './e_step';
-import {MStepResult, mStep, mStepWith, readExactSet} from './m_step';
+import {MStepResult, mStepProgram, mStepWith, readExactSet} from './m_step';
+import {EmProgram, runProgram} from './program';
 
 /** One EM iteration (E-step and M-step) from `state`; `state` is left untouched. */
 export function emIteration(ctx: EmContext, state: ScaledState, exact: number[]): MStepResult {
+  return runProgram(ctx, emIterationProgram(ctx, state, exact));
+}
+
+/**
+ * {@link emIteration} as a program. With workers (`ctx.parallel`) the passes run there,
+ * synchronously, and the program yields none.
+ */
+export function* emIterationProgram(ctx: EmContext, state: ScaledState, exact: number[]): EmProgram<MStepResult> {
   const options = {exact, previousMeans: state.means, fastAllowed: true};
   if (ctx.parallel) return mStepWith(ctx, ctx.parallel.runner(state, exact), options);
   const plan = planEStep(ctx.em, state, exact);
   try {
-    return mStep(ctx, eStepResponsibilities(ctx, state, plan), options);
+    return yield* mStepProgram(ctx, (on) => eStepResponsibilities(on, state, plan), options);
   } finally {
     disposeEStepPlan(plan);
   }
@@ -57,6 +66,11 @@ export interface LoopResult {
  * `tol` or `maxIter` iterations ran, as scikit-learn's `fit` does for one initialisation.
  */
 export function runEm(ctx: EmContext, initial: ScaledState, options: LoopOptions): LoopResult {
+  return runProgram(ctx, emProgram(ctx, initial, options));
+}
+
+/** {@link runEm} as a program; it reports the end of every iteration before `onIteration`. */
+export function* emProgram(ctx: EmContext, initial: ScaledState, options: LoopOptions): EmProgram<LoopResult> {
   let state = initial;
   let lowerBound = options.startLowerBound ?? -Infinity;
   const lowerBounds: number[] = [];
@@ -66,7 +80,7 @@ export function runEm(ctx: EmContext, initial: ScaledState, options: LoopOptions
     let exact = options.maxIter > 0 ? readExactSet(ctx, state) : [];
     for (let iteration = 1; iteration <= options.maxIter; iteration++) {
       const previous = lowerBound;
-      const next = emIteration(ctx, state, exact);
+      const next = yield* emIterationProgram(ctx, state, exact);
       disposeState(state);
       state = next.state;
       exact = next.exactNext;
@@ -79,6 +93,7 @@ export function runEm(ctx: EmContext, initial: ScaledState, options: LoopOptions
       }
       lowerBounds.push(lowerBound);
       nIter = iteration;
+      yield {kind: 'iteration', state, iteration, lowerBound, lowerBounds};
       const change = lowerBound - previous;
       options.onIteration?.({iteration, lowerBound, change, init: options.init ?? 0});
       if (Math.abs(change) < options.tol) {

@@ -9,6 +9,7 @@ import {gmmFlag} from '../../../ops/flags';
 import {EmCovariance, Moments, NK_EPSILON, replaceRows} from '../covariance/em_covariance';
 import {ScaledState, disposeState, stateTensors} from '../parameters';
 import {EmContext, meanLogLikelihood} from './context';
+import {EmProgram, PassCall, pass} from './program';
 import {
   ChunkResponsibilities,
   ExactPlan,
@@ -266,6 +267,41 @@ export function secondStage(
  */
 export function mStep(ctx: EmContext, responsibilities: ChunkResponsibilities, options: MStepOptions): MStepResult {
   return mStepWith(ctx, (request) => runPass(ctx, responsibilities, request), options);
+}
+
+/**
+ * {@link mStepWith} as a program (engine/program.ts): its passes are run by a driver, over
+ * in-memory chunks or a stream. `responsibilities` gives them for the context a pass runs on.
+ */
+export function* mStepProgram(
+  ctx: EmContext,
+  responsibilities: PassCall['responsibilities'],
+  options: MStepOptions,
+): EmProgram<MStepResult> {
+  const firstPlan =
+    options.exact.length && options.previousMeans ? makeExactPlan(options.exact, options.previousMeans) : null;
+  let result: PassResult | null = null;
+  try {
+    result = yield* pass({responsibilities, request: {moments: true, exact: firstPlan, logLikelihood: true}});
+    const first = firstStage(ctx, result, firstPlan, options.fastAllowed);
+    if (first.state) return {state: first.state, logLikelihood: first.logLikelihood, exactNext: first.exactNext};
+    const plan = makeExactPlan(first.redo, first.newMeans!);
+    first.newMeans!.dispose();
+    try {
+      const second = yield* pass({responsibilities, request: {moments: false, exact: plan, logLikelihood: false}});
+      try {
+        const {state, exactNext} = secondStage(ctx, result.moments!, plan, second.exactScatter);
+        return {state, logLikelihood: first.logLikelihood, exactNext};
+      } finally {
+        disposePass(second);
+      }
+    } finally {
+      disposePlan(plan);
+    }
+  } finally {
+    disposePass(result);
+    disposePlan(firstPlan);
+  }
 }
 
 /**

@@ -71,7 +71,7 @@ function chunkFeatures(ctx: EmContext, index: number): ChunkFeatures {
 }
 
 /** total + value, disposing both; null stands for nothing yet. */
-function accumulate(total: tf.Tensor | null, value: tf.Tensor | null): tf.Tensor | null {
+export function accumulate(total: tf.Tensor | null, value: tf.Tensor | null): tf.Tensor | null {
   if (value === null) return total;
   if (total === null) return value;
   const sum = tf.add(total, value);
