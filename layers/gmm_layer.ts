@@ -11,7 +11,7 @@ import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 
 import {CovarianceType, CovarianceTypeName} from '../ops/covariance/covariance_type';
 import {getCovarianceType} from '../ops/covariance/registry';
-import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
+import {gmmLogProbPrecisionCholeskyFor} from '../ops/gmm_log_prob_precision_cholesky';
 import {MixtureParameters, MixtureParametersInput} from '../ops/mixture_parameters';
 import {
   assertBackendRegistered,
@@ -191,7 +191,8 @@ export class GMMLayer extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       this.checkInputShape(x.shape, 'call');
-      return gmmLogProbPrecisionCholesky(
+      return gmmLogProbPrecisionCholeskyFor(
+        'GMMLayer.call',
         x,
         this.logits!.read(),
         this.means!.read(),

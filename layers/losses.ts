@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
+import {gmmLogProbPrecisionCholeskyFor} from '../ops/gmm_log_prob_precision_cholesky';
 import {decodeMdn, toPackedTensor} from '../ops/mdn/decode';
 import {MdnSpec, resolveMdnSpec} from '../ops/mdn/spec';
 import {mixtureLogLikelihood} from '../ops/mixture_log_likelihood';
@@ -80,6 +80,8 @@ export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => 
         );
       }
       const {logits, means, factor} = decodeMdn(packed, resolved);
-      return tf.neg(mixtureLogLikelihood(gmmLogProbPrecisionCholesky(targets, logits, means, factor, covarianceType)));
+      return tf.neg(
+        mixtureLogLikelihood(gmmLogProbPrecisionCholeskyFor(fn, targets, logits, means, factor, covarianceType)),
+      );
     });
 }

@@ -43,8 +43,23 @@ export function gmmLogProb(
   covarianceType: CovarianceTypeName = 'full',
   options: CovarianceOpOptions = {},
 ): tf.Tensor {
-  const fn = 'gmmLogProb';
-  assertKnownKeys(fn, 'options', options, COVARIANCE_OP_OPTION_KEYS);
+  assertKnownKeys('gmmLogProb', 'options', options, COVARIANCE_OP_OPTION_KEYS);
+  return gmmLogProbFor('gmmLogProb', x, weights, means, covariances, covarianceType, options);
+}
+
+/**
+ * {@link gmmLogProb} on behalf of the public function `fn` (named in error messages), with
+ * options already checked.
+ */
+export function gmmLogProbFor(
+  fn: string,
+  x: TensorInput,
+  weights: TensorInput,
+  means: TensorInput,
+  covariances: TensorInput,
+  covarianceType: CovarianceTypeName,
+  options: CovarianceOpOptions,
+): tf.Tensor {
   return tf.tidy(() => {
     const args = parseMixtureArgs(
       fn,

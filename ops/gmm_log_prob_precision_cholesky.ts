@@ -32,7 +32,25 @@ export function gmmLogProbPrecisionCholesky(
   precisionsCholesky: TensorInput,
   covarianceType: CovarianceTypeName = 'full',
 ): tf.Tensor {
-  const fn = 'gmmLogProbPrecisionCholesky';
+  return gmmLogProbPrecisionCholeskyFor(
+    'gmmLogProbPrecisionCholesky',
+    x,
+    weightLogits,
+    means,
+    precisionsCholesky,
+    covarianceType,
+  );
+}
+
+/** {@link gmmLogProbPrecisionCholesky} on behalf of the public function `fn` (named in error messages). */
+export function gmmLogProbPrecisionCholeskyFor(
+  fn: string,
+  x: TensorInput,
+  weightLogits: TensorInput,
+  means: TensorInput,
+  precisionsCholesky: TensorInput,
+  covarianceType: CovarianceTypeName,
+): tf.Tensor {
   return tf.tidy(() => {
     const args = parseMixtureArgs(
       fn,

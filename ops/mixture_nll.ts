@@ -13,7 +13,11 @@ import {mixtureLogLikelihood} from './mixture_log_likelihood';
  * @returns a scalar.
  */
 export function mixtureNLL(logProbs: TensorInput, sampleWeights?: TensorInput): tf.Scalar {
-  const fn = 'mixtureNLL';
+  return mixtureNLLFor('mixtureNLL', logProbs, sampleWeights);
+}
+
+/** {@link mixtureNLL} on behalf of the public function `fn` (named in error messages). */
+export function mixtureNLLFor(fn: string, logProbs: TensorInput, sampleWeights?: TensorInput): tf.Scalar {
   return tf.tidy(() => {
     const lp = toFloatTensor(logProbs, 'logProbs', fn);
     if (lp.rank !== 2 || lp.shape[1]! < 1)
