@@ -69,6 +69,13 @@ export const GMM_FLAGS = {
     defaultValue: 768 * 1024 * 1024,
     check: requireNonNegative('GMM_EM_FEATURE_CACHE_BYTES'),
   },
+  /**
+   * Whether the ops read back parameters given as tensors to check their values (finite means,
+   * non-negative weights, positive variances, valid sample weights). Values given as JavaScript
+   * arrays are always checked (they are on the host anyway); a tensor's check costs a
+   * synchronisation with the backend (a GPU read-back), so it is off by default.
+   */
+  GMM_VALIDATE_VALUES: {defaultValue: false, check: requireBoolean('GMM_VALIDATE_VALUES')},
 } satisfies Record<string, FlagSpec>;
 
 /** Names of the flags. */
@@ -94,7 +101,7 @@ for (const [name, spec] of Object.entries(GMM_FLAGS) as Array<[GmmFlagName, Flag
 }
 
 /** The current value of a flag. */
-export function gmmFlag(name: 'GMM_LAZY_GRADIENTS'): boolean;
+export function gmmFlag(name: 'GMM_LAZY_GRADIENTS' | 'GMM_VALIDATE_VALUES'): boolean;
 export function gmmFlag(name: 'GMM_TRIANGULAR_LAYOUT'): TriangularLayout;
 export function gmmFlag(name: 'GMM_EM_EXACT_PATH_LIMIT' | 'GMM_EM_FEATURE_CACHE_BYTES'): number;
 export function gmmFlag(name: GmmFlagName): FlagValue {

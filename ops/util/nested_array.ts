@@ -14,10 +14,21 @@ function isLevel(value: unknown): value is Level {
 }
 
 /** Where an entry sits, in words: `entry 3` (rank 1), `row 1, column 2` (rank 2), `entry [1, 0, 2]`. */
-function describePosition(path: readonly number[], rank: number): string {
+export function describePosition(path: readonly number[], rank: number): string {
   if (rank === 1) return `entry ${path[0]}`;
   if (rank === 2) return path.length === 1 ? `row ${path[0]}` : `row ${path[0]}, column ${path[1]}`;
   return `entry [${path.join(', ')}]`;
+}
+
+/** {@link describePosition} of the entry at `flatIndex` (row-major) of a tensor of `shape`. */
+export function describeFlatPosition(flatIndex: number, shape: readonly number[]): string {
+  const path = new Array<number>(shape.length);
+  let rest = flatIndex;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    path[d] = rest % shape[d];
+    rest = Math.floor(rest / shape[d]);
+  }
+  return shape.length === 0 ? 'the value' : describePosition(path, shape.length);
 }
 
 function entries(count: number): string {

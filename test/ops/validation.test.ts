@@ -187,7 +187,7 @@ describeOnBackends('argument validation', () => {
           'diag',
           {checkPositiveDefinite: true},
         ),
-      'gmmResponsibilities: covariances must be positive and finite, but entry 3 is -2',
+      'gmmResponsibilities: covariances must be positive (variances), but row 1, column 1 is -2',
     );
     const silent = gmmLogLikelihood(x, w, mu, bad, 'full');
     expect(Array.from(silent.dataSync()).some(Number.isNaN)).to.equal(true);
