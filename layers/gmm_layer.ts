@@ -22,6 +22,7 @@ import {
   optionKeys,
   toFloatTensor,
 } from '../ops/util/args';
+import {assertAllocatable} from '../ops/util/allocation';
 import {checkFeatureInput, singleInputShape} from './input_shape';
 import {LAYER_ARG_KEY_RECORD, checkLayerArgs, configAsArgs} from './layer_args';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
@@ -163,8 +164,9 @@ export class GMMLayer extends tfl.layers.Layer {
     const D = shape[1];
     if (D === null || !(D >= 1))
       fail('GMMLayer.build', `input must have a known number of features D >= 1, but got shape [${shape.join(', ')}]`);
-    this.nFeatures = D;
     const K = this.nComponents;
+    assertAllocatable('GMMLayer.build', 'the precision factor', this.type.parameterShape(K, D));
+    this.nFeatures = D;
     const add = (name: keyof GMMLayer['initializers'], weightShape: number[]) =>
       this.addWeight(name, weightShape, 'float32', this.initializers[name], this.regularizers[name], true);
     this.logits = add('logits', [K]);

@@ -79,6 +79,8 @@ export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => 
           `yTrue must have shape [${N}, ${D}] (the batch of yPred, outputDim), but got ${formatShape(targets.shape)}`,
         );
       }
+      // An empty batch: no losses (some backends' kernels divide by the row count).
+      if (N === 0) return tf.zeros([0]);
       const {logits, means, factor} = decodeMdn(packed, resolved);
       return tf.neg(
         mixtureLogLikelihood(gmmLogProbPrecisionCholeskyFor(fn, targets, logits, means, factor, covarianceType)),

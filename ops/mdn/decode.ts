@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {assertAllocatable} from '../util/allocation';
 import {TensorInput, fail, formatShape, toFloatTensor} from '../util/args';
 import {DecodedScales, MDN_LAYOUTS} from './layouts';
 import {ResolvedMdnSpec} from './spec';
@@ -28,7 +29,24 @@ export function toPackedTensor(fn: string, yPred: TensorInput, spec: ResolvedMdn
       `${argName} must have shape [batch, ${spec.paramsSize}] (P = paramsSize(${spec.nComponents}, ${spec.outputDim}, '${spec.covarianceType}')), but got ${formatShape(t.shape)}`,
     );
   }
+  assertMdnAllocatable(fn, spec, t.shape[0]);
   return t as tf.Tensor2D;
+}
+
+/** Per-sample covariance (or factor) shape of the spec's type for N rows. */
+export function mdnCovarianceShape(spec: ResolvedMdnSpec, N: number): number[] {
+  const {nComponents: K, outputDim: D, covarianceType} = spec;
+  return covarianceType === 'full' ? [N, K, D, D] : covarianceType === 'diag' ? [N, K, D] : [N, K];
+}
+
+/**
+ * Refuses, before allocating, the decode of N rows whose tensors exceed the allocation limit: the
+ * factors, and for full heads the constant matrices that assemble them ([D (D - 1) / 2, D^2]).
+ */
+export function assertMdnAllocatable(fn: string, spec: ResolvedMdnSpec, N: number): void {
+  const D = spec.outputDim;
+  if (spec.covarianceType === 'full') assertAllocatable(fn, 'the factor assembly', [(D * (D - 1)) / 2 + D, D * D]);
+  assertAllocatable(fn, 'the decoded precision factors', mdnCovarianceShape(spec, Math.max(N, 1)));
 }
 
 /**
