@@ -59,6 +59,28 @@ function splitColumns(x: tf.Tensor2D, sizes: number[]): tf.Tensor[] {
   return tf.split(tf.transpose(x), sizes, 0).map((rows) => tf.transpose(rows));
 }
 
+/**
+ * `1 / (softplus(r) + minScale)` with the gradient `dy sigmoid(r) P^2` evaluated as
+ * `dy (sigmoid(r) P P)`: the factor is at most 1 / (4 minScale), so the gradient stays finite
+ * wherever dy is. Autodiff of the composite multiplies dy by -1 / sigma^2 first, which overflows
+ * float32 for targets far out in a tail (|y - mu| / sigma beyond ~1e18) and then meets
+ * sigmoid(r) = 0 in a NaN.
+ */
+function precisionsFromRawScales(rawScales: tf.Tensor, minScale: number): tf.Tensor {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const raw = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
+    const precisions = tf.reciprocal(tf.add(tf.softplus(raw), minScale));
+    save([raw, precisions]);
+    return {
+      value: precisions,
+      gradFunc: (dy: tf.Tensor, [savedRaw, savedPrecisions]: tf.Tensor[]) =>
+        tf.neg(tf.mul(dy, tf.mul(tf.mul(tf.sigmoid(savedRaw), savedPrecisions), savedPrecisions))),
+    };
+  });
+  return op(rawScales);
+}
+
 /** Decodes yPred [N, P] (already validated). */
 export function decodeMdn(yPred: tf.Tensor2D, spec: ResolvedMdnSpec): DecodedMdn {
   const {nComponents: K, outputDim: D, covarianceType, minScale, scalesSize, coefficientsSize} = spec;
@@ -67,6 +89,7 @@ export function decodeMdn(yPred: tf.Tensor2D, spec: ResolvedMdnSpec): DecodedMdn
   const [logits, flatMeans, rawScales, coefficients] = splitColumns(yPred, pieces);
   const {scales, factor} = MDN_LAYOUTS[covarianceType].decode(
     tf.add(tf.softplus(rawScales), minScale),
+    precisionsFromRawScales(rawScales, minScale),
     coefficients,
     N,
     K,
