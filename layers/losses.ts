@@ -10,6 +10,7 @@ import {decodeMdn, toPackedTensor} from '../ops/mdn/decode';
 import {MdnSpec, resolveMdnSpec} from '../ops/mdn/spec';
 import {mixtureLogLikelihood} from '../ops/mixture_log_likelihood';
 import {gmmFlag} from '../ops/flags';
+import {assertEach, valuesToCheck} from '../ops/internal/value_checks';
 import {fail, formatShape, toFloatTensor} from '../ops/util/args';
 
 /**
@@ -96,6 +97,14 @@ export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => 
       }
       // An empty batch: no losses (some backends' kernels divide by the row count).
       if (N === 0) return tf.zeros([0]);
+      // The user's tensors, by their names (valuesToCheck reads them back only with GMM_VALIDATE_VALUES).
+      for (const [argName, given, converted] of [
+        ['yPred', yPred, packed],
+        ['yTrue', yTrue, targets],
+      ] as const) {
+        const values = valuesToCheck(given, converted);
+        if (values) assertEach(fn, argName, values, converted.shape, 'be finite', Number.isFinite);
+      }
       const {logits, means, factor} = decodeMdn(packed, resolved);
       const losses = tf.neg(
         mixtureLogLikelihood(gmmLogProbPrecisionCholeskyFor(fn, targets, logits, means, factor, covarianceType)),

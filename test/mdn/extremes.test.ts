@@ -95,4 +95,39 @@ describeOnBackends('mdnLoss at the extremes', () => {
       setGmmFlag('GMM_VALIDATE_VALUES', previous);
     }
   });
+
+  it('GMM_VALIDATE_VALUES: non-finite outputs and targets are errors naming mdnLoss, the argument and the cell', () => {
+    const spec = {nComponents: 1, outputDim: 1, covarianceType: 'diag'} as const;
+    const previous = setGmmFlag('GMM_VALIDATE_VALUES', true);
+    try {
+      expectThrowsWith(
+        () =>
+          tf.tidy(() =>
+            mdnLoss(spec)(
+              tf.tensor2d([[0], [1]]),
+              tf.tensor2d([
+                [0, 0, 0],
+                [0, NaN, 0],
+              ]),
+            ),
+          ),
+        'mdnLoss: yPred must be finite, but row 1, column 1 is NaN',
+      );
+      expectThrowsWith(
+        () =>
+          tf.tidy(() =>
+            mdnLoss(spec)(
+              tf.tensor2d([[0], [Infinity]]),
+              tf.tensor2d([
+                [0, 0, 0],
+                [0, 0, 0],
+              ]),
+            ),
+          ),
+        'mdnLoss: yTrue must be finite, but row 1, column 0 is Infinity',
+      );
+    } finally {
+      setGmmFlag('GMM_VALIDATE_VALUES', previous);
+    }
+  });
 });

@@ -238,7 +238,7 @@ describeOnBackends('nested-array input integrity', () => {
     ]);
     try {
       for (const method of ['predict', 'predictProba', 'scoreSamples', 'score', 'bic', 'aic'] as const) {
-        expectThrowsWith(() => gm[method](LONG_ROW), `X ${LONG_ROW_MESSAGE}`);
+        expectThrowsWith(() => gm[method](LONG_ROW), `GaussianMixture.${method}: X ${LONG_ROW_MESSAGE}`);
         expectThrowsWith(() => gm[method](NULL_CELL as Bad), `X ${NULL_MESSAGE}`);
       }
     } finally {
