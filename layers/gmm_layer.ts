@@ -15,6 +15,7 @@ import {gmmLogProbPrecisionCholeskyFor} from '../ops/gmm_log_prob_precision_chol
 import {MixtureParameters, MixtureParametersInput} from '../ops/mixture_parameters';
 import {
   assertBackendRegistered,
+  assertFiniteValues,
   assertInteger,
   assertNumber,
   assertShape,
@@ -239,6 +240,7 @@ export class GMMLayer extends tfl.layers.Layer {
       const means = toFloatTensor(mixture.means, 'means', fn);
       assertShape(fn, 'weights', weights.shape, [[K]]);
       assertShape(fn, 'means', means.shape, [[K, D]]);
+      assertFiniteValues(fn, 'means', means.dataSync());
       const weightValues = weights.dataSync();
       const badWeight = weightValues.findIndex((w) => !(w > 0) || !Number.isFinite(w));
       if (badWeight >= 0)
