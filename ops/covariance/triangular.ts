@@ -19,6 +19,8 @@ const SYMMETRY_TOLERANCE = 1e-6;
 
 /** Behaviour shared by `full` and `tied`. */
 export abstract class TriangularCovariance extends CovarianceType {
+  readonly canonicalLayout = 'triangular' as const;
+
   /** Of the symmetric part (S + S^T) / 2, as the ops document (the Cholesky alone reads the lower triangle). */
   precisionCholeskyFromCovariance(covariances: tf.Tensor, options: ConversionOptions): tf.Tensor {
     return tf.tidy(() =>
