@@ -11,7 +11,7 @@ import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 
 import {CovarianceType, CovarianceTypeName} from '../ops/covariance/covariance_type';
 import {getCovarianceType} from '../ops/covariance/registry';
-import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
+import {gmmLogProbPrecisionCholeskyFor} from '../ops/gmm_log_prob_precision_cholesky';
 import {MixtureParameters, MixtureParametersInput} from '../ops/mixture_parameters';
 import {
   TensorInput,
@@ -26,6 +26,7 @@ import {
   optionKeys,
   toFloatTensor,
 } from '../ops/util/args';
+import {assertAllocatable} from '../ops/util/allocation';
 import {
   GMMInitializeOptions,
   GMM_INITIALIZE_OPTION_KEYS,
@@ -174,8 +175,9 @@ export class GMMLayer extends tfl.layers.Layer {
     const D = shape[1];
     if (D === null || !(D >= 1))
       fail('GMMLayer.build', `input must have a known number of features D >= 1, but got shape [${shape.join(', ')}]`);
-    this.nFeatures = D;
     const K = this.nComponents;
+    assertAllocatable('GMMLayer.build', 'the precision factor', this.type.parameterShape(K, D));
+    this.nFeatures = D;
     const add = (name: keyof GMMLayer['initializers'], weightShape: number[]) =>
       this.addWeight(name, weightShape, 'float32', this.initializers[name], this.regularizers[name], true);
     this.logits = add('logits', [K]);
@@ -217,7 +219,8 @@ export class GMMLayer extends tfl.layers.Layer {
         (data, mixture) =>
           `GMMLayer '${this.name}': its first batch has root-mean-square ${data.toPrecision(3)}, far from the scale of the layer's mixture (${mixture.toPrecision(3)}); its default start (means ~ N(0, 1), unit variances) and minVariance = ${this.minVariance} assume standardised inputs: standardise them, or start from the data with initializeFrom(x) (warned once)`,
       );
-      return gmmLogProbPrecisionCholesky(
+      return gmmLogProbPrecisionCholeskyFor(
+        'GMMLayer.call',
         x,
         this.logits!.read(),
         this.means!.read(),

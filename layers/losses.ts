@@ -5,10 +5,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
+import {gmmLogProbPrecisionCholeskyFor} from '../ops/gmm_log_prob_precision_cholesky';
 import {decodeMdn, toPackedTensor} from '../ops/mdn/decode';
 import {MdnSpec, resolveMdnSpec} from '../ops/mdn/spec';
 import {mixtureLogLikelihood} from '../ops/mixture_log_likelihood';
+import {gmmFlag} from '../ops/flags';
+import {assertEach, valuesToCheck} from '../ops/internal/value_checks';
 import {fail, formatShape, toFloatTensor} from '../ops/util/args';
 import {scaleCheckOf} from './scale_check';
 
@@ -49,6 +51,18 @@ export async function fitWithoutTargets(
   }
 }
 
+/** Throws naming the first row whose loss is not finite (read back: GMM_VALIDATE_VALUES only). */
+function assertFiniteLosses(fn: string, losses: tf.Tensor): void {
+  const values = losses.dataSync();
+  const row = values.findIndex((v) => !Number.isFinite(v));
+  if (row < 0) return;
+  fail(
+    fn,
+    `the loss of row ${row} is ${values[row]}: its target lies beyond what float32 can score (|y - mu| / sigma above ` +
+      `about 2.6e19, so NLL above 3.4e38), or the row holds non-finite values`,
+  );
+}
+
 /**
  * The loss of a mixture-density network, for `model.compile({loss: mdnLoss(head)})`: the negative
  * log-likelihood of each target row under the mixture its own output row predicts.
@@ -58,7 +72,9 @@ export async function fitWithoutTargets(
  * {@link gmmLogProbPrecisionCholesky} with per-sample parameters (hand-written gradients).
  * Standard deviations are at least `minScale`, the weights stay in log space and the log-sum-exp
  * is max-shifted, so targets far out in a tail and components whose weight underflows give
- * finite values and gradients, never NaN.
+ * finite values and gradients, never NaN, wherever the NLL itself fits float32: |y - mu| / sigma
+ * up to about 2.6e19 (|y - mu| up to about 2.6e16 at the default minScale). Beyond, the row's loss
+ * is +Infinity; with the `GMM_VALIDATE_VALUES` flag it is an error naming the row (a read-back).
  *
  * @param spec the head itself, or the same `{nComponents, outputDim, covarianceType, minScale}`
  *   it was built with.
@@ -82,6 +98,16 @@ export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => 
           `yTrue must have shape [${N}, ${D}] (the batch of yPred, outputDim), but got ${formatShape(targets.shape)}`,
         );
       }
+      // An empty batch: no losses (some backends' kernels divide by the row count).
+      if (N === 0) return tf.zeros([0]);
+      // The user's tensors, by their names (valuesToCheck reads them back only with GMM_VALIDATE_VALUES).
+      for (const [argName, given, converted] of [
+        ['yPred', yPred, packed],
+        ['yTrue', yTrue, targets],
+      ] as const) {
+        const values = valuesToCheck(given, converted);
+        if (values) assertEach(fn, argName, values, converted.shape, 'be finite', Number.isFinite);
+      }
       const decoded = decodeMdn(packed, resolved);
       scaleCheck.check(
         targets,
@@ -90,6 +116,10 @@ export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => 
           `${owner}: the first batch of targets has root-mean-square ${data.toPrecision(3)}, far from the scale of the predicted mixtures (${mixture.toPrecision(3)}); the head's default start (means near 0, standard deviations near 0.7) and minScale = ${resolved.minScale} assume standardised targets: standardise them, or start the head from them with initializeFrom(yTrain) (warned once)`,
       );
       const {logits, means, factor} = decoded;
-      return tf.neg(mixtureLogLikelihood(gmmLogProbPrecisionCholesky(targets, logits, means, factor, covarianceType)));
+      const losses = tf.neg(
+        mixtureLogLikelihood(gmmLogProbPrecisionCholeskyFor(fn, targets, logits, means, factor, covarianceType)),
+      );
+      if (gmmFlag('GMM_VALIDATE_VALUES')) assertFiniteLosses(fn, losses);
+      return losses;
     });
 }

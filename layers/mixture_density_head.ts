@@ -9,7 +9,9 @@ import type {Regularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
 import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 
+import {assertMdnAllocatable} from '../ops/mdn/decode';
 import {MdnCovarianceType, MdnSpec, mdnParamsSize, resolveMdnSpec} from '../ops/mdn/spec';
+import {assertAllocatable} from '../ops/util/allocation';
 import {
   TensorInput,
   assertBackendRegistered,
@@ -133,6 +135,8 @@ export class MixtureDensityHead extends tfl.layers.Layer implements MdnSpec {
         'MixtureDensityHead.build',
         `input must have a known number of features F >= 1, but got shape [${shape.join(', ')}]`,
       );
+    assertAllocatable('MixtureDensityHead.build', 'the kernel', [F, this.paramsSize]);
+    assertMdnAllocatable('MixtureDensityHead.build', resolveMdnSpec('MixtureDensityHead.build', this), 1);
     this.nFeatures = F;
     this.kernel = this.addWeight(
       'kernel',

@@ -76,6 +76,20 @@ export const GMM_FLAGS = {
     defaultValue: 768 * 1024 * 1024,
     check: requireNonNegative('GMM_EM_FEATURE_CACHE_BYTES'),
   },
+  /**
+   * Whether the ops read back parameters given as tensors to check their values (finite means,
+   * non-negative weights, positive variances, valid sample weights). Values given as JavaScript
+   * arrays are always checked (they are on the host anyway); a tensor's check costs a
+   * synchronisation with the backend (a GPU read-back), so it is off by default.
+   */
+  GMM_VALIDATE_VALUES: {defaultValue: false, check: requireBoolean('GMM_VALIDATE_VALUES')},
+  /**
+   * The largest float32 tensor (in bytes) a function may need; sizes above it are refused before
+   * anything is allocated, with the size needed. The default (1 GiB) stays within what every
+   * backend can allocate (the wasm heap holds at most 4 GiB in all, typed arrays at most 2^32 - 1
+   * entries); Infinity disables the check.
+   */
+  GMM_MAX_ALLOCATION_BYTES: {defaultValue: 2 ** 30, check: requireNonNegative('GMM_MAX_ALLOCATION_BYTES')},
 } satisfies Record<string, FlagSpec>;
 
 /** Names of the flags. */
@@ -101,10 +115,11 @@ for (const [name, spec] of Object.entries(GMM_FLAGS) as Array<[GmmFlagName, Flag
 }
 
 /** The current value of a flag. */
-export function gmmFlag(name: 'GMM_LAZY_GRADIENTS'): boolean;
+export function gmmFlag(name: 'GMM_LAZY_GRADIENTS' | 'GMM_VALIDATE_VALUES'): boolean;
 export function gmmFlag(name: 'GMM_TRIANGULAR_LAYOUT'): TriangularLayout;
 export function gmmFlag(
-  name: 'GMM_EM_EXACT_PATH_LIMIT' | 'GMM_EM_FEATURE_CACHE_BYTES' | 'GMM_KERNEL_EXACT_LIMIT',
+  name:
+    'GMM_EM_EXACT_PATH_LIMIT' | 'GMM_EM_FEATURE_CACHE_BYTES' | 'GMM_KERNEL_EXACT_LIMIT' | 'GMM_MAX_ALLOCATION_BYTES',
 ): number;
 export function gmmFlag(name: GmmFlagName): FlagValue {
   return tf.env().get(name);

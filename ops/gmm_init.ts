@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {MixtureParameters} from './mixture_parameters';
 import {assertBackendRegistered, assertInteger} from './util/args';
+import {assertAllocatable} from './util/allocation';
 import {CovarianceTypeName} from './covariance/covariance_type';
 import {getCovarianceType} from './covariance/registry';
 
@@ -21,6 +22,8 @@ export function gmmInit(
   assertInteger(fn, 'nComponents', nComponents, 1);
   assertInteger(fn, 'nFeatures', nFeatures, 1);
   const type = getCovarianceType(covarianceType, fn);
+  assertAllocatable(fn, 'means', [nComponents, nFeatures]);
+  assertAllocatable(fn, 'covariances', type.parameterShape(nComponents, nFeatures));
   assertBackendRegistered(fn);
   return {
     weights: tf.fill([nComponents], 1 / nComponents) as tf.Tensor1D,

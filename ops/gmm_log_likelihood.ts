@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {TensorInput, assertKnownKeys} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
-import {COVARIANCE_OP_OPTION_KEYS, CovarianceOpOptions, gmmLogProb} from './gmm_log_prob';
+import {COVARIANCE_OP_OPTION_KEYS, CovarianceOpOptions, gmmLogProbFor} from './gmm_log_prob';
 import {mixtureLogLikelihood} from './mixture_log_likelihood';
 
 /**
@@ -21,5 +21,7 @@ export function gmmLogLikelihood(
   options: CovarianceOpOptions = {},
 ): tf.Tensor {
   assertKnownKeys('gmmLogLikelihood', 'options', options, COVARIANCE_OP_OPTION_KEYS);
-  return tf.tidy(() => mixtureLogLikelihood(gmmLogProb(x, weights, means, covariances, covarianceType, options)));
+  return tf.tidy(() =>
+    mixtureLogLikelihood(gmmLogProbFor('gmmLogLikelihood', x, weights, means, covariances, covarianceType, options)),
+  );
 }

@@ -4,6 +4,7 @@ import {TensorInput, assertKnownKeys, optionKeys} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
 import {parseMixtureArgs} from './internal/mixture_args';
 import {mixtureLogProb} from './internal/mixture_log_prob_op';
+import {checkMixtureValues} from './internal/mixture_values';
 
 /** Options shared by the ops that take covariances. */
 export interface CovarianceOpOptions {
@@ -43,18 +44,27 @@ export function gmmLogProb(
   covarianceType: CovarianceTypeName = 'full',
   options: CovarianceOpOptions = {},
 ): tf.Tensor {
-  const fn = 'gmmLogProb';
-  assertKnownKeys(fn, 'options', options, COVARIANCE_OP_OPTION_KEYS);
+  assertKnownKeys('gmmLogProb', 'options', options, COVARIANCE_OP_OPTION_KEYS);
+  return gmmLogProbFor('gmmLogProb', x, weights, means, covariances, covarianceType, options);
+}
+
+/**
+ * {@link gmmLogProb} on behalf of the public function `fn` (named in error messages), with
+ * options already checked.
+ */
+export function gmmLogProbFor(
+  fn: string,
+  x: TensorInput,
+  weights: TensorInput,
+  means: TensorInput,
+  covariances: TensorInput,
+  covarianceType: CovarianceTypeName,
+  options: CovarianceOpOptions,
+): tf.Tensor {
   return tf.tidy(() => {
-    const args = parseMixtureArgs(
-      fn,
-      {weights: 'weights', covariance: 'covariances'},
-      x,
-      weights,
-      means,
-      covariances,
-      covarianceType,
-    );
+    const names = {weights: 'weights', covariance: 'covariances'};
+    const args = parseMixtureArgs(fn, names, x, weights, means, covariances, covarianceType);
+    checkMixtureValues(fn, names, args, {weights, means, covariance: covariances}, 'natural');
     return mixtureLogProb(args, 'natural', options.checkPositiveDefinite ?? false, fn);
   });
 }

@@ -4,6 +4,7 @@ import {TensorInput} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
 import {parseMixtureArgs} from './internal/mixture_args';
 import {mixtureLogProb} from './internal/mixture_log_prob_op';
+import {checkMixtureValues} from './internal/mixture_values';
 
 /**
  * Per-component log-probabilities in the unconstrained-friendly parameterisation used for
@@ -32,16 +33,34 @@ export function gmmLogProbPrecisionCholesky(
   precisionsCholesky: TensorInput,
   covarianceType: CovarianceTypeName = 'full',
 ): tf.Tensor {
-  const fn = 'gmmLogProbPrecisionCholesky';
+  return gmmLogProbPrecisionCholeskyFor(
+    'gmmLogProbPrecisionCholesky',
+    x,
+    weightLogits,
+    means,
+    precisionsCholesky,
+    covarianceType,
+  );
+}
+
+/** {@link gmmLogProbPrecisionCholesky} on behalf of the public function `fn` (named in error messages). */
+export function gmmLogProbPrecisionCholeskyFor(
+  fn: string,
+  x: TensorInput,
+  weightLogits: TensorInput,
+  means: TensorInput,
+  precisionsCholesky: TensorInput,
+  covarianceType: CovarianceTypeName,
+): tf.Tensor {
   return tf.tidy(() => {
-    const args = parseMixtureArgs(
+    const names = {weights: 'weightLogits', covariance: 'precisionsCholesky'};
+    const args = parseMixtureArgs(fn, names, x, weightLogits, means, precisionsCholesky, covarianceType);
+    checkMixtureValues(
       fn,
-      {weights: 'weightLogits', covariance: 'precisionsCholesky'},
-      x,
-      weightLogits,
-      means,
-      precisionsCholesky,
-      covarianceType,
+      names,
+      args,
+      {weights: weightLogits, means, covariance: precisionsCholesky},
+      'precisionCholesky',
     );
     return mixtureLogProb(args, 'precisionCholesky', false, fn);
   });

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {TensorInput, assertKnownKeys, fail, formatShape, optionKeys, toFloatTensor} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
-import {CovarianceOpOptions, gmmLogProb} from './gmm_log_prob';
-import {mixtureNLL} from './mixture_nll';
+import {CovarianceOpOptions, gmmLogProbFor} from './gmm_log_prob';
+import {mixtureNLLFor} from './mixture_nll';
 
 /** Options of {@link gmmNLL}. */
 export interface GmmNLLOptions extends CovarianceOpOptions {
@@ -26,13 +26,12 @@ export function gmmNLL(
   covarianceType: CovarianceTypeName = 'full',
   options: GmmNLLOptions = {},
 ): tf.Scalar {
-  assertKnownKeys('gmmNLL', 'options', options, GMM_NLL_OPTION_KEYS);
+  const fn = 'gmmNLL';
+  assertKnownKeys(fn, 'options', options, GMM_NLL_OPTION_KEYS);
   return tf.tidy(() => {
-    const xt = toFloatTensor(x, 'x', 'gmmNLL');
-    if (xt.rank !== 2) fail('gmmNLL', `x must have shape [N, D] (a batch), but got ${formatShape(xt.shape)}`);
-    const logProbs = gmmLogProb(xt, weights, means, covariances, covarianceType, {
-      checkPositiveDefinite: options.checkPositiveDefinite,
-    });
-    return mixtureNLL(logProbs, options.sampleWeights);
+    const xt = toFloatTensor(x, 'x', fn);
+    if (xt.rank !== 2) fail(fn, `x must have shape [N, D] (a batch), but got ${formatShape(xt.shape)}`);
+    const logProbs = gmmLogProbFor(fn, xt, weights, means, covariances, covarianceType, options);
+    return mixtureNLLFor(fn, logProbs, options.sampleWeights);
   });
 }

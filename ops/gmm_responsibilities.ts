@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {TensorInput, assertKnownKeys} from './util/args';
 import {CovarianceTypeName} from './covariance/covariance_type';
-import {COVARIANCE_OP_OPTION_KEYS, CovarianceOpOptions, gmmLogProb} from './gmm_log_prob';
+import {COVARIANCE_OP_OPTION_KEYS, CovarianceOpOptions, gmmLogProbFor} from './gmm_log_prob';
 import {mixtureResponsibilities} from './mixture_responsibilities';
 
 /**
@@ -18,5 +18,9 @@ export function gmmResponsibilities(
   options: CovarianceOpOptions = {},
 ): tf.Tensor {
   assertKnownKeys('gmmResponsibilities', 'options', options, COVARIANCE_OP_OPTION_KEYS);
-  return tf.tidy(() => mixtureResponsibilities(gmmLogProb(x, weights, means, covariances, covarianceType, options)));
+  return tf.tidy(() =>
+    mixtureResponsibilities(
+      gmmLogProbFor('gmmResponsibilities', x, weights, means, covariances, covarianceType, options),
+    ),
+  );
 }

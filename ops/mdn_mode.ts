@@ -18,7 +18,10 @@ export function mdnMode(yPred: TensorInput, spec: MdnSpec): tf.Tensor2D {
   const fn = 'mdnMode';
   const resolved = resolveMdnSpec(fn, spec);
   return tf.tidy(() => {
-    const {logits, means} = decodeMdn(toPackedTensor(fn, yPred, resolved), resolved);
+    const packed = toPackedTensor(fn, yPred, resolved);
+    // An empty batch: an empty result (some backends' kernels divide by the row count).
+    if (packed.shape[0] === 0) return tf.zeros([0, resolved.outputDim]) as tf.Tensor2D;
+    const {logits, means} = decodeMdn(packed, resolved);
     return selectComponent(argMaxOneHot(logits), means) as tf.Tensor2D;
   });
 }

@@ -49,6 +49,8 @@ export function mdnSample(yPred: TensorInput, spec: MdnSpec, options: MdnSampleO
   return tf.tidy(() => {
     const packed = toPackedTensor(fn, yPred, resolved);
     const N = packed.shape[0];
+    // An empty batch: an empty result (some backends' kernels divide by the row count).
+    if (N === 0) return tf.zeros([0, D]) as tf.Tensor2D;
     const decoded = decodeMdn(packed, resolved);
     const {logits, means} = decoded;
     // Gumbel-max: argmax(logits / T + G), G = -log(-log U), is distributed as softmax(logits / T);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {TensorInput} from './util/args';
-import {decodeMdn, toPackedTensor} from './mdn/decode';
+import {decodeMdn, mdnCovarianceShape, toPackedTensor} from './mdn/decode';
 import {MDN_LAYOUTS} from './mdn/layouts';
 import {MixtureParameters} from './mixture_parameters';
 import {MdnSpec, resolveMdnSpec} from './mdn/spec';
@@ -20,7 +20,17 @@ export function mdnUnpack(yPred: TensorInput, spec: MdnSpec): MixtureParameters 
   const fn = 'mdnUnpack';
   const resolved = resolveMdnSpec(fn, spec);
   return tf.tidy(() => {
-    const decoded = decodeMdn(toPackedTensor(fn, yPred, resolved), resolved);
+    const packed = toPackedTensor(fn, yPred, resolved);
+    if (packed.shape[0] === 0) {
+      // An empty batch: empty results (some backends' kernels divide by the row count).
+      const {nComponents: K, outputDim: D} = resolved;
+      return {
+        weights: tf.zeros([0, K]),
+        means: tf.zeros([0, K, D]),
+        covariances: tf.zeros(mdnCovarianceShape(resolved, 0)),
+      };
+    }
+    const decoded = decodeMdn(packed, resolved);
     return {
       weights: tf.softmax(decoded.logits),
       means: decoded.means,

@@ -139,6 +139,15 @@ export abstract class CovarianceType {
   abstract offDiagonalPart(factor: tf.Tensor): tf.Tensor | null;
 
   /** Shape of the parameter with `lead` leading batch axes. */
+  /**
+   * Whether entry `flatIndex` (row-major, any leading axes) of a covariance parameter or precision
+   * factor with D features sits on a diagonal: a variance, or a factor's diagonal. Every entry of
+   * the diagonal types is one.
+   */
+  isDiagonalEntry(_flatIndex: number, _nFeatures: number): boolean {
+    return true;
+  }
+
   shapeWithLead(lead: number[], nComponents: number, nFeatures: number): number[] {
     return [...lead, ...this.parameterShape(nComponents, nFeatures)];
   }

@@ -21,8 +21,14 @@ const SYMMETRY_TOLERANCE = 1e-6;
 export abstract class TriangularCovariance extends CovarianceType {
   readonly canonicalLayout = 'triangular' as const;
 
+  /** Of the symmetric part (S + S^T) / 2, as the ops document (the Cholesky alone reads the lower triangle). */
   precisionCholeskyFromCovariance(covariances: tf.Tensor, options: ConversionOptions): tf.Tensor {
-    return precisionCholeskyFromCovariance(covariances, {...options, argName: options.argName ?? 'covariances'});
+    return tf.tidy(() =>
+      precisionCholeskyFromCovariance(symmetrize(covariances), {
+        ...options,
+        argName: options.argName ?? 'covariances',
+      }),
+    );
   }
 
   covarianceFromPrecisionCholesky(precisionsCholesky: tf.Tensor): tf.Tensor {
@@ -44,6 +50,10 @@ export abstract class TriangularCovariance extends CovarianceType {
   /** P P^T (with an explicit transpose: matMul's transpose flags run a naive loop on wasm). */
   precisionFromPrecisionCholesky(precisionsCholesky: tf.Tensor): tf.Tensor {
     return tf.matMul(precisionsCholesky, transposeLast2(precisionsCholesky));
+  }
+
+  override isDiagonalEntry(flatIndex: number, D: number): boolean {
+    return Math.floor(flatIndex / D) % D === flatIndex % D;
   }
 
   factorDiagonal(factor: tf.Tensor): tf.Tensor {

@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {assertAllocatable} from '../util/allocation';
 import {TensorInput, fail, formatShape, shapeMatches, toFloatTensor} from '../util/args';
 import {CovarianceType} from '../covariance/covariance_type';
 import {getCovarianceType} from '../covariance/registry';
@@ -99,6 +100,9 @@ export function parseMixtureArgs(
     type.symbolicShape,
     perSampleN,
   );
+
+  // The kernels whiten every sample against every component: [N, K, D] (or [N, K D]).
+  assertAllocatable(fn, 'the whitened samples (N, K, D)', [N, K, D]);
 
   return {
     x: xt,

@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {assertAllocatable} from '../util/allocation';
 import {TensorInput, assertKnownKeys, optionKeys, toFloatTensor} from '../util/args';
 import {assertSquareBatch, flattenBatch, triangleMask, transposeLast2} from './matrix_utils';
 
@@ -41,6 +42,8 @@ export function cholesky(a: TensorInput, options: CholeskyOptions = {}): tf.Tens
   const L = tf.tidy(() => {
     const input = toFloatTensor(a, argName, fn);
     const D = assertSquareBatch(fn, argName, input);
+    assertAllocatable(fn, argName, input.shape);
+    if (input.size === 0) return tf.zeros(input.shape);
     const flat = flattenBatch(input);
     batchShape = flat.batchShape;
     const B = flat.size;

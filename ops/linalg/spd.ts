@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {assertAllocatable} from '../util/allocation';
 import {TensorInput, assertKnownKeys, optionKeys, toFloatTensor} from '../util/args';
 import {cholesky} from './cholesky';
 import {assertSquareBatch, diagPart, transposeLast2} from './matrix_utils';
@@ -26,6 +27,8 @@ export function spdInverse(a: TensorInput, options: SpdOptions = {}): tf.Tensor 
   return tf.tidy(() => {
     const A = toFloatTensor(a, 'a', fn);
     assertSquareBatch(fn, 'a', A);
+    assertAllocatable(fn, 'a', A.shape);
+    if (A.size === 0) return tf.zeros(A.shape);
     const lInv = triangularInverse(cholesky(A, {validate: options.validate, caller: fn}), {lower: true});
     return tf.matMul(transposeLast2(lInv), lInv);
   });
@@ -41,6 +44,8 @@ export function spdLogDet(a: TensorInput, options: SpdOptions = {}): tf.Tensor {
   return tf.tidy(() => {
     const A = toFloatTensor(a, 'a', fn);
     assertSquareBatch(fn, 'a', A);
+    assertAllocatable(fn, 'a', A.shape);
+    if (A.size === 0) return tf.zeros(A.shape.slice(0, -2));
     const L = cholesky(A, {validate: options.validate, caller: fn});
     return tf.mul(tf.sum(tf.log(diagPart(L)), -1), 2);
   });
@@ -62,6 +67,8 @@ export function precisionCholeskyFromCovariance(
   return tf.tidy(() => {
     const A = toFloatTensor(covariances, options.argName ?? 'covariances', fn);
     assertSquareBatch(fn, options.argName ?? 'covariances', A);
+    assertAllocatable(fn, options.argName ?? 'covariances', A.shape);
+    if (A.size === 0) return tf.zeros(A.shape);
     const L = cholesky(A, {validate: options.validate, caller: fn, argName: options.argName ?? 'covariances'});
     return transposeLast2(triangularInverse(L, {lower: true}));
   });
@@ -76,6 +83,8 @@ export function covarianceFromPrecisionCholesky(precisionsCholesky: TensorInput)
   return tf.tidy(() => {
     const P = toFloatTensor(precisionsCholesky, 'precisionsCholesky', fn);
     assertSquareBatch(fn, 'precisionsCholesky', P);
+    assertAllocatable(fn, 'precisionsCholesky', P.shape);
+    if (P.size === 0) return tf.zeros(P.shape);
     const pInv = triangularInverse(P, {lower: false});
     return tf.matMul(transposeLast2(pInv), pInv);
   });

@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {assertAllocatable} from '../util/allocation';
 import {TensorInput, assertKnownKeys, assertShape, fail, formatShape, optionKeys, toFloatTensor} from '../util/args';
 import {assertSquareBatch, transposeLast2} from './matrix_utils';
 
@@ -35,6 +36,9 @@ export function triangularSolve(a: TensorInput, b: TensorInput, options: Triangu
     if (Bm.rank !== A.rank)
       fail(fn, `b must have rank ${A.rank} ([..., ${D}, M]) like a, but got ${formatShape(Bm.shape)}`);
     assertShape(fn, 'b', Bm.shape, [[...A.shape.slice(0, -1), null]], [[...A.shape.slice(0, -1).map(String), 'M']]);
+    assertAllocatable(fn, 'a', A.shape);
+    assertAllocatable(fn, 'b', Bm.shape);
+    if (Bm.size === 0) return tf.zeros(Bm.shape);
     const lower = options.lower ?? true;
     const effective = options.transposeA ? transposeLast2(A) : A;
     const effectiveLower = options.transposeA ? !lower : lower;
@@ -78,6 +82,8 @@ export function triangularInverse(a: TensorInput, options: {lower?: boolean} = {
   return tf.tidy(() => {
     const A = toFloatTensor(a, 'a', fn);
     const D = assertSquareBatch(fn, 'a', A);
+    assertAllocatable(fn, 'a', A.shape);
+    if (A.size === 0) return tf.zeros(A.shape);
     const identity = tf.broadcastTo(tf.eye(D), A.shape);
     return substitute(A, identity, options.lower ?? true);
   });

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {assertAllocatable} from '../util/allocation';
 import {TensorInput, fail, formatShape, toFloatTensor} from '../util/args';
 import {DecodedScales, MDN_LAYOUTS} from './layouts';
 import {ResolvedMdnSpec} from './spec';
@@ -28,7 +29,24 @@ export function toPackedTensor(fn: string, yPred: TensorInput, spec: ResolvedMdn
       `${argName} must have shape [batch, ${spec.paramsSize}] (P = paramsSize(${spec.nComponents}, ${spec.outputDim}, '${spec.covarianceType}')), but got ${formatShape(t.shape)}`,
     );
   }
+  assertMdnAllocatable(fn, spec, t.shape[0]);
   return t as tf.Tensor2D;
+}
+
+/** Per-sample covariance (or factor) shape of the spec's type for N rows. */
+export function mdnCovarianceShape(spec: ResolvedMdnSpec, N: number): number[] {
+  const {nComponents: K, outputDim: D, covarianceType} = spec;
+  return covarianceType === 'full' ? [N, K, D, D] : covarianceType === 'diag' ? [N, K, D] : [N, K];
+}
+
+/**
+ * Refuses, before allocating, the decode of N rows whose tensors exceed the allocation limit: the
+ * factors, and for full heads the constant matrices that assemble them ([D (D - 1) / 2, D^2]).
+ */
+export function assertMdnAllocatable(fn: string, spec: ResolvedMdnSpec, N: number): void {
+  const D = spec.outputDim;
+  if (spec.covarianceType === 'full') assertAllocatable(fn, 'the factor assembly', [(D * (D - 1)) / 2 + D, D * D]);
+  assertAllocatable(fn, 'the decoded precision factors', mdnCovarianceShape(spec, Math.max(N, 1)));
 }
 
 /**
@@ -41,6 +59,28 @@ function splitColumns(x: tf.Tensor2D, sizes: number[]): tf.Tensor[] {
   return tf.split(tf.transpose(x), sizes, 0).map((rows) => tf.transpose(rows));
 }
 
+/**
+ * `1 / (softplus(r) + minScale)` with the gradient `dy sigmoid(r) P^2` evaluated as
+ * `dy (sigmoid(r) P P)`: the factor is at most 1 / (4 minScale), so the gradient stays finite
+ * wherever dy is. Autodiff of the composite multiplies dy by -1 / sigma^2 first, which overflows
+ * float32 for targets far out in a tail (|y - mu| / sigma beyond ~1e18) and then meets
+ * sigmoid(r) = 0 in a NaN.
+ */
+function precisionsFromRawScales(rawScales: tf.Tensor, minScale: number): tf.Tensor {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const raw = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
+    const precisions = tf.reciprocal(tf.add(tf.softplus(raw), minScale));
+    save([raw, precisions]);
+    return {
+      value: precisions,
+      gradFunc: (dy: tf.Tensor, [savedRaw, savedPrecisions]: tf.Tensor[]) =>
+        tf.neg(tf.mul(dy, tf.mul(tf.mul(tf.sigmoid(savedRaw), savedPrecisions), savedPrecisions))),
+    };
+  });
+  return op(rawScales);
+}
+
 /** Decodes yPred [N, P] (already validated). */
 export function decodeMdn(yPred: tf.Tensor2D, spec: ResolvedMdnSpec): DecodedMdn {
   const {nComponents: K, outputDim: D, covarianceType, minScale, scalesSize, coefficientsSize} = spec;
@@ -49,6 +89,7 @@ export function decodeMdn(yPred: tf.Tensor2D, spec: ResolvedMdnSpec): DecodedMdn
   const [logits, flatMeans, rawScales, coefficients] = splitColumns(yPred, pieces);
   const {scales, factor} = MDN_LAYOUTS[covarianceType].decode(
     tf.add(tf.softplus(rawScales), minScale),
+    precisionsFromRawScales(rawScales, minScale),
     coefficients,
     N,
     K,

@@ -27,8 +27,18 @@ export interface MdnLayout {
   scalesSize(K: number, D: number): number;
   /** Correlation coefficients per row. */
   coefficientsSize(K: number, D: number): number;
-  /** Decodes standard deviations [N, scalesSize] (already positive) and the coefficients. */
-  decode(flatScales: tf.Tensor, coefficients: tf.Tensor | undefined, N: number, K: number, D: number): DecodedScales;
+  /**
+   * Decodes standard deviations [N, scalesSize] (already positive), their reciprocals and the
+   * coefficients.
+   */
+  decode(
+    flatScales: tf.Tensor,
+    flatPrecisions: tf.Tensor,
+    coefficients: tf.Tensor | undefined,
+    N: number,
+    K: number,
+    D: number,
+  ): DecodedScales;
   /** Covariances in gmmLogProb's per-sample shape: [N, K, D, D], [N, K, D] or [N, K]. */
   covariances(decoded: DecodedScales): tf.Tensor;
   /** The deviation [N, D] of a draw from the component picked by `oneHot` [N, K], for z [N, D] standard normal. */
@@ -69,9 +79,9 @@ function fullAssembly(D: number): FullAssembly {
 const DIAG: MdnLayout = {
   scalesSize: (K, D) => K * D,
   coefficientsSize: () => 0,
-  decode: (flatScales, _coefficients, N, K, D) => ({
+  decode: (flatScales, flatPrecisions, _coefficients, N, K, D) => ({
     scales: tf.reshape(flatScales, [N, K, D]),
-    factor: tf.reshape(tf.reciprocal(flatScales), [N, K, D]),
+    factor: tf.reshape(flatPrecisions, [N, K, D]),
   }),
   covariances: ({scales}) => tf.square(scales),
   deviation: (oneHot, {scales}, z) => tf.mul(selectComponent(oneHot, scales), z),
@@ -81,7 +91,7 @@ const DIAG: MdnLayout = {
 const SPHERICAL: MdnLayout = {
   scalesSize: (K) => K,
   coefficientsSize: () => 0,
-  decode: (flatScales) => ({scales: flatScales, factor: tf.reciprocal(flatScales)}),
+  decode: (flatScales, flatPrecisions) => ({scales: flatScales, factor: flatPrecisions}),
   covariances: ({scales}) => tf.square(scales),
   deviation: (oneHot, {scales}, z) => tf.mul(tf.reshape(selectComponent(oneHot, scales), [z.shape[0], 1]), z),
 };
@@ -94,8 +104,8 @@ const SPHERICAL: MdnLayout = {
 const FULL: MdnLayout = {
   scalesSize: (K, D) => K * D,
   coefficientsSize: (K, D) => (K * D * (D - 1)) / 2,
-  decode(flatScales, coefficients, N, K, D) {
-    const rows = tf.reshape(tf.reciprocal(flatScales), [N * K, D]);
+  decode(flatScales, flatPrecisions, coefficients, N, K, D) {
+    const rows = tf.reshape(flatPrecisions, [N * K, D]);
     const assembly = fullAssembly(D);
     let flatFactor = tf.matMul(rows, assembly.diagonal);
     if (D > 1) {

@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {NestedArrayError, nestedToTensor} from './nested_array';
+
 /** Anything our public functions accept where a tensor is expected. */
 export type TensorInput = tf.Tensor | tf.TensorLike;
 
@@ -46,9 +48,16 @@ export function toFloatTensor(value: TensorInput, argName: string, fn: string): 
   if (value === null || value === undefined) fail(fn, `${argName} is required, but got ${value}`);
   if (typeof value === 'string') fail(fn, `${argName} must be numeric, but got a string`);
   assertBackendRegistered(fn);
+  if (typeof value === 'number') return tf.scalar(value, 'float32');
+  // A flat Float32Array is taken as it is; nested and other typed arrays are read cell by cell.
+  if (value instanceof Float32Array) return tf.tensor(value, undefined, 'float32');
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) {
+    fail(fn, `${argName} must be a tensor, a number or a nested array of numbers, but got ${typeof value}`);
+  }
   try {
-    return tf.tensor(value as tf.TensorLike, undefined, 'float32');
+    return nestedToTensor(value as ArrayLike<unknown>);
   } catch (e) {
+    if (e instanceof NestedArrayError) fail(fn, `${argName} must ${e.message}`);
     return fail(fn, `${argName} could not be converted to a tensor (${(e as Error).message})`);
   }
 }

@@ -19,6 +19,8 @@ describe('tf.env() flags', () => {
     expect(tf.env().get('GMM_EM_EXACT_PATH_LIMIT')).to.equal(1024);
     expect(tf.env().get('GMM_KERNEL_EXACT_LIMIT')).to.equal(32);
     expect(tf.env().get('GMM_EM_FEATURE_CACHE_BYTES')).to.equal(768 * 1024 * 1024);
+    expect(tf.env().get('GMM_VALIDATE_VALUES')).to.equal(false);
+    expect(tf.env().get('GMM_MAX_ALLOCATION_BYTES')).to.equal(1024 * 1024 * 1024);
   });
 
   it('reject invalid values with a message naming the flag, and keep the last valid value', () => {
@@ -35,6 +37,12 @@ describe('tf.env() flags', () => {
         'tf.env(): GMM_EM_EXACT_PATH_LIMIT must be a number >= 0 (Infinity allowed), but got -1',
       ],
       ['GMM_EM_FEATURE_CACHE_BYTES', NaN, 'tf.env(): GMM_EM_FEATURE_CACHE_BYTES must be a number >= 0'],
+      ['GMM_VALIDATE_VALUES', 1, 'tf.env(): GMM_VALIDATE_VALUES must be a boolean, but got 1'],
+      [
+        'GMM_MAX_ALLOCATION_BYTES',
+        -1,
+        'tf.env(): GMM_MAX_ALLOCATION_BYTES must be a number >= 0 (Infinity allowed), but got -1',
+      ],
     ];
     for (const [name, bad, message] of cases) {
       const before = tf.env().get(name);

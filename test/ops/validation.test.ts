@@ -150,7 +150,7 @@ describeOnBackends('argument validation', () => {
     expectThrowsWith(() => gmmNLL([0, 0], w, mu, full), 'gmmNLL: x must have shape [N, D] (a batch), but got [2]');
     expectThrowsWith(
       () => gmmNLL(x, w, mu, full, 'full', {sampleWeights: [1, 1]}),
-      'mixtureNLL: sampleWeights must have shape [3] (N), but got [2]',
+      'gmmNLL: sampleWeights must have shape [3] (N), but got [2]',
     );
     expectThrowsWith(() => mixtureNLL([1, 2, 3]), 'mixtureNLL: logProbs must have shape [N, K], but got [3]');
     expectThrowsWith(
@@ -172,7 +172,7 @@ describeOnBackends('argument validation', () => {
     ];
     expectThrowsWith(
       () => gmmLogLikelihood(x, w, mu, bad, 'full', {checkPositiveDefinite: true}),
-      'gmmLogProb: covariances is not positive definite (matrix 1 of a batch of shape [2])',
+      'gmmLogLikelihood: covariances is not positive definite (matrix 1 of a batch of shape [2])',
     );
     expectThrowsWith(
       () =>
@@ -187,7 +187,7 @@ describeOnBackends('argument validation', () => {
           'diag',
           {checkPositiveDefinite: true},
         ),
-      'gmmLogProb: covariances must be positive and finite, but entry 3 is -2',
+      'gmmResponsibilities: covariances must be positive (variances), but row 1, column 1 is -2',
     );
     const silent = gmmLogLikelihood(x, w, mu, bad, 'full');
     expect(Array.from(silent.dataSync()).some(Number.isNaN)).to.equal(true);

@@ -4,6 +4,7 @@
  */
 import {CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../../ops/covariance/registry';
+import {assertAllocatable} from '../../../ops/util/allocation';
 import {DiagEm} from './diag';
 import {EmCovariance} from './em_covariance';
 import {FullEm} from './full';
@@ -28,7 +29,11 @@ const EM_REGISTRY: Record<CovarianceTypeName, EmCovarianceClass> = {
  * do). The caller owns the result: call `dispose()`.
  */
 export function createEmCovariance(name: unknown, K: number, D: number, caller = 'createEmCovariance'): EmCovariance {
-  return new EM_REGISTRY[getCovarianceType(name, caller).name](K, D);
+  const type = getCovarianceType(name, caller);
+  // Refused before anything is allocated: the parameters, and the feature basis of one row.
+  assertAllocatable(caller, 'the covariances', type.parameterShape(K, D));
+  assertAllocatable(caller, 'the EM feature basis of one row', [1, EM_REGISTRY[type.name].basisWidth(D)]);
+  return new EM_REGISTRY[type.name](K, D);
 }
 
 /** Width of the feature basis of `name` at D features (see em_covariance.ts). */
