@@ -12,10 +12,13 @@ import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {CovarianceType, CovarianceTypeName} from '../ops/covariance/covariance_type';
 import {getCovarianceType} from '../ops/covariance/registry';
 import {gmmLogProbPrecisionCholesky} from '../ops/gmm_log_prob_precision_cholesky';
+import {GmmSamples} from '../ops/gmm_sample';
+import {drawFromMixtures} from '../ops/internal/mixture_sample';
 import {MixtureParameters, MixtureParametersInput} from '../ops/mixture_parameters';
 import {
   assertBackendRegistered,
   assertInteger,
+  assertKnownKeys,
   assertNumber,
   assertShape,
   fail,
@@ -71,6 +74,14 @@ const GMM_LAYER_ARG_KEYS = optionKeys<GMMLayerArgs>({
   rawVariancesRegularizer: true,
   precisionOffDiagonalRegularizer: true,
 });
+
+/** Options of {@link GMMLayer.sample}. */
+export interface GmmLayerSampleOptions {
+  /** Seed of the random draws: the same seed and weights give the same samples on every backend. */
+  seed?: number;
+}
+
+const LAYER_SAMPLE_OPTION_KEYS = optionKeys<GmmLayerSampleOptions>({seed: true});
 
 const SOFTPLUS_INVERSE_OF_ONE = Math.log(Math.E - 1);
 
@@ -216,6 +227,35 @@ export class GMMLayer extends tfl.layers.Layer {
       means: tf.clone(this.means!.read()),
       covariances: this.type.covarianceFromPrecisionCholesky(this.precisionFactor()),
     }));
+  }
+
+  /**
+   * Draws `n` (an integer >= 0) samples from the layer's current mixture, by the sampler of
+   * `gmmSample`, in the order drawn. Reproducible from `seed` on every backend.
+   *
+   * @returns samples [n, D] and their component labels (int32 [n]), owned by the caller.
+   */
+  sample(n: number, options: GmmLayerSampleOptions = {}): GmmSamples {
+    const fn = 'GMMLayer.sample';
+    this.assertBuilt(fn);
+    if (!options || typeof options !== 'object')
+      fail(fn, `options must be an object {seed?}, but got ${JSON.stringify(options)}`);
+    assertKnownKeys(fn, 'options', options, LAYER_SAMPLE_OPTION_KEYS);
+    assertInteger(fn, 'n', n, 0);
+    if (options.seed !== undefined) assertNumber(fn, 'seed', options.seed);
+    return tf.tidy(() =>
+      drawFromMixtures({
+        logWeights: this.logits!.read(),
+        means: this.means!.read(),
+        factors: this.precisionFactor(),
+        type: this.type,
+        K: this.nComponents,
+        D: this.nFeatures!,
+        N: null,
+        n,
+        seed: options.seed,
+      }),
+    );
   }
 
   /**

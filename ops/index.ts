@@ -4,6 +4,7 @@ export {gmmLogLikelihood} from './gmm_log_likelihood';
 export {gmmNLL, type GmmNLLOptions} from './gmm_nll';
 export {gmmResponsibilities} from './gmm_responsibilities';
 export {gmmInit} from './gmm_init';
+export {gmmSample, type GmmSampleOptions, type GmmSamples} from './gmm_sample';
 export {denseCovariances} from './dense_covariances';
 export {type MixtureParameters, type MixtureParametersInput} from './mixture_parameters';
 export {mixtureLogLikelihood} from './mixture_log_likelihood';

@@ -105,10 +105,17 @@ export abstract class CovarianceType {
   abstract covarianceGradient(factor: tf.Tensor, cross: tf.Tensor, gSum: tf.Tensor): tf.Tensor;
 
   /**
-   * Standard normal rows z [n, D] mapped to rows with covariance Sigma_k, from component k's
-   * canonical factor ([D, D] or [D]): z P^-1 (so that Cov = P^-T P^-1 = Sigma), or z / p.
+   * The spread S of canonical factors ([..., K, D, D] or [..., K, D], same shape): the matrix P^-1
+   * (upper triangular), or 1 / p, so that a standard normal row z gives z S with covariance
+   * S^T S = P^-T P^-1 = Sigma.
    */
-  abstract spreadNormals(z: tf.Tensor2D, componentFactor: tf.Tensor): tf.Tensor2D;
+  abstract spreadFactors(canonicalFactors: tf.Tensor): tf.Tensor;
+
+  /**
+   * Standard normal rows z [M, D] spread by one spread per row ([M, D, D] or [M, D], from
+   * {@link spreadFactors}): z_m S_m, rows with covariance Sigma.
+   */
+  abstract spreadRows(z: tf.Tensor2D, rowSpreads: tf.Tensor): tf.Tensor2D;
 
   /**
    * Differences d [n, D] from one component's mean mapped to y = P^T d (as rows, d P; or d * p),

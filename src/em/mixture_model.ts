@@ -184,20 +184,22 @@ export abstract class MixtureModel {
   }
 
   /**
-   * Draws `n` samples from the fitted mixture: the number per component is multinomial in the
-   * weights, then x = mu_k + z P_k^-1 with z standard normal (so that Cov x = Sigma_k).
-   * Samples are grouped by component, as scikit-learn returns them. Reproducible from `seed`
-   * (default: the estimator's seed).
+   * Draws `n` (an integer >= 0) samples from the fitted mixture by the sampler of `gmmSample`:
+   * components drawn with probabilities `weights`, then x = mu_k + z P_k^-1 with z standard
+   * normal (so that Cov x = Sigma_k). Samples are grouped by component, as scikit-learn returns
+   * them. Reproducible from `seed` (default: the estimator's seed) on every backend.
    *
    * @returns samples [n, D] and their component labels (int32 [n]), owned by the caller.
    */
   sample(n = 1, options: SampleOptions = {}): {samples: tf.Tensor2D; labels: tf.Tensor1D} {
     const fn = `${this.className}.sample`;
+    // As scikit-learn: an unfitted model says so before its arguments are checked.
+    const fitted = this.require('sample');
     assertKnownKeys(fn, 'options', options, SAMPLE_OPTION_KEYS);
-    assertInteger(fn, 'n', n, 1);
+    assertInteger(fn, 'n', n, 0);
     const seed = options.seed ?? this.seed;
     assertNumber(fn, 'seed', seed);
-    return sampleMixture(this.require('sample').store.parameters(), this.covarianceTypeBehaviour, n, seed);
+    return sampleMixture(fitted.store.parameters(), this.covarianceTypeBehaviour, n, seed);
   }
 
   /** Releases the fitted parameters; the model can be fitted again. */
