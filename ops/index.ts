@@ -5,6 +5,7 @@ export {gmmNLL, type GmmNLLOptions} from './gmm_nll';
 export {gmmResponsibilities} from './gmm_responsibilities';
 export {gmmInit} from './gmm_init';
 export {gmmSample, type GmmSampleOptions, type GmmSamples} from './gmm_sample';
+export {gmmCondition, type GmmConditionOptions, type ConditionalMixtures} from './gmm_condition';
 export {denseCovariances} from './dense_covariances';
 export {type MixtureParameters, type MixtureParametersInput} from './mixture_parameters';
 export {mixtureLogLikelihood} from './mixture_log_likelihood';

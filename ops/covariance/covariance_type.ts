@@ -58,6 +58,13 @@ export abstract class CovarianceType {
   /** Covariances in this type's shape as [K, D, D] matrices (for reports and plots). */
   abstract toDense(covariances: tf.Tensor, nComponents: number, nFeatures: number): tf.Tensor3D;
 
+  /**
+   * Covariances in this type's shape from dense matrices [..., K, D, D] that have the type's
+   * structure (the inverse of {@link toDense}, with leading axes kept): the conditional
+   * covariances of `gmmCondition` keep the type of the joint ones.
+   */
+  abstract fromDense(dense: tf.Tensor): tf.Tensor;
+
   // ---- conversions (type shape, optional leading batch axes) --------------------------------
 
   /** Precision Cholesky factors from covariances. */
