@@ -11,8 +11,8 @@ export {type MixtureParameters, type MixtureParametersInput} from './mixture_par
 export {mixtureLogLikelihood} from './mixture_log_likelihood';
 export {mixtureNLL} from './mixture_nll';
 export {mixtureResponsibilities} from './mixture_responsibilities';
-export {type CovarianceTypeName} from './covariance/covariance_type';
-export {COVARIANCE_TYPES} from './covariance/registry';
+export {type CovarianceTypeName, type SklearnCovarianceTypeName} from './covariance/covariance_type';
+export {COVARIANCE_TYPES, SKLEARN_COVARIANCE_TYPES} from './covariance/registry';
 export {type MdnSpec, type MdnCovarianceType, MDN_COVARIANCE_TYPES, DEFAULT_MIN_SCALE, mdnParamsSize} from './mdn/spec';
 export {mdnUnpack} from './mdn_unpack';
 export {mdnSample, type MdnSampleOptions} from './mdn_sample';

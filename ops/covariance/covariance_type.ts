@@ -17,8 +17,14 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {Kernel} from '../kernels/kernel';
 
-/** The four covariance types of scikit-learn. */
-export type CovarianceTypeName = 'full' | 'tied' | 'diag' | 'spherical';
+/**
+ * The covariance types: scikit-learn's four, and the PyTorch GMM reference's `shared_isotropic`
+ * (one variance for all components) and `constant` (a fixed variance, not learned).
+ */
+export type CovarianceTypeName = 'full' | 'tied' | 'diag' | 'spherical' | 'shared_isotropic' | 'constant';
+
+/** scikit-learn's covariance types (the ones its `GaussianMixture` and JSON interchange know). */
+export type SklearnCovarianceTypeName = 'full' | 'tied' | 'diag' | 'spherical';
 
 /** Options of the conversions that can validate their input. */
 export interface ConversionOptions {
@@ -36,6 +42,8 @@ export abstract class CovarianceType {
   abstract readonly name: CovarianceTypeName;
   /** Symbolic shape of one mixture's covariance parameter, e.g. `['K', 'D', 'D']`. */
   abstract readonly symbolicShape: readonly string[];
+  /** Whether the covariances are learned (false for `constant`: a fixed, user-given variance). */
+  readonly learnsCovariance: boolean = true;
 
   /** Shape of one mixture's covariance (or precision Cholesky) parameter. */
   abstract parameterShape(nComponents: number, nFeatures: number): number[];

@@ -1,4 +1,5 @@
 export {GaussianMixture} from './gaussian_mixture';
+export {EM_COVARIANCE_TYPES, type EmCovarianceTypeName} from './covariance/registry';
 export {type GaussianMixtureOptions, type FitOptions, type SampleOptions, type NestedNumbers} from './options';
 export {type GaussianMixtureJSON} from './serialization';
 export {emStep, emFit, type EmStepOptions, type EmStepResult, type EmFitOptions, type EmFitResult} from './em_step';

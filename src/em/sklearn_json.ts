@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
-import {getCovarianceType} from '../../ops/covariance/registry';
-import {fail} from '../../ops/util/args';
+import {SKLEARN_COVARIANCE_TYPES, getCovarianceType} from '../../ops/covariance/registry';
+import {assertOneOf, fail} from '../../ops/util/args';
 import {FittedParameters} from './parameters';
 import {FitDiagnostics} from './serialization';
 
@@ -50,6 +50,7 @@ export function parseSklearnJSON(fn: string, json: SklearnGaussianMixtureJSON): 
   if (json === null || typeof json !== 'object')
     fail(fn, `json must be an object with scikit-learn's fitted attributes, but got ${String(json)}`);
   const type = getCovarianceType(json.covariance_type, fn, 'json.covariance_type').name;
+  assertOneOf(fn, 'json.covariance_type', type, SKLEARN_COVARIANCE_TYPES);
   if (!Array.isArray(json.weights_) || json.weights_.length < 1)
     fail(fn, `json.weights_ must be a non-empty array, but got ${JSON.stringify(json.weights_)}`);
   if (!Array.isArray(json.means_))
@@ -81,6 +82,11 @@ export function sklearnJSONOf(
   params: FittedParameters,
   diagnostics: FitDiagnostics,
 ): SklearnGaussianMixtureJSON {
+  if (!(SKLEARN_COVARIANCE_TYPES as readonly string[]).includes(covarianceType))
+    fail(
+      'GaussianMixture.toSklearnJSON',
+      `covarianceType '${covarianceType}' has no scikit-learn equivalent (scikit-learn knows ${SKLEARN_COVARIANCE_TYPES.map((t) => `'${t}'`).join(', ')}); use toJSON`,
+    );
   const precisions = tf.tidy(() =>
     getCovarianceType(covarianceType).precisionFromPrecisionCholesky(params.precisionsCholesky),
   );

@@ -19,7 +19,8 @@ function denseShared(type: Type, c: Nd, K: number, D: number): number[][][] {
         if (type === 'full') return a[k][i][j];
         if (type === 'tied') return a[i][j];
         if (i !== j) return 0;
-        return type === 'diag' ? a[k][i] : a[k];
+        if (type === 'diag') return a[k][i];
+        return type === 'spherical' ? a[k] : (a as never as number); // shared_isotropic, constant: one scalar
       }),
     ),
   );
@@ -49,7 +50,14 @@ describeOnBackends('gmmCondition', () => {
         expect(result.remainingFeatures).to.deep.equal([1, 3]);
         expect(result.weights.shape).to.deep.equal([6, K]);
         expect(result.means.shape).to.deep.equal([6, K, 2]);
-        const typeShape = {full: [6, K, 2, 2], tied: [6, 2, 2], diag: [6, K, 2], spherical: [6, K]}[type];
+        const typeShape = {
+          full: [6, K, 2, 2],
+          tied: [6, 2, 2],
+          diag: [6, K, 2],
+          spherical: [6, K],
+          shared_isotropic: [6],
+          constant: [6],
+        }[type];
         expect(result.covariances.shape).to.deep.equal(typeShape);
         const ref = referenceCondition(
           p.weights as number[],

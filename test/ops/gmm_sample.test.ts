@@ -19,7 +19,8 @@ function denseCovariance(type: Type, covariances: Nd, k: number, D: number): num
       if (type === 'full') return c[k][i][j];
       if (type === 'tied') return c[i][j];
       if (i !== j) return 0;
-      return type === 'diag' ? c[k][i] : c[k];
+      if (type === 'diag') return c[k][i];
+      return type === 'spherical' ? c[k] : (c as never as number); // shared_isotropic, constant: one scalar
     }),
   );
 }
