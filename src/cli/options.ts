@@ -48,13 +48,20 @@ const SPECS: readonly OptionSpec[] = [
     kind: 'choice',
     choices: COVARIANCE_TYPES,
     default: 'full',
-    help: 'covariance type (scikit-learn names)',
+    help: "covariance type (scikit-learn's names, and the PyTorch demo's shared_isotropic and constant; constant needs --method sgd)",
   },
   {
     name: 'family',
     kind: 'choice',
     choices: Object.keys(FAMILY_TO_COVARIANCE),
     help: "covariance type by the PyTorch demo's names (diagonal = diag, isotropic = spherical); instead of --covariance",
+  },
+  {
+    name: 'variance',
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    help: 'the fixed variance of covariance constant, in squared data units (default 1)',
   },
   {name: 'components', kind: 'int', min: 1, default: 3, help: 'number of mixture components K'},
   {name: 'samples', kind: 'int', min: 1, default: 2000, help: 'number of generated samples (without --input)'},
@@ -139,6 +146,8 @@ export interface CliOptions {
   method: 'em' | 'sgd';
   covariance: CovarianceTypeName;
   family?: string;
+  /** The fixed variance of covariance 'constant'. */
+  variance?: number;
   components: number;
   samples: number;
   dims: number;
@@ -192,6 +201,7 @@ const FIT_FLAGS = [
   'method',
   'covariance',
   'family',
+  'variance',
   'components',
   'iterations',
   'log-freq',
@@ -234,6 +244,15 @@ function checkConflicts(options: CliOptions, given: ReadonlySet<string>): void {
         `${other.map((f) => `--${f}`).join(', ')} ${other.length > 1 ? 'apply' : 'applies'} to --method ${method} only, but the method is ${options.method}`,
       );
   }
+  const covariance = options.family !== undefined ? FAMILY_TO_COVARIANCE[options.family] : options.covariance;
+  if (given.has('variance') && covariance !== 'constant')
+    throw new UsageError(
+      `--variance is the fixed variance of covariance constant, but the covariance is ${covariance} (which is learned)`,
+    );
+  if (covariance === 'constant' && options.method === 'em')
+    throw new UsageError(
+      'covariance constant needs --method sgd: its variance is fixed, and EM estimates the variances it fits',
+    );
   if (options.family !== undefined && given.has('covariance')) {
     const type = FAMILY_TO_COVARIANCE[options.family];
     if (type !== options.covariance)
