@@ -49,8 +49,9 @@ export interface ParsedSklearnJSON {
 export function parseSklearnJSON(fn: string, json: SklearnGaussianMixtureJSON): ParsedSklearnJSON {
   if (json === null || typeof json !== 'object')
     fail(fn, `json must be an object with scikit-learn's fitted attributes, but got ${String(json)}`);
+  // scikit-learn's four types only: the others have no scikit-learn model to come from.
+  assertOneOf(fn, 'json.covariance_type', json.covariance_type, SKLEARN_COVARIANCE_TYPES);
   const type = getCovarianceType(json.covariance_type, fn, 'json.covariance_type').name;
-  assertOneOf(fn, 'json.covariance_type', type, SKLEARN_COVARIANCE_TYPES);
   if (!Array.isArray(json.weights_) || json.weights_.length < 1)
     fail(fn, `json.weights_ must be a non-empty array, but got ${JSON.stringify(json.weights_)}`);
   if (!Array.isArray(json.means_))

@@ -32,7 +32,7 @@ describeOnBackends('EM argument validation', () => {
     expectThrowsWith(make({nComponents: 2.5}), 'nComponents must be an integer >= 1, but got 2.5');
     expectThrowsWith(
       make({covarianceType: 'diagonal'}),
-      "GaussianMixture: covarianceType must be one of 'full', 'tied', 'diag', 'spherical', but got \"diagonal\"",
+      "GaussianMixture: covarianceType must be one of 'full', 'tied', 'diag', 'spherical', 'shared_isotropic', 'constant', but got \"diagonal\"",
     );
     expectThrowsWith(make({tol: -1}), 'GaussianMixture: tol must be a finite number >= 0, but got -1');
     expectThrowsWith(make({regCovar: NaN}), 'GaussianMixture: regCovar must be a finite number >= 0, but got null');
@@ -215,7 +215,7 @@ describeOnBackends('EM argument validation', () => {
       );
       expectThrowsWith(
         () => emStep(X, {...p, covarianceType: 'round' as never}),
-        "emStep: params.covarianceType must be one of 'full', 'tied', 'diag', 'spherical', but got \"round\"",
+        "emStep: params.covarianceType must be one of 'full', 'tied', 'diag', 'spherical', 'shared_isotropic', 'constant', but got \"round\"",
       );
       expectThrowsWith(
         () =>

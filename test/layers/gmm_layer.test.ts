@@ -129,7 +129,7 @@ describeOnBackends('GMMLayer', () => {
       );
       expectThrowsWith(
         () => new GMMLayer({nComponents: 2, covarianceType: 'isotropic' as never}),
-        "GMMLayer: covarianceType must be one of 'full', 'tied', 'diag', 'spherical', but got \"isotropic\"",
+        "GMMLayer: covarianceType must be one of 'full', 'tied', 'diag', 'spherical', 'shared_isotropic', 'constant', but got \"isotropic\"",
       );
       expectThrowsWith(
         () => new GMMLayer({nComponents: 2, minVariance: -1}),
