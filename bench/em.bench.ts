@@ -20,6 +20,7 @@ import * as path from 'path';
 
 import {GaussianMixture} from '../src';
 import {SeededRandom} from '../src/util/random';
+import {benchBayesian} from './bgm.bench';
 import {BenchRow} from './harness';
 
 type BenchType = 'full' | 'diag';
@@ -163,7 +164,7 @@ export function benchEm(backend: string): BenchRow[] {
     });
   }
   X.dispose();
-  return rows;
+  return [...rows, ...benchBayesian(backend)];
 }
 
 /** Size of the wasm heap in bytes (it only grows, so this is its peak), or 0 on other backends. */

@@ -17,6 +17,7 @@ import {drawFromMixtures} from '../ops/internal/mixture_sample';
 import {MixtureParameters, MixtureParametersInput} from '../ops/mixture_parameters';
 import {
   assertBackendRegistered,
+  assertFiniteValues,
   assertInteger,
   assertKnownKeys,
   assertNumber,
@@ -299,6 +300,7 @@ export class GMMLayer extends tfl.layers.Layer {
       const means = toFloatTensor(mixture.means, 'means', fn);
       assertShape(fn, 'weights', weights.shape, [[K]]);
       assertShape(fn, 'means', means.shape, [[K, D]]);
+      assertFiniteValues(fn, 'means', means.dataSync());
       const weightValues = weights.dataSync();
       const badWeight = weightValues.findIndex((w) => !(w > 0) || !Number.isFinite(w));
       if (badWeight >= 0)

@@ -21,18 +21,36 @@ export class CsvError extends Error {
   }
 }
 
-function splitLine(line: string): string[] {
-  return line.split(',').map((field) => field.trim().replace(/^"(.*)"$/, '$1'));
+/** Separators recognised, in the order they are looked for in the first line. */
+const SEPARATORS = [';', '\t', ','] as const;
+
+/** Decimal notation only: no hexadecimal, binary, octal, Infinity or digit separators. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A cell that starts like a number (a sign or point, then a digit): never a column name. */
+const NUMERIC_LOOKING = /^[+-]?\.?\d/;
+
+/** Largest finite float32: the data go to float32 tensors. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+function splitLine(line: string, separator: string): string[] {
+  return line.split(separator).map((field) => field.trim().replace(/^"(.*)"$/, '$1'));
 }
 
-function isNumber(field: string): boolean {
-  return field !== '' && Number.isFinite(Number(field));
+/** Why a cell is not a usable number, or null when it is one. */
+function cellProblem(field: string): string | null {
+  if (!DECIMAL.test(field)) return 'is not a decimal number';
+  if (Math.abs(Number(field)) > FLOAT32_MAX) return 'is outside the float32 range (|x| <= 3.4e38)';
+  return null;
 }
 
 /**
- * Parses comma-separated numbers, one sample per line. The first line is a header when any of
- * its fields is not a number. Blank lines and lines starting with '#' are skipped. Every other
- * line must hold as many finite numbers as the first data line has columns.
+ * Parses numbers separated by ';', tabs or commas (the first of these found in the first line),
+ * one sample per line, in decimal notation (`-1.5`, `2e-3`; no `0x10`, `Infinity`, `1_000`),
+ * within the float32 range. The first line is a header when none of its cells looks numeric
+ * (starts with a digit, or a sign or point and a digit): a first line such as `-0.O7059,0.8590`
+ * is data with a bad cell, not a header. Blank lines and lines starting with '#' are skipped.
+ * Every other line must hold as many numbers as the first line has cells.
  *
  * @param source name used in messages (e.g. the file path).
  * @throws CsvError listing every bad line with its line number.
@@ -43,17 +61,13 @@ export function parseNumericCsv(text: string, source: string): NumericTable {
   const problems: string[] = [];
   let header: string[] | null = null;
   let width: number | null = null;
+  let separator: string | null = null;
   lines.forEach((line, index) => {
     const lineNumber = index + 1;
     if (line.trim() === '' || line.trimStart().startsWith('#')) return;
-    const fields = splitLine(line);
-    if (
-      width === null &&
-      header === null &&
-      rows.length === 0 &&
-      problems.length === 0 &&
-      fields.some((f) => !isNumber(f))
-    ) {
+    separator ??= SEPARATORS.find((s) => line.includes(s)) ?? ',';
+    const fields = splitLine(line, separator);
+    if (width === null && !fields.some((f) => NUMERIC_LOOKING.test(f))) {
       header = fields;
       width = fields.length;
       return;
@@ -63,10 +77,10 @@ export function parseNumericCsv(text: string, source: string): NumericTable {
       problems.push(`line ${lineNumber}: expected ${width} columns, got ${fields.length}`);
       return;
     }
-    const bad = fields.findIndex((f) => !isNumber(f));
+    const bad = fields.findIndex((f) => cellProblem(f) !== null);
     if (bad >= 0) {
       problems.push(
-        `line ${lineNumber}, column ${bad + 1}${header ? ` (${(header as string[])[bad]})` : ''}: ${JSON.stringify(fields[bad])} is not a finite number`,
+        `line ${lineNumber}, column ${bad + 1}${header ? ` (${(header as string[])[bad]})` : ''}: ${JSON.stringify(fields[bad])} ${cellProblem(fields[bad])}`,
       );
       return;
     }

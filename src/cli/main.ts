@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'fs';
 
 import '../index';
-import {denseCovariances} from '../../ops/dense_covariances';
+import {getCovarianceType} from '../../ops/covariance/registry';
 import {GaussianMixture} from '../em/gaussian_mixture';
 import {GaussianMixtureJSON} from '../em/serialization';
 import {SklearnGaussianMixtureJSON} from '../em/sklearn_json';
@@ -18,7 +18,10 @@ import {GeneratedData, generateMixtureData} from './generate';
 import {FitOutcome, fitEm, fitSgd} from './fit';
 import {MissingPackageError, assertInstalled, backendInstalled, loadBackend, plottingPackages} from './optional';
 import {CliOptions, UsageError, helpText, parseOptions} from './options';
-import {PlainMixture, lossFigure, lossFigurePath, mixtureFigure, writeFigure} from './plot';
+import {writeFileAtomically} from './atomic_file';
+import {checkFilePaths} from './paths';
+import {plotSample} from './figure_data';
+import {FigureMixture, PlainMixture, lossFigure, lossFigurePath, mixtureFigure, writeFigure} from './plot';
 import {ProgressReporter, ProgressStream} from './progress';
 
 /** Streams the CLI writes to (the process's, or captured ones in tests). */
@@ -47,6 +50,10 @@ function readJSON(file: string, what: string): unknown {
 /** Our estimator JSON, or scikit-learn's fitted attributes (recognised by `weights_`). */
 function loadModel(file: string): GaussianMixture {
   const json = readJSON(file, 'model') as Record<string, unknown>;
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new RunError(
+      `model ${file} must hold a JSON object (GaussianMixture.toJSON() or scikit-learn's fitted attributes), but it holds ${JSON.stringify(json).slice(0, 40)}`,
+    );
   try {
     return 'weights_' in json
       ? GaussianMixture.fromSklearnJSON(json as unknown as SklearnGaussianMixtureJSON)
@@ -66,12 +73,40 @@ function readInput(file: string): number[][] {
   return parseNumericCsv(text, file).rows;
 }
 
-/** The model's covariances as full D x D matrices, for reports and plots. */
-function plainMixture(model: GaussianMixture): PlainMixture {
-  const covariances = tf.tidy(() =>
-    denseCovariances(model.covariances, model.covarianceType, model.nComponents, model.nFeatures).arraySync(),
-  );
-  return {weights: model.weights.arraySync() as number[], means: model.means.arraySync() as number[][], covariances};
+/** Weights and means: what the report prints. */
+type MixtureSummary = Pick<PlainMixture, 'weights' | 'means'>;
+
+function summaryOf(model: GaussianMixture): MixtureSummary {
+  return {weights: model.weights.arraySync() as number[], means: model.means.arraySync() as number[][]};
+}
+
+/**
+ * The model for a figure: covariances projected onto two axes straight from the covariance
+ * type's canonical form ([K, D, D] factors or [K, D] diagonals), never as K dense D x D matrices
+ * of a diagonal model.
+ */
+function figureMixtureOf(model: GaussianMixture, summary: MixtureSummary): FigureMixture {
+  const {nComponents: K, nFeatures: D} = model;
+  const projectCovariances = (u: number[], w: number[]) =>
+    tf.tidy(() => {
+      const axes = tf.transpose(tf.tensor2d([u, w])); // [D, 2]
+      const canonical = getCovarianceType(model.covarianceType).toCanonical(model.covariances, K, D);
+      let projected: tf.Tensor;
+      if (canonical.rank === 3) {
+        // [K, D, D]: (S V) for every component, then V^T (S V).
+        const sv = tf.reshape(tf.matMul(tf.reshape(canonical, [K * D, D]), axes), [K, D, 2]);
+        projected = tf.matMul(tf.reshape(tf.transpose(sv, [0, 2, 1]), [K * 2, D]), axes);
+      } else {
+        // [K, D] variances: entry (a, b) is sum_d s_d V_da V_db.
+        const products = tf.concat(
+          [0, 1, 2, 3].map((i) => tf.mul(tf.slice(axes, [0, i >> 1], [D, 1]), tf.slice(axes, [0, i & 1], [D, 1]))),
+          1,
+        );
+        projected = tf.matMul(canonical, products);
+      }
+      return tf.reshape(projected, [K, 2, 2]).arraySync() as number[][][];
+    });
+  return {...summary, projectCovariances};
 }
 
 function vector(v: number[], digits = 3): string {
@@ -80,7 +115,7 @@ function vector(v: number[], digits = 3): string {
 }
 
 /** Pairs each true component with the nearest unused fitted one (greedy, by mean distance). */
-function matchComponents(truth: PlainMixture, fitted: PlainMixture): number[] {
+function matchComponents(truth: MixtureSummary, fitted: MixtureSummary): number[] {
   const used = new Set<number>();
   return truth.means.map((t) => {
     let best = -1;
@@ -97,7 +132,7 @@ function matchComponents(truth: PlainMixture, fitted: PlainMixture): number[] {
   });
 }
 
-function report(out: ProgressStream, fitted: PlainMixture, generated: GeneratedData | null): void {
+function report(out: ProgressStream, fitted: MixtureSummary, generated: GeneratedData | null): void {
   const lines = ['', 'component  weight  mean'];
   fitted.weights.forEach((w, k) =>
     lines.push(`${String(k).padStart(9)}  ${w.toFixed(3).padStart(6)}  ${vector(fitted.means[k])}`),
@@ -124,6 +159,7 @@ export async function run(argv: readonly string[], streams: CliStreams): Promise
   let options: CliOptions;
   try {
     options = parseOptions(argv);
+    checkFilePaths(options);
   } catch (e) {
     if (e instanceof UsageError) {
       stderr.write(`tfjs-gmm: ${e.message}\n`);
@@ -224,7 +260,7 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
     stdout.write(
       `${fitLine}; mean log-likelihood ${meanLogLikelihood.toFixed(4)}, BIC ${model.bic(x).toFixed(1)}, AIC ${model.aic(x).toFixed(1)}\n`,
     );
-    const mixture = plainMixture(model);
+    const mixture = summaryOf(model);
     if (!options.quiet) report(stdout, mixture, generated);
 
     if (options.output) {
@@ -248,8 +284,19 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
       say(`wrote labels, log-likelihoods and responsibilities of ${N} rows to ${options.predict}`);
     }
     if (options.visualize) {
-      const title = `${model.nComponents} ${model.covarianceType} components, ${source}`;
-      writeFigure(options.visualize, mixtureFigure(rows, labels, mixture, title));
+      const drawn = plotSample(N, options.seed);
+      const sampled = drawn.length < N ? `, ${drawn.length} of ${N} points drawn` : '';
+      const title = `${model.nComponents} ${model.covarianceType} components, ${source}${sampled}`;
+      writeFigure(
+        options.visualize,
+        mixtureFigure(
+          drawn.map((n) => rows[n]),
+          drawn.map((n) => labels[n]),
+          figureMixtureOf(model, mixture),
+          title,
+          options.seed,
+        ),
+      );
       say(`wrote the figure to ${options.visualize}`);
       if (outcome) {
         const lossPath = lossFigurePath(options.visualize);
@@ -272,7 +319,7 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
 
 function writeFile(file: string, content: string): void {
   try {
-    fs.writeFileSync(file, content);
+    writeFileAtomically(file, content);
   } catch (e) {
     throw new RunError(`cannot write ${file}: ${(e as Error).message}`);
   }

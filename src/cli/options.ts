@@ -10,6 +10,19 @@ import {CLI_BACKENDS, CliBackend} from './optional';
 /** An error the CLI reports as `tfjs-gmm: <message>` with exit code 2 (usage error). */
 export class UsageError extends Error {}
 
+/**
+ * The CLI's size limits, checked before anything is allocated: generated data of at most
+ * `values` numbers (samples x dims) and true covariances of at most `covarianceValues` numbers
+ * (components x dims^2), within the per-flag maxima.
+ */
+export const LIMITS = {
+  components: 10_000,
+  samples: 10_000_000,
+  dims: 1_000,
+  values: 20_000_000,
+  covarianceValues: 20_000_000,
+} as const;
+
 type Kind = 'int' | 'number' | 'string' | 'choice' | 'flag';
 
 interface OptionSpec {
@@ -20,6 +33,8 @@ interface OptionSpec {
   choices?: readonly string[];
   min?: number;
   exclusiveMin?: boolean;
+  /** Largest value accepted (sizes: refused before anything is allocated). */
+  max?: number;
   metavar?: string;
 }
 
@@ -63,9 +78,23 @@ const SPECS: readonly OptionSpec[] = [
     exclusiveMin: true,
     help: 'the fixed variance of covariance constant, in squared data units (default 1)',
   },
-  {name: 'components', kind: 'int', min: 1, default: 3, help: 'number of mixture components K'},
-  {name: 'samples', kind: 'int', min: 1, default: 2000, help: 'number of generated samples (without --input)'},
-  {name: 'dims', kind: 'int', min: 1, default: 2, help: 'number of dimensions of generated data (without --input)'},
+  {name: 'components', kind: 'int', min: 1, max: LIMITS.components, default: 3, help: 'number of mixture components K'},
+  {
+    name: 'samples',
+    kind: 'int',
+    min: 1,
+    max: LIMITS.samples,
+    default: 2000,
+    help: 'number of generated samples (without --input)',
+  },
+  {
+    name: 'dims',
+    kind: 'int',
+    min: 1,
+    max: LIMITS.dims,
+    default: 2,
+    help: 'number of dimensions of generated data (without --input)',
+  },
   {
     name: 'radius',
     kind: 'number',
@@ -193,6 +222,8 @@ function parseValue(spec: OptionSpec, raw: string): number | string {
   if (spec.min !== undefined && (spec.exclusiveMin ? value <= spec.min : value < spec.min)) {
     throw new UsageError(`${flag} must be ${spec.exclusiveMin ? '>' : '>='} ${spec.min}, but got ${raw}`);
   }
+  if (spec.max !== undefined && value > spec.max)
+    throw new UsageError(`${flag} must be <= ${spec.max} (the CLI's size limit), but got ${raw}`);
   return value;
 }
 
@@ -253,6 +284,17 @@ function checkConflicts(options: CliOptions, given: ReadonlySet<string>): void {
     throw new UsageError(
       'covariance constant needs --method sgd: its variance is fixed, and EM estimates the variances it fits',
     );
+  if (options.input === undefined) {
+    const {samples, dims, components} = options;
+    if (samples * dims > LIMITS.values)
+      throw new UsageError(
+        `--samples ${samples} x --dims ${dims} = ${samples * dims} values exceed the CLI's limit of ${LIMITS.values} generated values`,
+      );
+    if (components * dims * dims > LIMITS.covarianceValues)
+      throw new UsageError(
+        `--components ${components} x --dims ${dims}^2 = ${components * dims * dims} covariance entries exceed the CLI's limit of ${LIMITS.covarianceValues}`,
+      );
+  }
   if (options.family !== undefined && given.has('covariance')) {
     const type = FAMILY_TO_COVARIANCE[options.family];
     if (type !== options.covariance)
@@ -342,7 +384,9 @@ export function helpText(): string {
       spec.kind === 'flag'
         ? ''
         : ` ${spec.metavar ?? (spec.choices ? spec.choices.join('|') : spec.kind === 'int' ? 'N' : spec.kind === 'number' ? 'X' : 'VALUE')}`;
-    const def = spec.default !== undefined && spec.kind !== 'flag' ? ` (default ${spec.default})` : '';
+    const def =
+      (spec.default !== undefined && spec.kind !== 'flag' ? ` (default ${spec.default})` : '') +
+      (spec.max !== undefined ? ` (at most ${spec.max})` : '');
     const flag = `  --${spec.name}${value}`;
     const [first, ...rest] = wrap(spec.help + def, HELP_WIDTH - HELP_COLUMN);
     if (flag.length + 2 <= HELP_COLUMN) {

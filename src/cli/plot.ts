@@ -6,89 +6,73 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import {symmetricEigen} from './eigen';
+import {principalAxes} from './figure_data';
 import {requireOptional} from './optional';
+import {writeFileAtomically} from './atomic_file';
 
-/** A fitted mixture in plain arrays; covariances as full D x D matrices. */
+/** A mixture in plain arrays; covariances as full D x D matrices (the generated truth, tests). */
 export interface PlainMixture {
   weights: number[];
   means: number[][];
   covariances: number[][][];
 }
 
-/** Symmetric eigen-decomposition (cyclic Jacobi), eigenvalues in decreasing order. */
-export function symmetricEigen(matrix: number[][]): {values: number[]; vectors: number[][]} {
-  const n = matrix.length;
-  const a = matrix.map((row) => row.slice());
-  const v = a.map((_, i) => a.map((__, j): number => (i === j ? 1 : 0)));
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p][q] ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        if (Math.abs(a[p][q]) < 1e-300) continue;
-        const theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k][p];
-          const akq = a[k][q];
-          a[k][p] = c * akp - s * akq;
-          a[k][q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p][k];
-          const aqk = a[q][k];
-          a[p][k] = c * apk - s * aqk;
-          a[q][k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k][p];
-          const vkq = v[k][q];
-          v[k][p] = c * vkp - s * vkq;
-          v[k][q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = a.map((_, i) => i).sort((i, j) => a[j][j] - a[i][i]);
-  return {values: order.map((i) => a[i][i]), vectors: order.map((i) => v.map((row) => row[i]))};
+/** A mixture as a figure needs it: the covariances only through their projection onto two axes. */
+export interface FigureMixture {
+  weights: number[];
+  means: number[][];
+  /** [K] 2 x 2 matrices [[u' S u, u' S w], [w' S u, w' S w]] for axes u, w of length D. */
+  projectCovariances(u: number[], w: number[]): number[][][];
 }
 
-/**
- * Projects data and mixture onto the data's first two principal axes (identity for D = 2).
- * Returns 2-D points, means and 2 x 2 covariances, and the axis labels.
- */
-export function projectTo2D(
-  x: number[][],
-  mixture: PlainMixture,
-): {points: number[][]; mixture: PlainMixture; axes: [string, string]} {
-  const D = x[0].length;
-  if (D === 2) return {points: x, mixture, axes: ['x1', 'x2']};
-  const mean = x[0].map((_, j) => x.reduce((s, r) => s + r[j], 0) / x.length);
-  const cov = mean.map((_, i) =>
-    mean.map((__, j) => x.reduce((s, r) => s + (r[i] - mean[i]) * (r[j] - mean[j]), 0) / x.length),
-  );
-  const [u, w] = symmetricEigen(cov).vectors;
-  const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
-  const project = (p: number[]) => [dot(p, u), dot(p, w)];
+function dot(a: number[], b: number[]): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** A {@link FigureMixture} of dense covariances. */
+export function denseFigureMixture(mixture: PlainMixture): FigureMixture {
   const quadratic = (s: number[][], a: number[], b: number[]) =>
     dot(
       a,
       s.map((row) => dot(row, b)),
     );
   return {
-    points: x.map(project),
-    mixture: {
-      weights: mixture.weights,
-      means: mixture.means.map(project),
-      covariances: mixture.covariances.map((s) => [
+    weights: mixture.weights,
+    means: mixture.means,
+    projectCovariances: (u, w) =>
+      mixture.covariances.map((s) => [
         [quadratic(s, u, u), quadratic(s, u, w)],
         [quadratic(s, w, u), quadratic(s, w, w)],
       ]),
-    },
-    axes: ['principal axis 1', 'principal axis 2'],
+  };
+}
+
+/**
+ * Projects data and mixture onto the data's first two principal axes (identity for D = 2; see
+ * {@link principalAxes}). Returns 2-D points, means and 2 x 2 covariances, and the axis labels.
+ */
+export function projectTo2D(
+  x: number[][],
+  mixture: FigureMixture | PlainMixture,
+  seed = 0,
+): {points: number[][]; mixture: PlainMixture; axes: [string, string]} {
+  const m = 'projectCovariances' in mixture ? mixture : denseFigureMixture(mixture);
+  const D = x[0].length;
+  const [u, w] =
+    D === 2
+      ? [
+          [1, 0],
+          [0, 1],
+        ]
+      : principalAxes(x, seed);
+  const project = (p: number[]) => [dot(p, u), dot(p, w)];
+  return {
+    points: D === 2 ? x : x.map(project),
+    mixture: {weights: m.weights, means: m.means.map(project), covariances: m.projectCovariances(u, w)},
+    axes: D === 2 ? ['x1', 'x2'] : ['principal axis 1', 'principal axis 2'],
   };
 }
 
@@ -123,20 +107,28 @@ function serialise(svg: Element): string {
 /**
  * SVG of the data coloured by component, the means (crosses) and each component's 1- and 2-sigma
  * ellipses, one `<g class="gmm-ellipse gmm-ellipse-k">` group per component. 1-D data are shown as
- * the mixture density over a histogram.
+ * the mixture density over a histogram. `seed` seeds the principal axes of large D.
  */
-export function mixtureFigure(x: number[][], labels: number[], mixture: PlainMixture, title: string): string {
+export function mixtureFigure(
+  x: number[][],
+  labels: number[],
+  mixture: FigureMixture,
+  title: string,
+  seed = 0,
+): string {
   const {Plot, document} = plotting();
   const K = mixture.weights.length;
   const colour = (k: number) => `component ${k}`;
   if (x[0].length === 1) {
     const values = x.map((r) => r[0]);
-    const lo = Math.min(...values);
-    const hi = Math.max(...values);
+    // Loops, not Math.min(...values): spreading 100k+ arguments overflows the stack.
+    let [lo, hi] = [Infinity, -Infinity];
+    for (const v of values) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    const variances = mixture.projectCovariances([1], [1]).map((c) => c[0][0]);
     const grid = Array.from({length: 300}, (_, i) => lo + ((hi - lo) * i) / 299);
     const density = (t: number, k: number) =>
-      (mixture.weights[k] * Math.exp(-((t - mixture.means[k][0]) ** 2) / (2 * mixture.covariances[k][0][0]))) /
-      Math.sqrt(2 * Math.PI * mixture.covariances[k][0][0]);
+      (mixture.weights[k] * Math.exp(-((t - mixture.means[k][0]) ** 2) / (2 * variances[k]))) /
+      Math.sqrt(2 * Math.PI * variances[k]);
     const curve = grid.map((t) => ({
       t,
       p: Array.from({length: K}, (_, k) => density(t, k)).reduce((a, b) => a + b, 0),
@@ -172,7 +164,7 @@ export function mixtureFigure(x: number[][], labels: number[], mixture: PlainMix
       }) as unknown as Element,
     );
   }
-  const projected = projectTo2D(x, mixture);
+  const projected = projectTo2D(x, mixture, seed);
   const points = projected.points.map((p, n) => ({u: p[0], v: p[1], component: colour(labels[n])}));
   const ellipseMarks = projected.mixture.means.map((m, k) => {
     const rings = [1, 2].flatMap((r) =>
@@ -256,12 +248,12 @@ export function writeFigure(file: string, svg: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
   if (file.toLowerCase().endsWith('.png')) {
     const {Resvg} = requireOptional<typeof import('@resvg/resvg-js')>('@resvg/resvg-js', '--visualize with .png');
-    fs.writeFileSync(
+    writeFileAtomically(
       file,
       new Resvg(svg, {fitTo: {mode: 'width', value: 1440}, font: {loadSystemFonts: true}}).render().asPng(),
     );
   } else {
-    fs.writeFileSync(file, svg);
+    writeFileAtomically(file, svg);
   }
 }
 

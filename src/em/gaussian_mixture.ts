@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {MixtureParametersInput, readMixtureParameters} from '../../ops/mixture_parameters';
-import {TensorInput, assertKnownKeys, fail, toFloatTensor} from '../../ops/util/args';
+import {TensorInput, assertKnownKeys, fail, shapeMatches, toFloatTensor} from '../../ops/util/args';
 import {SeededRandom} from '../util/random';
 import {basisWidth, createEmCovariance} from './covariance/registry';
 import {EmData, autoBatchSize, prepareData} from './data';
@@ -24,12 +24,14 @@ import {ScaledState, disposeState, fromScaledState, toScaledState} from './param
 import {
   FitDiagnostics,
   GaussianMixtureJSON,
+  checkFittedJSON,
   checkGaussianMixtureJSON,
   diagnosticsOf,
   gaussianMixtureJSON,
 } from './serialization';
 import {SklearnGaussianMixtureJSON, parseSklearnJSON, sklearnJSONOf} from './sklearn_json';
 import {MixtureModel} from './mixture_model';
+import {FactorFieldNames, assertConsistentFactors} from './factor_consistency';
 
 const CLASS = 'GaussianMixture';
 
@@ -261,7 +263,14 @@ export class GaussianMixture extends MixtureModel {
     const fn = `${CLASS}.fromJSON`;
     checkGaussianMixtureJSON(fn, json);
     const model = new GaussianMixture({...json.options, ...callbacks});
-    if (json.fitted) model.restore(fn, json.fitted, diagnosticsOf(json.fitted));
+    if (json.fitted != null) {
+      checkFittedJSON(fn, json.fitted, model.covarianceTypeBehaviour, model.nComponents);
+      model.restore(fn, json.fitted, diagnosticsOf(json.fitted), {
+        argName: 'json.fitted',
+        covariances: 'json.fitted.covariances',
+        precisionsCholesky: 'json.fitted.precisionsCholesky',
+      });
+    }
     return model;
   }
 
@@ -291,12 +300,12 @@ export class GaussianMixture extends MixtureModel {
       nComponents: parsed.nComponents,
       covarianceType: parsed.covarianceType,
     });
-    model.restore(fn, parsed, {
-      converged: parsed.converged,
-      nIter: parsed.nIter,
-      lowerBound: parsed.lowerBound,
-      lowerBounds: [],
-    });
+    model.restore(
+      fn,
+      parsed,
+      {converged: parsed.converged, nIter: parsed.nIter, lowerBound: parsed.lowerBound, lowerBounds: []},
+      {covariances: 'json.covariances_', precisionsCholesky: 'json.precisions_cholesky_'},
+    );
     return model;
   }
 
@@ -318,14 +327,38 @@ export class GaussianMixture extends MixtureModel {
       );
     const K = tf.tidy(() => toFloatTensor(parameters.weights, 'weights', fn).shape[0] ?? 0);
     const model = new GaussianMixture({...options, nComponents: K});
-    model.restore(fn, parameters, {converged: true, nIter: 0, lowerBound: -Infinity, lowerBounds: []});
+    model.restore(
+      fn,
+      parameters,
+      {converged: true, nIter: 0, lowerBound: -Infinity, lowerBounds: []},
+      {covariances: 'covariances', precisionsCholesky: 'precisionsCholesky'},
+    );
     return model;
   }
 
-  /** Sets fitted parameters (data space) after validating them (see {@link readMixtureParameters}). */
-  private restore(fn: string, params: MixtureParametersInput, diagnostics: FitDiagnostics): void {
+  /**
+   * Sets fitted parameters (data space) after validating them (see {@link readMixtureParameters}
+   * and {@link assertConsistentFactors}); `names` are the fields named in messages.
+   */
+  private restore(
+    fn: string,
+    params: MixtureParametersInput,
+    diagnostics: FitDiagnostics,
+    names: FactorFieldNames & {argName?: string},
+  ): void {
     const read = tf.tidy(() => {
-      const r = readMixtureParameters(fn, params, this.covarianceTypeBehaviour, {nComponents: this.nComponents});
+      const type = this.covarianceTypeBehaviour;
+      const expect = {nComponents: this.nComponents, argName: names.argName};
+      // The factor alone first, so that a bad one is reported under its field's name.
+      if (params !== null && typeof params === 'object' && params.precisionsCholesky != null) {
+        const factor = toFloatTensor(params.precisionsCholesky, names.precisionsCholesky, fn);
+        const D = factor.shape[factor.rank - 1] ?? 0;
+        if (shapeMatches(factor.shape, type.parameterShape(this.nComponents, D)))
+          assertConsistentFactors(fn, type, factor, null, names);
+      }
+      const r = readMixtureParameters(fn, params, type, expect);
+      const bothGiven = params.covariances != null && params.precisionsCholesky != null;
+      if (bothGiven) assertConsistentFactors(fn, type, r.precisionsCholesky, r.covariances, names);
       // Copies: the model owns its tensors, whatever the caller does with the ones it passed.
       return {
         weights: tf.clone(r.weights),

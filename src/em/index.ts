@@ -10,3 +10,17 @@ export {type InitParams} from './init/methods';
 export {kmeans, kmeansPlusPlus, type KMeansOptions, type KMeansResult, type InitOptions} from './init/kmeans';
 export {initializeGaussianMixture, type InitializeOptions} from './init/initialize_gaussian_mixture';
 export {SeededRandom} from '../util/random';
+export {BayesianGaussianMixture} from './bayesian/bayesian_gaussian_mixture';
+export {
+  type BayesianGaussianMixtureOptions,
+  type BayesianFitOptions,
+  type WeightConcentrationPriorType,
+} from './bayesian/options';
+export {type BayesianCovarianceType} from './bayesian/covariance';
+export {
+  type BayesianGaussianMixtureJSON,
+  type SklearnBayesianGaussianMixtureJSON,
+  type BayesianFittedJSON,
+  type PosteriorVectors,
+} from './bayesian/serialization';
+export {type Priors as BayesianPriors} from './bayesian/priors';

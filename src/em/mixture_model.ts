@@ -136,19 +136,28 @@ export abstract class MixtureModel {
     // The direct kernel's working set is [rows, K D].
     const batchSize = this.batchSize ?? autoBatchSize(this.nComponents * D + this.nComponents);
     return tf.tidy(() => {
-      const logits = tf.log(p.weights);
       const parts: tf.Tensor[] = [];
       for (let start = 0; start < N; start += batchSize) {
         const size = Math.min(batchSize, N - start);
         const x = tf.tensor2d(values.subarray(start * D, (start + size) * D), [size, D]);
-        parts.push(
-          body(
-            gmmLogProbPrecisionCholesky(x, logits, p.means, p.precisionsCholesky, this.covarianceType) as tf.Tensor2D,
-          ),
-        );
+        parts.push(body(this.componentLogProb(x, p)));
       }
       return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
     });
+  }
+
+  /**
+   * The per-component log-probabilities [B, K] the scoring methods reduce: here
+   * log pi_k + log N(x | mu_k, Sigma_k); a variational model adds its expectations instead.
+   */
+  protected componentLogProb(x: tf.Tensor2D, p: FittedParameters): tf.Tensor2D {
+    return gmmLogProbPrecisionCholesky(
+      x,
+      tf.log(p.weights),
+      p.means,
+      p.precisionsCholesky,
+      this.covarianceType,
+    ) as tf.Tensor2D;
   }
 
   /** Label (most probable component) of every sample: int32 [N] (scikit-learn's `predict`). */

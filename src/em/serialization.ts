@@ -2,9 +2,17 @@
  * tfjs-gmm's own JSON format of a `GaussianMixture`: its options and, when fitted, its
  * parameters and diagnostics.
  */
-import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
+import {CovarianceType, CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {fail} from '../../ops/util/args';
 import {InitParams} from './init/methods';
+import {
+  assertBoolean,
+  assertInteger,
+  assertNumberArray,
+  assertNumberList,
+  assertNumberOrNull,
+  assertObject,
+} from './json_fields';
 import {NestedNumbers, ResolvedGaussianMixtureOptions} from './options';
 
 /** Serialised estimator (see `GaussianMixture.toJSON`). */
@@ -119,6 +127,28 @@ export function checkGaussianMixtureJSON(fn: string, json: GaussianMixtureJSON):
     );
   }
   if (json.version !== 1) fail(fn, `json.version must be 1, but got ${JSON.stringify(json.version)}`);
+}
+
+/**
+ * Checks the fitted part of a document field by field: types, ranges, and shapes against
+ * `nComponents` and `nFeatures` (null cells and ragged rows included). Consistency of the
+ * covariances with the factors is checked when the parameters are read.
+ */
+export function checkFittedJSON(fn: string, fitted: unknown, type: CovarianceType, nComponents: number): void {
+  assertObject(fn, 'json.fitted', fitted);
+  const f = fitted as Partial<Record<keyof FittedJSON, unknown>>;
+  assertInteger(fn, 'json.fitted.nFeatures', f.nFeatures, 1);
+  const D = f.nFeatures;
+  assertNumberArray(fn, 'json.fitted.weights', f.weights, [nComponents], ['nComponents']);
+  assertNumberArray(fn, 'json.fitted.means', f.means, [nComponents, D], ['nComponents', 'nFeatures']);
+  const shape = type.parameterShape(nComponents, D);
+  const dims = type.symbolicShape.map((s) => (s === 'K' ? 'nComponents' : 'nFeatures'));
+  for (const name of ['covariances', 'precisionsCholesky'] as const)
+    if (f[name] !== undefined && f[name] !== null) assertNumberArray(fn, `json.fitted.${name}`, f[name], shape, dims);
+  assertBoolean(fn, 'json.fitted.converged', f.converged);
+  assertInteger(fn, 'json.fitted.nIter', f.nIter, 0);
+  assertNumberOrNull(fn, 'json.fitted.lowerBound', f.lowerBound);
+  if (f.lowerBounds !== undefined) assertNumberList(fn, 'json.fitted.lowerBounds', f.lowerBounds);
 }
 
 /** The diagnostics of a fitted document. */

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {SKLEARN_COVARIANCE_TYPES, getCovarianceType} from '../../ops/covariance/registry';
 import {assertOneOf, fail} from '../../ops/util/args';
+import {assertBoolean, assertInteger, assertNumberArray, assertNumberOrNull} from './json_fields';
 import {FittedParameters} from './parameters';
 import {FitDiagnostics} from './serialization';
 
@@ -45,26 +46,41 @@ export interface ParsedSklearnJSON {
   lowerBound: number;
 }
 
-/** Checks the structure of a scikit-learn JSON document (shapes are checked when it is loaded). */
+/**
+ * Checks a scikit-learn JSON document field by field: types, ranges, and shapes against
+ * `len(weights_)` and `n_features_in_` (or the width of `means_`), null cells and ragged rows
+ * included. Consistency of the covariances with the factors is checked when they are read.
+ */
 export function parseSklearnJSON(fn: string, json: SklearnGaussianMixtureJSON): ParsedSklearnJSON {
-  if (json === null || typeof json !== 'object')
-    fail(fn, `json must be an object with scikit-learn's fitted attributes, but got ${String(json)}`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    fail(fn, `json must be an object with scikit-learn's fitted attributes, but got ${JSON.stringify(json)}`);
   // scikit-learn's four types only: the others have no scikit-learn model to come from.
   assertOneOf(fn, 'json.covariance_type', json.covariance_type, SKLEARN_COVARIANCE_TYPES);
-  const type = getCovarianceType(json.covariance_type, fn, 'json.covariance_type').name;
+  const type = getCovarianceType(json.covariance_type, fn, 'json.covariance_type');
   if (!Array.isArray(json.weights_) || json.weights_.length < 1)
     fail(fn, `json.weights_ must be a non-empty array, but got ${JSON.stringify(json.weights_)}`);
-  if (!Array.isArray(json.means_))
-    fail(fn, `json.means_ must be an array [K, D], but got ${JSON.stringify(json.means_)}`);
   const K = json.weights_.length;
   if (json.n_components !== undefined && json.n_components !== K)
-    fail(fn, `json.n_components must equal len(weights_) = ${K}, but got ${json.n_components}`);
+    fail(fn, `json.n_components must equal len(weights_) = ${K}, but got ${JSON.stringify(json.n_components)}`);
+  assertNumberArray(fn, 'json.weights_', json.weights_, [K], ['n_components']);
+  if (!Array.isArray(json.means_) || !Array.isArray(json.means_[0]))
+    fail(fn, `json.means_ must be an array [n_components, n_features], but got ${JSON.stringify(json.means_)}`);
+  const D = json.n_features_in_ ?? json.means_[0].length;
+  assertInteger(fn, 'json.n_features_in_', D, 1);
+  assertNumberArray(fn, 'json.means_', json.means_, [K, D], ['n_components', 'n_features_in_']);
+  const shape = type.parameterShape(K, D);
+  const dims = type.symbolicShape.map((s) => (s === 'K' ? 'n_components' : 'n_features_in_'));
   const covariances = json.covariances_ ?? null;
   const precisionsCholesky = json.precisions_cholesky_ ?? null;
   if (covariances === null && precisionsCholesky === null)
     fail(fn, 'json must have covariances_ or precisions_cholesky_, but got neither');
+  if (covariances !== null) assertNumberArray(fn, 'json.covariances_', covariances, shape, dims);
+  if (precisionsCholesky !== null) assertNumberArray(fn, 'json.precisions_cholesky_', precisionsCholesky, shape, dims);
+  if (json.converged_ !== undefined) assertBoolean(fn, 'json.converged_', json.converged_);
+  if (json.n_iter_ !== undefined) assertInteger(fn, 'json.n_iter_', json.n_iter_, 0);
+  if (json.lower_bound_ !== undefined) assertNumberOrNull(fn, 'json.lower_bound_', json.lower_bound_);
   return {
-    covarianceType: type,
+    covarianceType: type.name,
     nComponents: K,
     weights: json.weights_,
     means: json.means_,

@@ -258,7 +258,7 @@ describe('tfjs-gmm command line', function () {
     expect(r.code).to.equal(1);
     expect(r.stderr).to.contain(`tfjs-gmm: ${csv}: 2 bad lines:`);
     expect(r.stderr).to.contain('line 4: expected 2 columns, got 1');
-    expect(r.stderr).to.contain('line 5, column 2 (y): "seven" is not a finite number');
+    expect(r.stderr).to.contain('line 5, column 2 (y): "seven" is not a decimal number');
     const missing = cli(['--input', path.join(dir, 'nope.csv')], dir);
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.contain('tfjs-gmm: cannot read input');

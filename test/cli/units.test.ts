@@ -1,7 +1,8 @@
 import {expect} from 'chai';
 
 import {CsvError, parseNumericCsv} from '../../src/cli/csv';
-import {ellipsePoints, projectTo2D, symmetricEigen} from '../../src/cli/plot';
+import {symmetricEigen} from '../../src/cli/eigen';
+import {ellipsePoints, projectTo2D} from '../../src/cli/plot';
 import {FAMILY_TO_COVARIANCE, UsageError, helpText, parseOptions} from '../../src/cli/options';
 import {ProgressReporter} from '../../src/cli/progress';
 import {COVARIANCE_TYPES} from '../../src';
@@ -213,9 +214,9 @@ describe('CLI building blocks', () => {
       expect(error).to.be.instanceOf(CsvError);
       expect(error!.problems).to.deep.equal([
         'line 3: expected 2 columns, got 1',
-        'line 4, column 2 (b): "x" is not a finite number',
+        'line 4, column 2 (b): "x" is not a decimal number',
         'line 5: expected 2 columns, got 3',
-        'line 6, column 2 (b): "NaN" is not a finite number',
+        'line 6, column 2 (b): "NaN" is not a decimal number',
       ]);
       expect(error!.message).to.match(/^data\.csv: 4 bad lines:/);
       expect(() => parseNumericCsv('x,y\n', 'empty.csv')).to.throw('empty.csv: 1 bad line:\n  no data rows');

@@ -267,7 +267,7 @@ describeOnBackends('EM argument validation', () => {
             [0, 1],
           ],
         }),
-      'GaussianMixture.fromSklearnJSON: covariances must have shape [1, 2, 2] (K, D, D), but got [2, 2]',
+      'GaussianMixture.fromSklearnJSON: json.covariances_ must have shape [1, 2, 2] (n_components, n_features_in_, n_features_in_), but json.covariances_ has 2 entries, not 1',
     );
     expectThrowsWith(
       () =>

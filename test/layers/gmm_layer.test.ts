@@ -195,6 +195,18 @@ describeOnBackends('GMMLayer', () => {
           }),
         'GMMLayer.setMixture: covariances must have every (conditional) variance above minVariance = 0.001, but entry 0 is',
       );
+      expectThrowsWith(
+        () =>
+          layer.setMixture({
+            weights: [0.5, 0.5],
+            means: [
+              [0, 0, 0],
+              [1, NaN, 1],
+            ],
+            covariances: tf.eye(3, 3, [2]),
+          }),
+        'GMMLayer.setMixture: means must contain only finite values, but entry 4 is NaN',
+      );
       layer.dispose();
     });
   });

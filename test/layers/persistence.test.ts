@@ -60,14 +60,14 @@ describeOnBackends('saving and loading models with GMMLayer', () => {
   afterEach(() => fs.rmSync(dir, {recursive: true, force: true}));
 
   for (const type of ['full', 'diag'] as const) {
-    it(`${type}: fileSystemHandler writes model.json + weights.bin; the loaded model predicts identically and keeps training`, async () => {
+    it(`${type}: fileSystemHandler writes model.json + model.weights.bin; the loaded model predicts identically and keeps training`, async () => {
       const model = buildModel(type);
       const x = data(3);
       const before = model.predict(x) as tf.Tensor;
       await model.save(fileSystemHandler(dir));
-      expect(fs.readdirSync(dir).sort()).to.deep.equal(['model.json', 'weights.bin']);
+      expect(fs.readdirSync(dir).sort()).to.deep.equal(['model.json', 'model.weights.bin']);
       const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-      expect(json.weightsManifest[0].paths).to.deep.equal(['weights.bin']);
+      expect(json.weightsManifest[0].paths).to.deep.equal(['model.weights.bin']);
       expect(JSON.stringify(json.modelTopology)).to.contain('"class_name":"GMMLayer"');
 
       const loaded = await tfl.loadLayersModel(fileSystemHandler(dir));
