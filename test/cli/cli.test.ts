@@ -245,7 +245,9 @@ describe('tfjs-gmm command line', function () {
     );
     const bad = cli(['--covariance', 'diagonal'], dir);
     expect(bad.code).to.equal(2);
-    expect(bad.stderr).to.contain('--covariance must be one of full, tied, diag, spherical, but got "diagonal"');
+    expect(bad.stderr).to.contain(
+      '--covariance must be one of full, tied, diag, spherical, shared_isotropic, constant, but got "diagonal"',
+    );
     const negative = cli(['--samples', '-5'], dir);
     expect(negative.code).to.equal(2);
     expect(negative.stderr).to.contain('--samples must be >= 1, but got -5');
