@@ -26,7 +26,7 @@ import {BenchRow} from './harness';
 type BenchType = 'full' | 'diag';
 
 /** K clusters with centers ~ N(0, 3^2 I) and unit spread, seeded. */
-function generate(N: number, D: number, K: number, seed: number): Float32Array {
+export function generate(N: number, D: number, K: number, seed: number): Float32Array {
   const rng = new SeededRandom(seed);
   const centers = Array.from({length: K}, () => Array.from({length: D}, () => 3 * rng.normal()));
   const x = new Float32Array(N * D);
@@ -38,7 +38,7 @@ function generate(N: number, D: number, K: number, seed: number): Float32Array {
 }
 
 /** Uniform weights, K spread-out rows as means, isotropic precisions at the data's scale. */
-function initialParameters(x: Float32Array, N: number, D: number, K: number, type: BenchType) {
+export function initialParameters(x: Float32Array, N: number, D: number, K: number, type: BenchType) {
   let mean = 0;
   let square = 0;
   for (const v of x) {
@@ -82,7 +82,7 @@ print(json.dumps({"ms": 1000 * per_iteration, "version": sklearn.__version__, "t
 `;
 
 /** scikit-learn's ms per iteration on the same data, or null without python3 + scikit-learn. */
-function sklearnMsPerIteration(
+export function sklearnMsPerIteration(
   x: Float32Array,
   N: number,
   D: number,
@@ -116,12 +116,13 @@ function sklearnMsPerIteration(
 }
 
 /** Median ms between consecutive EM iterations of one fit (the first, which builds the features, excluded). */
-function oursMsPerIteration(
+export function oursMsPerIteration(
   X: tf.Tensor2D,
   K: number,
   type: BenchType,
   init: ReturnType<typeof initialParameters>,
   iterations: number,
+  workers: number | 'auto' = 1,
 ): number {
   const stamps: number[] = [];
   const gm = new GaussianMixture({
@@ -134,6 +135,7 @@ function oursMsPerIteration(
     meansInit: init.means,
     precisionsInit: init.precisions,
     onIteration: () => stamps.push(performance.now()),
+    workers,
   }).fit(X);
   gm.dispose();
   const deltas = stamps

@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {benchEm, benchEmLarge} from './em.bench';
+import {benchEmScale} from './em_scale.bench';
 import {BenchRow, TimingOptions, describeRow, markdownTable, matMulGflops} from './harness';
 import {benchLayer} from './layer.bench';
 import {benchMdn} from './mdn.bench';
@@ -22,10 +23,11 @@ const SECTIONS: Record<string, Section> = {
   mdn: benchMdn,
   em: benchEm,
   'em-large': benchEmLarge,
+  'em-scale': benchEmScale,
 };
 
 /** Sections that run only when named with --only (minutes long). */
-const OPT_IN = new Set(['em-large']);
+const OPT_IN = new Set(['em-large', 'em-scale']);
 
 function parseArgs(argv: string[]): {backends: string[]; only: string[]} {
   const backends: string[] = [];

@@ -10,6 +10,7 @@ import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 
 import {GMMLayer, gmmNLLLoss} from '../src';
 import {diagMatrix, triangleMask} from '../ops/linalg/matrix_utils';
+import {torchMsPerStep} from './torch';
 import {BenchRow, TimingOptions, timeStepAsync} from './harness';
 import {plainDiagLogProb, plainFullLogProb} from './plain_gmm';
 
@@ -71,6 +72,18 @@ export async function benchLayer(backend: string, _matMulGflops: number, timing:
       baselineMs,
       baseline: 'same layer in plain tf ops, autodiff',
     });
+    const means = tf.randomNormal([K, D], 0, 1, 'float32', 1);
+    const torch = torchMsPerStep('layer', type, {x, means});
+    means.dispose();
+    if (torch) {
+      rows.push({
+        backend,
+        case: `GMMLayer training step (trainOnBatch + Adam), ${type}`,
+        oursMs,
+        baselineMs: torch.ms,
+        baseline: `${torch.label}, Adam`,
+      });
+    }
   }
   tf.dispose([x, y]);
   return rows;

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {mdnLoss, mdnParamsSize} from '../src';
 import {decodeMdn} from '../ops/mdn/decode';
 import {resolveMdnSpec} from '../ops/mdn/spec';
+import {torchMsPerStep} from './torch';
 import {BenchRow, TimingOptions, runAndSync, timeStep} from './harness';
 import {plainPerSampleLogProb} from './plain_gmm';
 
@@ -42,6 +43,16 @@ export function benchMdn(backend: string, _matMulGflops: number, timing: TimingO
       baselineMs,
       baseline: 'same loss, plain tf ops, autodiff',
     });
+    const torch = torchMsPerStep('mdn', covarianceType, {yTrue, yPred}, {K, D}, reps.minReps);
+    if (torch) {
+      rows.push({
+        backend,
+        case: `MDN loss fwd+bwd (d/dyPred), batch ${N}, K=${K}, D=${D}, ${covarianceType}`,
+        oursMs,
+        baselineMs: torch.ms,
+        baseline: torch.label,
+      });
+    }
     tf.dispose([yPred, yTrue]);
   }
   return rows;

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {gmmLogProbPrecisionCholesky, gmmNLL, mixtureNLL} from '../src';
+import {torchMsPerStep} from './torch';
 import {BenchRow, TimingOptions, runAndSync, timeStep} from './harness';
 import {plainDiagLogProb, plainFullLogProb, plainNLL, plainNaturalLogProb} from './plain_gmm';
 
@@ -74,6 +75,16 @@ export function benchOps(backend: string, matMulGflops: number, timing: TimingOp
       gflops: flopsPerStep(type) / oursMs / 1e6,
       matMulGflops,
     });
+    const torch = torchMsPerStep('nll', type, {x: p.x, means: p.means});
+    if (torch) {
+      rows.push({
+        backend,
+        case: `NLL fwd+bwd, precision Cholesky, ${type}`,
+        oursMs,
+        baselineMs: torch.ms,
+        baseline: torch.label,
+      });
+    }
 
     const oursNaturalMs = timeStep(
       () =>

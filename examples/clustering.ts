@@ -60,39 +60,6 @@ export function buildClusteringModel(): {model: tfl.LayersModel; encoder: tfl.la
   return {model, encoder, gmm};
 }
 
-/**
- * Starting mixture from k-means (farthest-point seeds, then Lloyd iterations): the usual
- * deterministic start for a Gaussian mixture.
- */
-function kMeansStart(x: number[][]) {
-  const dist = (a: number[], b: number[]) => a.reduce((s, v, j) => s + (v - b[j]) ** 2, 0);
-  const mean = (rows: number[][]) => rows[0].map((_, j) => rows.reduce((s, r) => s + r[j], 0) / rows.length);
-  const means = [mean(x)];
-  while (means.length <= K)
-    means.push(
-      x.reduce((best, r) =>
-        Math.min(...means.map((m) => dist(r, m))) > Math.min(...means.map((m) => dist(best, m))) ? r : best,
-      ),
-    );
-  means.shift(); // the overall mean only seeded the search
-  let assigned: number[] = [];
-  for (let iteration = 0; iteration < 50; iteration++) {
-    assigned = x.map((r) => means.reduce((best, m, k) => (dist(r, m) < dist(r, means[best]) ? k : best), 0));
-    for (let k = 0; k < K; k++) {
-      const members = x.filter((_, n) => assigned[n] === k);
-      if (members.length) means[k] = mean(members);
-    }
-  }
-  const members = means.map((_, k) => x.filter((_, n) => assigned[n] === k));
-  return {
-    weights: members.map((m) => m.length / x.length),
-    means,
-    covariances: members.map((m, k) =>
-      means[k].map((c, j) => m.reduce((s, r) => s + (r[j] - c) ** 2, 0) / m.length + 1e-2),
-    ),
-  };
-}
-
 /** Fraction of points whose cluster matches the true label, under the best relabelling. */
 export function clusteringAccuracy(assigned: number[], labels: number[]): number {
   const permutations = [
@@ -113,7 +80,8 @@ export async function trainClustering(
   const {x, labels} = generateClusteringData(options.N ?? 900);
   const {model, encoder, gmm} = buildClusteringModel();
   const data = tf.tensor2d(x);
-  gmm.setMixture(kMeansStart(x));
+  // The data-driven start: a k-means mixture of the encoder's initial outputs (the identity map).
+  gmm.initializeFrom(data, {method: 'kmeans', seed: 0});
   // Freezing the encoder (at the identity) gives the baseline: a diagonal mixture on the raw inputs.
   encoder.trainable = options.trainEncoder ?? true;
   model.compile({optimizer: tf.train.adam(0.02), loss: gmmNLLLoss});

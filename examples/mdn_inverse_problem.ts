@@ -106,7 +106,8 @@ export function buildMdn(options: MdnModelOptions): {model: tfl.LayersModel; hea
 }
 
 /**
- * Compiles the model with Adam and `mdnLoss(head)` and trains it with `model.fit` (by default on
+ * Starts the head from the targets (`head.initializeFrom`), compiles the model with Adam and
+ * `mdnLoss(head)` and trains it with `model.fit` (by default on
  * the whole data set per step: the data sets here are small). Returns the loss per epoch.
  */
 export async function trainMdn(
@@ -119,6 +120,8 @@ export async function trainMdn(
   model.compile({optimizer: tf.train.adam(learningRate), loss: mdnLoss(head)});
   const inputs = tf.tensor2d(data.inputs);
   const targets = tf.tensor2d(data.targets);
+  // The data-driven start: every component begins on its own k-means cluster of the targets.
+  head.initializeFrom(targets, {seed: 0});
   try {
     const history = await model.fit(inputs, targets, {epochs, batchSize, shuffle: false, verbose: 0});
     return history.history.loss as number[];

@@ -16,6 +16,7 @@ import {GmmSamples} from '../ops/gmm_sample';
 import {drawFromMixtures} from '../ops/internal/mixture_sample';
 import {MixtureParameters, MixtureParametersInput} from '../ops/mixture_parameters';
 import {
+  TensorInput,
   assertBackendRegistered,
   assertFiniteValues,
   assertInteger,
@@ -23,10 +24,18 @@ import {
   assertNumber,
   assertShape,
   fail,
+  formatShape,
   optionKeys,
   toFloatTensor,
 } from '../ops/util/args';
+import {
+  GMMInitializeOptions,
+  GMM_INITIALIZE_OPTION_KEYS,
+  initialMixture,
+  resolveInitializeOptions,
+} from './gmm_layer_init';
 import {checkFeatureInput, singleInputShape} from './input_shape';
+import {scaleCheckOf} from './scale_check';
 import {LAYER_ARG_KEY_RECORD, checkLayerArgs, configAsArgs} from './layer_args';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
 
@@ -222,10 +231,25 @@ export class GMMLayer extends tfl.layers.Layer {
     return this.type.assembleFactor(tf.rsqrt(variances), this.precisionOffDiagonal?.read() ?? null);
   }
 
+  /** Root-mean-square of a draw from the current mixture: sqrt(mean squared mean + mean variance). */
+  private mixtureScale(): tf.Tensor {
+    const K = this.nComponents;
+    const D = this.nFeatures!;
+    const covariances = this.type.toDense(this.type.covarianceFromPrecisionCholesky(this.precisionFactor()), K, D);
+    const meanVariance = tf.div(tf.sum(tf.mul(covariances, tf.eye(D))), K * D);
+    return tf.sqrt(tf.add(tf.mean(tf.square(this.means!.read())), meanVariance));
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       this.checkInputShape(x.shape, 'call');
+      scaleCheckOf(this).check(
+        x,
+        () => this.mixtureScale(),
+        (data, mixture) =>
+          `GMMLayer '${this.name}': its first batch has root-mean-square ${data.toPrecision(3)}, far from the scale of the layer's mixture (${mixture.toPrecision(3)}); its default start (means ~ N(0, 1), unit variances) and minVariance = ${this.minVariance} assume standardised inputs: standardise them, or start from the data with initializeFrom(x) (warned once)`,
+      );
       return gmmLogProbPrecisionCholesky(
         x,
         this.logits!.read(),
@@ -340,6 +364,49 @@ export class GMMLayer extends tfl.layers.Layer {
         fn,
         `covariances must be the layer's fixed variance ${variance} (covarianceType 'constant' does not learn it), but got ${given}`,
       );
+  }
+
+  /**
+   * Sets the mixture from data, so that gradient training starts next to a good optimum instead of
+   * from random means: k-means++ seeding and Lloyd iterations give the clusters, whose weights,
+   * means and covariances (plus `minVariance`) become the mixture; method 'em' refines them by EM
+   * iterations. Builds the layer for x's D when it is not built yet. The mixture is then at the
+   * data's scale, so the layer's scale warning stays quiet (see the README's "Training mixtures
+   * reliably").
+   *
+   * @param x [N, D] training inputs of the layer, N >= nComponents.
+   */
+  initializeFrom(x: TensorInput, options: GMMInitializeOptions = {}): void {
+    const fn = 'GMMLayer.initializeFrom';
+    assertKnownKeys(fn, 'options', options, GMM_INITIALIZE_OPTION_KEYS);
+    const resolved = resolveInitializeOptions(fn, options);
+    const data = toFloatTensor(x, 'x', fn);
+    try {
+      if (data.rank !== 2 || data.shape[0] < this.nComponents)
+        fail(
+          fn,
+          `x must have shape [N, D] with N >= nComponents = ${this.nComponents}, but got ${formatShape(data.shape)}`,
+        );
+      if (this.built) assertShape(fn, 'x', data.shape, [[null, this.nFeatures!]]);
+      assertFiniteValues(fn, 'x', data.dataSync());
+      if (!this.built) this.build([null, data.shape[1]!]);
+      const mixture = initialMixture(
+        data as tf.Tensor2D,
+        this.nComponents,
+        this.covarianceType,
+        // Just above the floor, so that setMixture accepts a singular cluster's covariance too.
+        this.minVariance * (1 + 1e-3) + 1e-6,
+        resolved,
+      );
+      try {
+        // A constant layer keeps its fixed variance; the clusters give the weights and means.
+        this.setMixture(this.variance === null ? mixture : {...mixture, covariances: this.variance});
+      } finally {
+        tf.dispose([mixture.weights, mixture.means, mixture.covariances]);
+      }
+    } finally {
+      if (data !== x) data.dispose();
+    }
   }
 
   /** The precision factor of the covariances or factors given to {@link setMixture}, validated. */

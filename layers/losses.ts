@@ -10,6 +10,7 @@ import {decodeMdn, toPackedTensor} from '../ops/mdn/decode';
 import {MdnSpec, resolveMdnSpec} from '../ops/mdn/spec';
 import {mixtureLogLikelihood} from '../ops/mixture_log_likelihood';
 import {fail, formatShape, toFloatTensor} from '../ops/util/args';
+import {scaleCheckOf} from './scale_check';
 
 /**
  * Loss for `model.compile`: the negative log-likelihood per sample, `-logSumExp_k yPred[n, k]`,
@@ -68,6 +69,8 @@ export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => 
   const fn = 'mdnLoss';
   const resolved = resolveMdnSpec(fn, spec);
   const {outputDim: D, covarianceType} = resolved;
+  const scaleCheck = scaleCheckOf(spec);
+  const owner = spec instanceof tfl.layers.Layer ? `MixtureDensityHead '${spec.name}'` : 'mdnLoss';
   return (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor =>
     tf.tidy(() => {
       const packed = toPackedTensor(fn, yPred, resolved);
@@ -79,7 +82,14 @@ export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => 
           `yTrue must have shape [${N}, ${D}] (the batch of yPred, outputDim), but got ${formatShape(targets.shape)}`,
         );
       }
-      const {logits, means, factor} = decodeMdn(packed, resolved);
+      const decoded = decodeMdn(packed, resolved);
+      scaleCheck.check(
+        targets,
+        () => tf.sqrt(tf.add(tf.mean(tf.square(decoded.means)), tf.mean(tf.square(decoded.scales)))),
+        (data, mixture) =>
+          `${owner}: the first batch of targets has root-mean-square ${data.toPrecision(3)}, far from the scale of the predicted mixtures (${mixture.toPrecision(3)}); the head's default start (means near 0, standard deviations near 0.7) and minScale = ${resolved.minScale} assume standardised targets: standardise them, or start the head from them with initializeFrom(yTrain) (warned once)`,
+      );
+      const {logits, means, factor} = decoded;
       return tf.neg(mixtureLogLikelihood(gmmLogProbPrecisionCholesky(targets, logits, means, factor, covarianceType)));
     });
 }

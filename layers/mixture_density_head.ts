@@ -10,8 +10,23 @@ import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 
 import {MdnCovarianceType, MdnSpec, mdnParamsSize, resolveMdnSpec} from '../ops/mdn/spec';
-import {assertBackendRegistered, fail, optionKeys} from '../ops/util/args';
+import {
+  TensorInput,
+  assertBackendRegistered,
+  assertFiniteValues,
+  assertKnownKeys,
+  fail,
+  formatShape,
+  optionKeys,
+  toFloatTensor,
+} from '../ops/util/args';
 import {checkFeatureInput, singleInputShape} from './input_shape';
+import {
+  MDN_INITIALIZE_OPTION_KEYS,
+  MdnInitializeOptions,
+  mdnStartBias,
+  resolveMdnInitializeOptions,
+} from './mdn_head_init';
 import {LAYER_ARG_KEY_RECORD, checkLayerArgs, configAsArgs} from './layer_args';
 import {InitializerSpec, RegularizerSpec, resolveInitializer, resolveRegularizer, serialize} from './serialization';
 
@@ -150,6 +165,37 @@ export class MixtureDensityHead extends tfl.layers.Layer implements MdnSpec {
       this.checkInputShape(x.shape, 'call');
       return tf.add(tf.matMul(x, this.kernel!.read()), this.bias!.read());
     });
+  }
+
+  /**
+   * Starts the head from the training targets, so that every component begins on a part of the
+   * data: the bias is set so that the predicted mixture is a k-means mixture of the targets (each
+   * component on its own cluster, with the cluster's weight and spread, and for 'full' its
+   * correlations), and the kernel is multiplied by `kernelScale` so that the features only
+   * perturb that start. Call it after the model is built (the head's input size is known) and
+   * before `fit`.
+   *
+   * @param yTrain [N, outputDim] training targets.
+   */
+  initializeFrom(yTrain: TensorInput, options: MdnInitializeOptions = {}): void {
+    const fn = 'MixtureDensityHead.initializeFrom';
+    if (!this.built) fail(fn, 'the head is not built yet: build the model around it (apply it to an input) first');
+    assertKnownKeys(fn, 'options', options, MDN_INITIALIZE_OPTION_KEYS);
+    const {seed, kernelScale} = resolveMdnInitializeOptions(fn, options);
+    const targets = toFloatTensor(yTrain, 'yTrain', fn);
+    try {
+      if (targets.rank !== 2 || targets.shape[1] !== this.outputDim || targets.shape[0] < 1)
+        fail(fn, `yTrain must have shape [N, ${this.outputDim}] with N >= 1, but got ${formatShape(targets.shape)}`);
+      const values = targets.dataSync();
+      assertFiniteValues(fn, 'yTrain', values);
+      const bias = mdnStartBias(values, targets.shape[0], resolveMdnSpec(fn, this), seed);
+      tf.tidy(() => {
+        this.bias!.write(tf.tensor1d(bias));
+        this.kernel!.write(tf.mul(this.kernel!.read(), kernelScale));
+      });
+    } finally {
+      if (targets !== yTrain) targets.dispose();
+    }
   }
 
   /**

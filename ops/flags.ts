@@ -56,6 +56,13 @@ export const GMM_FLAGS = {
     },
   },
   /**
+   * Shared-mixture ops: components whose conditioning against the kernel's centre (how far, in
+   * their own standard deviations, their mean sits from it; see ops/kernels/grouped.ts) exceeds
+   * this limit are evaluated around their own mean (the exact path). 0 forces the exact path for
+   * every component; Infinity keeps one shared centre and reads nothing back from the backend.
+   */
+  GMM_KERNEL_EXACT_LIMIT: {defaultValue: 32, check: requireNonNegative('GMM_KERNEL_EXACT_LIMIT')},
+  /**
    * EM: components whose conditioning (how far, in their own standard deviations, they sit from
    * the centre of the data) exceeds this limit take the exact path. 0 forces the exact path
    * everywhere; Infinity keeps the fast path unless a covariance comes out indefinite.
@@ -96,7 +103,9 @@ for (const [name, spec] of Object.entries(GMM_FLAGS) as Array<[GmmFlagName, Flag
 /** The current value of a flag. */
 export function gmmFlag(name: 'GMM_LAZY_GRADIENTS'): boolean;
 export function gmmFlag(name: 'GMM_TRIANGULAR_LAYOUT'): TriangularLayout;
-export function gmmFlag(name: 'GMM_EM_EXACT_PATH_LIMIT' | 'GMM_EM_FEATURE_CACHE_BYTES'): number;
+export function gmmFlag(
+  name: 'GMM_EM_EXACT_PATH_LIMIT' | 'GMM_EM_FEATURE_CACHE_BYTES' | 'GMM_KERNEL_EXACT_LIMIT',
+): number;
 export function gmmFlag(name: GmmFlagName): FlagValue {
   return tf.env().get(name);
 }

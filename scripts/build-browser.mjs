@@ -13,6 +13,9 @@ const browserStandIns = {
   name: 'browser-stand-ins',
   setup(build) {
     build.onResolve({filter: /\/node_fs$/}, (args) => ({path: path.join(args.resolveDir, 'node_fs.browser.ts')}));
+    build.onResolve({filter: /\/node_threads$/}, (args) => ({
+      path: path.join(args.resolveDir, 'node_threads.browser.ts'),
+    }));
   },
 };
 

@@ -7,7 +7,7 @@ import {spawnSync} from 'child_process';
 const FAST = [
   'test/ops/*.test.ts',
   'test/linalg.test.ts',
-  'test/em/{validation,init,scoring,single_iterations,degenerate,em_vs_sklearn,bayesian_vs_sklearn}.test.ts',
+  'test/em/{validation,init,scoring,single_iterations,degenerate,em_vs_sklearn,bayesian_vs_sklearn,statistics}.test.ts',
   'test/mdn/{head,loss,sampling,persistence}.test.ts',
   'test/layers/persistence.test.ts',
   'test/cli/units.test.ts',

@@ -40,6 +40,8 @@ export interface ConversionOptions {
 export abstract class CovarianceType {
   /** scikit-learn's name of the type. */
   abstract readonly name: CovarianceTypeName;
+  /** The canonical form of the factor: triangular [..., K, D, D] or diagonal [..., K, D]. */
+  abstract readonly canonicalLayout: 'triangular' | 'diagonal';
   /** Symbolic shape of one mixture's covariance parameter, e.g. `['K', 'D', 'D']`. */
   abstract readonly symbolicShape: readonly string[];
   /** Whether the covariances are learned (false for `constant`: a fixed, user-given variance). */

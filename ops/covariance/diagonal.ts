@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {Kernel} from '../kernels/kernel';
 import {perSampleDiagonalKernel} from '../kernels/per_sample';
-import {sharedDiagonalKernel} from '../kernels/shared_diagonal';
+import {sharedDiagonalFeatureKernel} from '../kernels/shared_diagonal_features';
 import {assertFiniteValues, fail} from '../util/args';
 import {ConversionOptions, CovarianceType} from './covariance_type';
 
@@ -18,6 +18,8 @@ function firstNonPositive(values: ArrayLike<number>): number {
 
 /** Behaviour shared by `diag` and `spherical`. */
 export abstract class DiagonalCovariance extends CovarianceType {
+  readonly canonicalLayout = 'diagonal' as const;
+
   precisionCholeskyFromCovariance(covariances: tf.Tensor, options: ConversionOptions): tf.Tensor {
     if (options.validate) {
       const values = covariances.dataSync();
@@ -67,7 +69,7 @@ export abstract class DiagonalCovariance extends CovarianceType {
   }
 
   kernel(perSample: boolean): Kernel {
-    return perSample ? perSampleDiagonalKernel : sharedDiagonalKernel;
+    return perSample ? perSampleDiagonalKernel : sharedDiagonalFeatureKernel;
   }
 
   /** (G - q) / p, with q = sum_n g y^2. */

@@ -19,6 +19,8 @@ const SYMMETRY_TOLERANCE = 1e-6;
 
 /** Behaviour shared by `full` and `tied`. */
 export abstract class TriangularCovariance extends CovarianceType {
+  readonly canonicalLayout = 'triangular' as const;
+
   precisionCholeskyFromCovariance(covariances: tf.Tensor, options: ConversionOptions): tf.Tensor {
     return precisionCholeskyFromCovariance(covariances, {...options, argName: options.argName ?? 'covariances'});
   }

@@ -11,10 +11,39 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {planSharedKernel} from '../kernels/grouped';
+import {Kernel} from '../kernels/kernel';
+import {fail} from '../util/args';
 import {GradientThunks, runWithGradientThunks} from './lazy_gradient_op';
 import {MixtureArgs} from './mixture_args';
 
 const LOG_2PI = Math.log(2 * Math.PI);
+
+/** sqrt of float32's largest value: a factor entry above it makes the precision P P^T overflow. */
+const MAX_FACTOR_ENTRY = Math.sqrt(3.4028234663852886e38);
+
+/**
+ * Fails when a component's precision cannot be represented in float32 (its covariance is so
+ * small, or so nearly singular, that Sigma^-1 = P P^T overflows): such a component cannot be
+ * evaluated accurately at all, so validation reports it instead of returning Infinity or NaN.
+ */
+function assertRepresentablePrecision(caller: string, factor: tf.Tensor, lead: number[]): void {
+  const values = factor.dataSync();
+  const perComponent = values.length / lead.reduce((a, b) => a * b, 1);
+  for (let i = 0; i < values.length; i++) {
+    if (!(Math.abs(values[i]) <= MAX_FACTOR_ENTRY)) {
+      const flat = Math.floor(i / perComponent);
+      const K = lead[lead.length - 1];
+      const component =
+        lead.length === 1 ? `component ${flat}` : `sample ${Math.floor(flat / K)}'s component ${flat % K}`;
+      fail(
+        caller,
+        `covariances: ${component}'s precision (the inverse covariance) is not representable in float32 ` +
+          `(a precision Cholesky entry is ${values[i]}, above ${MAX_FACTOR_ENTRY.toPrecision(3)}): rescale the data`,
+      );
+    }
+  }
+}
 
 /** Which parameters the op receives. */
 export type Parameterisation =
@@ -33,7 +62,7 @@ export function mixtureLogProb(
   caller = 'gmmLogProb',
 ): tf.Tensor {
   const {type, N, K, D, perSample} = args;
-  const kernel = type.kernel(perSample);
+  let kernel: Kernel = type.kernel(perSample);
   const natural = parameterisation === 'natural';
   const xShape = args.x.shape;
   const weightsRank = args.weights.rank;
@@ -52,6 +81,9 @@ export function mixtureLogProb(
     const factor = type.toCanonical(broadcastFactor, K, D);
     const logWeights = natural ? tf.log(weights) : tf.logSoftmax(weights);
 
+    if (validate) assertRepresentablePrecision(caller, factor, perSample ? [N, K] : [K]);
+    // Per-sample kernels form x - mu_k for every (n, k) and are exact as they are.
+    if (!perSample) kernel = planSharedKernel(kernel, means, factor, type.canonicalLayout);
     const kernelForward = kernel.forward(x2, broadcastMeans, factor);
     kernelSavedCount = kernelForward.saved.length;
     const constant = tf.sub(

@@ -40,6 +40,18 @@ export interface KernelGradients {
 
 /** A kernel implementation. */
 export interface Kernel {
-  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward;
+  /**
+   * How the rounding error of a shared kernel grows with a component's distance m from the
+   * centre, in its own standard deviations: `linear` (differences, default) or `quadratic`
+   * (expanded squares); grouped.ts plans the groups accordingly.
+   */
+  cancellation?: 'linear' | 'quadratic';
+  /** A linear kernel to use when the components do not fit one group of this (quadratic) one. */
+  fallback?: Kernel;
+  /**
+   * @param center [1, D], the point shared kernels subtract from x and the means before their
+   *   float32 products (default: the mean of the means); per-sample kernels ignore it.
+   */
+  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor, center?: tf.Tensor): KernelForward;
   gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients;
 }

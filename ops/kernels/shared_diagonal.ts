@@ -1,21 +1,21 @@
 /**
  * Shared mixture, diagonal factors (diag, spherical): elementwise with samples on the last axis.
  *
- * y^T[j, k, n] = p_kj (x'_nj - mu'_kj) with x' = x - c, mu' = mu - c, c = mean_k mu_k. The
+ * y^T[j, k, n] = p_kj (x'_nj - mu'_kj) with x' = x - c, mu' = mu - c (c: see grouped.ts). The
  * gradient w.r.t. x needs no [N, K, D] tensor: -sum_k g_k p_k^2 (x' - mu'_k) =
  * -(x' * (g p^2) - g (p^2 mu')), two [N, K] x [K, D] matmuls. See shared_triangular_wasm.ts for
  * why samples go on the last axis.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {centerOnMeans} from './center';
+import {centerOn} from './center';
 import {Kernel, KernelForward, KernelGradients} from './kernel';
 
 export const sharedDiagonalKernel: Kernel = {
-  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward {
+  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor, center?: tf.Tensor): KernelForward {
     const [N, D] = x.shape;
     const K = means.shape[0];
-    const {centeredX, centeredMeans} = centerOnMeans(x, means);
+    const {centeredX, centeredMeans} = centerOn(x, means, center);
     const factorT = tf.reshape(tf.transpose(factor), [D, K, 1]);
     const scaledMeansT = tf.mul(tf.reshape(tf.transpose(centeredMeans), [D, K, 1]), factorT);
     const yT = tf.sub(tf.mul(tf.reshape(tf.transpose(centeredX), [D, 1, N]), factorT), scaledMeansT); // [D, K, N]

@@ -19,14 +19,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {centerOnMeans} from './center';
+import {centerOn} from './center';
 import {Kernel, KernelForward, KernelGradients} from './kernel';
 
 export const sharedTriangularWasmKernel: Kernel = {
-  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward {
+  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor, center?: tf.Tensor): KernelForward {
     const [N, D] = x.shape;
     const K = means.shape[0];
-    const {centeredX, centeredMeans} = centerOnMeans(x, means);
+    const {centeredX, centeredMeans} = centerOn(x, means, center);
     const stacked = tf.reshape(tf.transpose(factor, [1, 0, 2]), [D, K * D]); // [i, (k,j)] = P_k[i, j]
     const meanRow = tf.reshape(tf.matMul(tf.reshape(centeredMeans, [K, 1, D]), factor), [1, K * D]);
     const squaredNorms = tf.sum(

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {TensorInput, fail, formatShape, toFloatTensor} from '../../ops/util/args';
+import {TensorInput, assertBackendRegistered, fail, formatShape, toFloatTensor} from '../../ops/util/args';
 
 /** The affine map between the data and the space EM runs in: x' = (x - center) / scale. */
 export interface DataTransform {
@@ -67,6 +67,8 @@ export class EmData {
   private readonly featureCache = new Map<string, ChunkFeatures[]>();
   private readonly extras = new Map<string, tf.Tensor>();
   private disposed = false;
+  /** Set when float32 input was too coarse at its offset to resolve its spread (see prepareData). */
+  resolutionWarning: string | null = null;
 
   constructor(
     /** Number of rows N. */
@@ -123,6 +125,15 @@ export class EmData {
     return value;
   }
 
+  /**
+   * Sets the tensor {@link extra} returns for `key` (taking ownership of it): for statistics
+   * computed elsewhere, e.g. merged from several parts of the data.
+   */
+  provideExtra(key: string, value: tf.Tensor): void {
+    this.extras.get(key)?.dispose();
+    this.extras.set(key, tf.keep(value));
+  }
+
   /** Releases every tensor held by the data set. */
   dispose(): void {
     if (this.disposed) return;
@@ -142,18 +153,60 @@ function formatRow(values: ArrayLike<number>, start: number, D: number): string 
   return `[${shown.join(', ')}${D > 8 ? ', ...' : ''}]`;
 }
 
+/** A row of a host matrix: numbers or a numeric TypedArray. */
+function isNumericRow(row: unknown): row is ArrayLike<number> {
+  return (
+    Array.isArray(row) ||
+    (ArrayBuffer.isView(row) &&
+      !(row instanceof DataView) &&
+      !(row instanceof BigInt64Array) &&
+      !(row instanceof BigUint64Array))
+  );
+}
+
 /**
- * Reads `x` as an [N, D] float32 matrix, failing with a message that names the first row holding
- * NaN or +-Infinity.
+ * The values of a host matrix (an array of rows, each numbers or a TypedArray) in float64, or
+ * null when `x` is not one (tensors, deeper nesting: read through tfjs in float32).
+ */
+function readHostRows(x: TensorInput): {values: Float64Array; N: number; D: number} | null {
+  if (!Array.isArray(x) || x.length === 0 || !x.every(isNumericRow)) return null;
+  const rows = x as ArrayLike<unknown>[];
+  const D = rows[0].length;
+  if (!rows.every((row) => row.length === D && Array.from(row).every((v) => typeof v === 'number'))) return null;
+  const values = new Float64Array(rows.length * D);
+  rows.forEach((row, n) => values.set(row as ArrayLike<number>, n * D));
+  return {values, N: rows.length, D};
+}
+
+/** Host values of a matrix: float64 for arrays of rows, float32 (as tfjs holds them) for tensors. */
+export type MatrixValues = Float32Array | Float64Array;
+
+/**
+ * Reads `x` as an [N, D] matrix, failing with a message that names the first row holding NaN or
+ * +-Infinity. Arrays of rows (nested number arrays, or arrays of Float64Array / Float32Array
+ * rows) are read in float64, so that centering happens before any float32 rounding; tensors in
+ * float32.
  *
- * @returns the values (row-major) with N and D.
+ * @returns the values (row-major) with N and D, and whether they came from float32.
  */
 export function readMatrix(
   fn: string,
   argName: string,
   x: TensorInput,
   expectedD?: number,
-): {values: Float32Array; N: number; D: number} {
+): {values: MatrixValues; N: number; D: number; float32: boolean} {
+  if (x instanceof Float64Array || x instanceof Float32Array) {
+    fail(
+      fn,
+      `${argName} must be an [N, D] matrix: a tensor, nested arrays, or an array of rows (each a number array or a Float64Array/Float32Array), but got a flat ${x.constructor.name} of length ${x.length}`,
+    );
+  }
+  const host = readHostRows(x);
+  if (host) {
+    assertBackendRegistered(fn); // as tensor inputs do: the fit needs a backend anyway
+    checkShapeAndValues(fn, argName, host.values, host.N, host.D, expectedD);
+    return {...host, float32: false};
+  }
   const t = toFloatTensor(x, argName, fn);
   try {
     if (t.rank !== 2) {
@@ -162,24 +215,35 @@ export function readMatrix(
       fail(fn, `${argName} must have shape ${expected}, but got ${formatShape(t.shape)}`);
     }
     const [N, D] = t.shape;
-    if (expectedD !== undefined && D !== expectedD) {
-      fail(
-        fn,
-        `${argName} must have shape [N, ${expectedD}] (N, D: ${expectedD} features seen in fit), but got ${formatShape(t.shape)}`,
-      );
-    }
-    if (N < 1 || D < 1)
-      fail(fn, `${argName} must have at least one sample and one feature, but got shape ${formatShape(t.shape)}`);
     const values = t.dataSync() as Float32Array;
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) {
-        const row = Math.floor(i / D);
-        fail(fn, `${argName} must contain only finite values, but row ${row} is ${formatRow(values, row * D, D)}`);
-      }
-    }
-    return {values, N, D};
+    checkShapeAndValues(fn, argName, values, N, D, expectedD);
+    return {values, N, D, float32: true};
   } finally {
     if (t !== x) t.dispose();
+  }
+}
+
+function checkShapeAndValues(
+  fn: string,
+  argName: string,
+  values: MatrixValues,
+  N: number,
+  D: number,
+  expectedD: number | undefined,
+): void {
+  if (expectedD !== undefined && D !== expectedD) {
+    fail(
+      fn,
+      `${argName} must have shape [N, ${expectedD}] (N, D: ${expectedD} features seen in fit), but got ${formatShape([N, D])}`,
+    );
+  }
+  if (N < 1 || D < 1)
+    fail(fn, `${argName} must have at least one sample and one feature, but got shape ${formatShape([N, D])}`);
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      const row = Math.floor(i / D);
+      fail(fn, `${argName} must contain only finite values, but row ${row} is ${formatRow(values, row * D, D)}`);
+    }
   }
 }
 
@@ -212,7 +276,7 @@ export function readSampleWeights(
 
 /** Float64 weighted mean and RMS scale of the rows. */
 function computeTransform(
-  values: Float32Array,
+  values: MatrixValues,
   N: number,
   D: number,
   weights: Float64Array | null,
@@ -238,6 +302,45 @@ function computeTransform(
   return {center, scale: scale > 0 && Number.isFinite(scale) ? scale : 1};
 }
 
+/** Fewer float32 steps than this across a feature's spread at its offset draw a warning. */
+const MIN_RESOLUTION_STEPS = 1024;
+
+/** The spacing of float32 values at |v|. */
+function float32Step(v: number): number {
+  const magnitude = Math.abs(v);
+  return magnitude < 1.1754943508222875e-38 ? 1.4e-45 : 2 ** (Math.floor(Math.log2(magnitude)) - 23);
+}
+
+/**
+ * A warning when float32 data are too coarse at their offset to resolve their spread: a feature
+ * whose standard deviation covers fewer than 1024 float32 steps at its mean (e.g. 1e6 +- 1: steps
+ * of 0.0625). Such data were rounded before any centering could help; null when all is well.
+ */
+function resolutionWarning(
+  fn: string,
+  argName: string,
+  values: MatrixValues,
+  N: number,
+  D: number,
+  center: Float64Array,
+): string | null {
+  for (let j = 0; j < D; j++) {
+    let squares = 0;
+    for (let n = 0; n < N; n++) squares += (values[n * D + j] - center[j]) ** 2;
+    const spread = Math.sqrt(squares / N);
+    const step = float32Step(center[j]);
+    if (spread < MIN_RESOLUTION_STEPS * step) {
+      return (
+        `${fn}: ${argName} is float32 and feature ${j} has spread ${spread.toPrecision(3)} at offset ` +
+        `${center[j].toPrecision(7)}, where float32 values are ${step} apart: the data were rounded to ` +
+        `${(step / Math.max(spread, 1e-300)).toPrecision(2)} of their spread before centering. Pass ${argName} as ` +
+        `nested arrays or rows of Float64Array (centered in float64), or subtract the offset first.`
+      );
+    }
+  }
+  return null;
+}
+
 /**
  * Validates and prepares the data of a fit.
  *
@@ -254,7 +357,7 @@ export function prepareData(
   batchSizeOption: BatchSizeOption,
   transform?: DataTransform,
 ): EmData {
-  const {values, N, D} = readMatrix(fn, argName, x);
+  const {values, N, D, float32} = readMatrix(fn, argName, x);
   const batchSize = typeof batchSizeOption === 'function' ? batchSizeOption(D) : batchSizeOption;
   const weights = readSampleWeights(fn, 'sampleWeight', sampleWeights, N);
   let total = N;
@@ -267,6 +370,24 @@ export function prepareData(
       scaled[n * D + j] = Math.abs(v) < NEGLIGIBLE ? 0 : v;
     }
   }
+  const data = chunkedData(scaled, N, D, t, weights, total, batchSize);
+  if (float32) data.resolutionWarning = resolutionWarning(fn, argName, values, N, D, t.center);
+  return data;
+}
+
+/**
+ * EmData over already scaled rows (row-major [N * D]), uploaded in chunks of `batchSize` rows:
+ * the last step of {@link prepareData}, and how a worker builds its share of the rows.
+ */
+export function chunkedData(
+  scaled: Float32Array,
+  N: number,
+  D: number,
+  transform: DataTransform,
+  weights: Float64Array | null,
+  totalWeight: number,
+  batchSize: number,
+): EmData {
   const chunks: Chunk[] = [];
   for (let start = 0; start < N; start += batchSize) {
     const size = Math.min(batchSize, N - start);
@@ -280,5 +401,5 @@ export function prepareData(
     }
     chunks.push({start, size, x: xChunk, weightColumn, weightRow});
   }
-  return new EmData(N, D, t, chunks, total, weights, scaled);
+  return new EmData(N, D, transform, chunks, totalWeight, weights, scaled);
 }

@@ -91,7 +91,8 @@ export function readStepOptions(
   return {regCovar, batchSize: options.batchSize ?? ((D: number) => autoBatchSize(basisWidth(type, D)))};
 }
 
-function readType(fn: string, params: GaussianMixtureParametersInput): CovarianceTypeName {
+/** The covariance type of `params` (validated; default full). */
+export function readType(fn: string, params: GaussianMixtureParametersInput): CovarianceTypeName {
   if (params === null || typeof params !== 'object')
     fail(
       fn,

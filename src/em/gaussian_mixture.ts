@@ -31,6 +31,7 @@ import {
 } from './serialization';
 import {SklearnGaussianMixtureJSON, parseSklearnJSON, sklearnJSONOf} from './sklearn_json';
 import {MixtureModel} from './mixture_model';
+import {EmThreads} from './parallel/em_threads';
 import {FactorFieldNames, assertConsistentFactors} from './factor_consistency';
 
 const CLASS = 'GaussianMixture';
@@ -69,15 +70,19 @@ export class GaussianMixture extends MixtureModel {
   readonly warmStart: boolean;
   readonly seed: number;
   readonly batchSize: number | null;
+  /** Worker threads (see {@link GaussianMixtureOptions.workers}). */
+  readonly workers: number | 'auto';
   onIteration?: (info: IterationInfo) => void;
   onWarning: (message: string) => void;
   protected readonly className = CLASS;
   private readonly options: ResolvedGaussianMixtureOptions;
+  private readonly threads = new EmThreads();
 
   constructor(options: GaussianMixtureOptions = {}) {
     super();
     const resolved = resolveOptions(CLASS, options);
-    const {onIteration, onWarning, ...serialisable} = resolved;
+    const {onIteration, onWarning, workers, ...serialisable} = resolved;
+    this.workers = workers;
     this.options = serialisable;
     ({
       nComponents: this.nComponents,
@@ -122,6 +127,7 @@ export class GaussianMixture extends MixtureModel {
     let em: ReturnType<typeof createEmCovariance> | null = null;
     try {
       this.checkData(fn, data);
+      if (data.resolutionWarning) this.onWarning(data.resolutionWarning);
       em = createEmCovariance(this.covarianceType, this.nComponents, data.D, fn);
       const warm = this.warmStart && this.fitted !== null;
       if (warm && this.fitted!.nFeatures !== data.D) {
@@ -132,7 +138,10 @@ export class GaussianMixture extends MixtureModel {
         );
       }
       const inits = warm ? 1 : this.nInit;
-      const best = this.bestOfInitializations(fn, createContext(fn, data, em, this.regCovar), inits, warm);
+      const ctx = createContext(fn, data, em, this.regCovar);
+      const batchSize = this.batchSize ?? autoBatchSize(em.width);
+      ctx.parallel = this.threads.passes(fn, this.workers, ctx, batchSize);
+      const best = this.bestOfInitializations(fn, ctx, inits, warm);
       const params = fromScaledState(data.transform, best.state);
       disposeState(best.state);
       const lowerBound = this.maxIter === 0 ? -Infinity : best.lowerBound;
@@ -255,10 +264,30 @@ export class GaussianMixture extends MixtureModel {
     );
   }
 
+  /**
+   * The per-component log-probabilities [N, K] of X by the workers, or null when the input is
+   * too small for them (see {@link GaussianMixtureOptions.workers}) or in-thread.
+   */
+  protected override parallelLogProb(fn: string, values: Float32Array, N: number, D: number): tf.Tensor2D | null {
+    const p = this.fitted!.store.parameters();
+    return this.threads.logProb(fn, this.workers, values, N, D, p, this.covarianceType, this.batchSize);
+  }
+
+  /** Releases the fitted parameters and ends the worker threads; the model can be fitted again. */
+  override dispose(): void {
+    super.dispose();
+    this.threads.end();
+  }
+
+  /** Number of worker threads running (0 when in-thread or after {@link dispose}). */
+  get runningWorkers(): number {
+    return this.threads.running;
+  }
+
   /** Rebuilds an estimator (options and, if fitted, parameters) from {@link toJSON}'s output. */
   static fromJSON(
     json: GaussianMixtureJSON,
-    callbacks: Pick<GaussianMixtureOptions, 'onIteration' | 'onWarning'> = {},
+    callbacks: Pick<GaussianMixtureOptions, 'onIteration' | 'onWarning' | 'workers'> = {},
   ): GaussianMixture {
     const fn = `${CLASS}.fromJSON`;
     checkGaussianMixtureJSON(fn, json);

@@ -10,6 +10,19 @@ export {type InitParams} from './init/methods';
 export {kmeans, kmeansPlusPlus, type KMeansOptions, type KMeansResult, type InitOptions} from './init/kmeans';
 export {initializeGaussianMixture, type InitializeOptions} from './init/initialize_gaussian_mixture';
 export {SeededRandom} from '../util/random';
+export {
+  emStatistics,
+  mergeEmStatistics,
+  emMStep,
+  EM_STATISTICS_FORMAT,
+  EM_STATISTICS_VERSION,
+  type EmStatistics,
+  type EmExactStatistics,
+  type EmExactPass,
+  type EmStatisticsOptions,
+  type EmMStepOptions,
+  type EmMStepResult,
+} from './statistics';
 export {BayesianGaussianMixture} from './bayesian/bayesian_gaussian_mixture';
 export {
   type BayesianGaussianMixtureOptions,

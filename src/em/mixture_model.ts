@@ -133,17 +133,37 @@ export abstract class MixtureModel {
     const fitted = this.require(fn.slice(this.className.length + 1));
     const {values, N, D} = readMatrix(fn, 'X', X, fitted.nFeatures);
     const p = fitted.store.parameters();
+    const parallel = this.parallelLogProb(fn, values, N, D);
+    if (parallel) {
+      const result = tf.tidy(() => body(parallel));
+      parallel.dispose();
+      return result;
+    }
     // The direct kernel's working set is [rows, K D].
     const batchSize = this.batchSize ?? autoBatchSize(this.nComponents * D + this.nComponents);
+    // X and the means are shifted by the mean of the means in float64, before X is rounded to
+    // float32: data far from the origin keep their digits (a Gaussian is shift-invariant).
+    const center = meanOfMeans(p.means.dataSync(), D);
     return tf.tidy(() => {
+      // componentLogProb depends on x - mu only: it sees both shifted.
+      const shiftedParameters = {...p, means: tf.sub(p.means, tf.tensor2d(center, [1, D]))};
       const parts: tf.Tensor[] = [];
       for (let start = 0; start < N; start += batchSize) {
         const size = Math.min(batchSize, N - start);
-        const x = tf.tensor2d(values.subarray(start * D, (start + size) * D), [size, D]);
-        parts.push(body(this.componentLogProb(x, p)));
+        const shifted = new Float32Array(size * D);
+        for (let i = 0; i < size * D; i++) shifted[i] = values[start * D + i] - center[i % D];
+        parts.push(body(this.componentLogProb(tf.tensor2d(shifted, [size, D]), shiftedParameters)));
       }
       return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
     });
+  }
+
+  /**
+   * The per-component log-probabilities [N, K] of `values` computed elsewhere (worker threads),
+   * or null to compute them in-thread (the default).
+   */
+  protected parallelLogProb(_fn: string, _values: Float32Array, _N: number, _D: number): tf.Tensor2D | null {
+    return null;
   }
 
   /**
@@ -282,4 +302,16 @@ export abstract class MixtureModel {
     this.fitted?.store.dispose();
     this.fitted = null;
   }
+}
+
+/** The mean of K rows of D values, rounded to float32 (a shift both X and the means take exactly). */
+function meanOfMeans(means: ArrayLike<number>, D: number): Float32Array {
+  const K = means.length / D;
+  const center = new Float32Array(D);
+  for (let j = 0; j < D; j++) {
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += means[k * D + j];
+    center[j] = sum / K;
+  }
+  return center;
 }

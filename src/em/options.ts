@@ -61,6 +61,13 @@ export interface GaussianMixtureOptions {
    * 64 MiB, at most 131072.
    */
   batchSize?: number | null;
+  /**
+   * Worker threads for the EM passes and the scoring methods (Node): a number >= 1 (1: in-thread,
+   * the default), or 'auto': one per core when N * D * K >= 2^22 (about 4 million, e.g.
+   * 16,384 rows at D = 16, K = 16) and the machine has more than one core, else in-thread.
+   * Machine-specific, so not part of toJSON. See README "Big data".
+   */
+  workers?: number | 'auto';
   /** Called after every EM iteration with the iteration, lower bound and its change. */
   onIteration?: (info: IterationInfo) => void;
   /** Receives warnings (non-convergence); default console.warn. */
@@ -82,6 +89,7 @@ export const GAUSSIAN_MIXTURE_OPTION_KEYS = optionKeys<GaussianMixtureOptions>({
   warmStart: true,
   seed: true,
   batchSize: true,
+  workers: true,
   onIteration: true,
   onWarning: true,
 });
@@ -123,6 +131,7 @@ export interface ResolvedGaussianMixtureOptions {
 
 /** The callbacks of {@link GaussianMixtureOptions}, defaults filled in. */
 export interface GaussianMixtureCallbacks {
+  workers: number | 'auto';
   onIteration?: (info: IterationInfo) => void;
   onWarning: (message: string) => void;
 }
@@ -165,6 +174,9 @@ export function resolveOptions(
   if (!Number.isInteger(seed)) fail(fn, `seed must be an integer, but got ${seed}`);
   const batchSize = options.batchSize ?? null;
   if (batchSize !== null) assertInteger(fn, 'batchSize', batchSize, 1);
+  const workers = options.workers ?? 1;
+  if (workers !== 'auto' && !(typeof workers === 'number' && Number.isInteger(workers) && workers >= 1))
+    fail(fn, `workers must be an integer >= 1 or 'auto', but got ${JSON.stringify(workers)}`);
   for (const name of ['onIteration', 'onWarning'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function')
       fail(fn, `${name} must be a function, but got ${typeof options[name]}`);
@@ -190,6 +202,7 @@ export function resolveOptions(
     warmStart,
     seed,
     batchSize,
+    workers,
     onIteration: options.onIteration,
     onWarning: options.onWarning ?? ((message: string) => console.warn(message)),
   };

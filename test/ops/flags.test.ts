@@ -17,6 +17,7 @@ describe('tf.env() flags', () => {
     expect(tf.env().get('GMM_LAZY_GRADIENTS')).to.equal(true);
     expect(tf.env().get('GMM_TRIANGULAR_LAYOUT')).to.equal('auto');
     expect(tf.env().get('GMM_EM_EXACT_PATH_LIMIT')).to.equal(1024);
+    expect(tf.env().get('GMM_KERNEL_EXACT_LIMIT')).to.equal(32);
     expect(tf.env().get('GMM_EM_FEATURE_CACHE_BYTES')).to.equal(768 * 1024 * 1024);
   });
 

@@ -130,6 +130,20 @@ export abstract class EmCovariance {
   /** kappa_k (see the file comment), [K]. */
   abstract conditioning(state: ScaledState): tf.Tensor1D;
 
+  /**
+   * The key under which the M-step's statistic of the data alone is cached on `EmData` (tied:
+   * sum_n w x' x'^T), or null when the type needs none. It is part of the EM statistics
+   * (statistics.ts), computed by {@link dataStatistic}.
+   */
+  get dataStatisticKey(): string | null {
+    return null;
+  }
+
+  /** The statistic of {@link dataStatisticKey} for `data` (cached on it), or null. */
+  dataStatistic(_data: EmData): tf.Tensor | null {
+    return null;
+  }
+
   /** Releases constant tensors. */
   dispose(): void {}
 

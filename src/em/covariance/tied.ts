@@ -58,9 +58,17 @@ export class TiedEm extends EmCovariance {
     return this.type.toCanonical(state.precisionsCholesky, indices.shape[0], this.D);
   }
 
+  override get dataStatisticKey(): string {
+    return 'tied:secondMoment';
+  }
+
+  override dataStatistic(data: EmData): tf.Tensor2D {
+    return this.totalSecondMoment(data);
+  }
+
   /** sum_n w x' x'^T over the whole data set (constant during a fit). */
   private totalSecondMoment(data: EmData): tf.Tensor2D {
-    return data.extra('tied:secondMoment', () => {
+    return data.extra(this.dataStatisticKey, () => {
       let total: tf.Tensor = tf.zeros([this.D, this.D]);
       for (const chunk of data.chunks) {
         const weighted = chunk.weightColumn ? tf.mul(chunk.x, chunk.weightColumn) : chunk.x;

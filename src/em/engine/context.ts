@@ -5,6 +5,14 @@
 import {gmmFlag} from '../../../ops/flags';
 import {EmCovariance} from '../covariance/em_covariance';
 import {EmData} from '../data';
+import {ScaledState} from '../parameters';
+import type {PassRunner} from './m_step';
+
+/** Where the passes of an E-step run instead of in-thread (the workers of ../parallel). */
+export interface ParallelPassSource {
+  /** The pass runner of the E-step under `state` (with `eStepExact` on the exact path). */
+  runner(state: ScaledState, eStepExact: number[]): PassRunner;
+}
 
 /** Everything an EM pass needs besides the parameters. */
 export interface EmContext {
@@ -18,6 +26,8 @@ export interface EmContext {
   userRegCovar: number;
   /** Whether the per-chunk features are cached for the whole fit (GMM_EM_FEATURE_CACHE_BYTES). */
   cacheFeatures: boolean;
+  /** Runs the E-step passes elsewhere (worker threads), or null: in-thread. */
+  parallel: ParallelPassSource | null;
 }
 
 /** Creates the context of a fit; the caller disposes `em` and `data`. */
@@ -30,6 +40,7 @@ export function createContext(fn: string, data: EmData, em: EmCovariance, regCov
     regCovar: regCovar / (data.transform.scale * data.transform.scale),
     userRegCovar: regCovar,
     cacheFeatures: data.N * bytesPerRow <= gmmFlag('GMM_EM_FEATURE_CACHE_BYTES'),
+    parallel: null,
   };
 }
 

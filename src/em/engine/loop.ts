@@ -6,13 +6,15 @@
 import {ScaledState, disposeState} from '../parameters';
 import {EmContext} from './context';
 import {disposeEStepPlan, eStepResponsibilities, planEStep} from './e_step';
-import {MStepResult, mStep, readExactSet} from './m_step';
+import {MStepResult, mStep, mStepWith, readExactSet} from './m_step';
 
 /** One EM iteration (E-step and M-step) from `state`; `state` is left untouched. */
 export function emIteration(ctx: EmContext, state: ScaledState, exact: number[]): MStepResult {
+  const options = {exact, previousMeans: state.means, fastAllowed: true};
+  if (ctx.parallel) return mStepWith(ctx, ctx.parallel.runner(state, exact), options);
   const plan = planEStep(ctx.em, state, exact);
   try {
-    return mStep(ctx, eStepResponsibilities(ctx, state, plan), {exact, previousMeans: state.means, fastAllowed: true});
+    return mStep(ctx, eStepResponsibilities(ctx, state, plan), options);
   } finally {
     disposeEStepPlan(plan);
   }

@@ -9,7 +9,16 @@ import {gmmFlag} from '../../../ops/flags';
 import {EmCovariance, Moments, NK_EPSILON, replaceRows} from '../covariance/em_covariance';
 import {ScaledState, disposeState, stateTensors} from '../parameters';
 import {EmContext, meanLogLikelihood} from './context';
-import {ChunkResponsibilities, ExactPlan, disposePass, disposePlan, makeExactPlan, runPass} from './pass';
+import {
+  ChunkResponsibilities,
+  ExactPlan,
+  PassRequest,
+  PassResult,
+  disposePass,
+  disposePlan,
+  makeExactPlan,
+  runPass,
+} from './pass';
 
 /**
  * An exact scatter taken around shifts c has to be centred: sum r (x - mu)(x - mu)^T =
@@ -175,84 +184,117 @@ export interface MStepOptions {
 }
 
 /**
- * The second pass: the exact scatter of `redo` around `newMeans`, and the parameters with it.
+ * One pass of the M-step: the moments, exact scatter and log-likelihood sum that `request` asks
+ * for. In-thread it is {@link runPass} over the chunks; the workers (engine/parallel) run the
+ * same per-chunk statistics on their rows and merge them.
  */
-function redoExactly(
-  ctx: EmContext,
-  responsibilities: ChunkResponsibilities,
-  moments: tf.Tensor2D,
-  redo: number[],
-  newMeans: tf.Tensor2D,
-): {state: ScaledState; checks: ComponentChecks} {
-  const plan = makeExactPlan(redo, newMeans);
-  try {
-    const pass = runPass(ctx, responsibilities, {moments: false, exact: plan, logLikelihood: false});
-    let finalized: Finalized;
-    try {
-      finalized = finalize(ctx, moments, plan, pass.exactScatter);
-    } finally {
-      disposePass(pass);
-    }
-    const values = finalized.packedChecks.dataSync() as Float32Array;
-    finalized.packedChecks.dispose();
-    return {state: finalized.state, checks: unpackChecks(values, ctx.em.K)};
-  } finally {
-    disposePlan(plan);
+export type PassRunner = (request: PassRequest) => PassResult;
+
+/** What the first stage of an M-step found from the statistics of one pass. */
+export interface FirstStage {
+  /** The parameters, or null when some components must be redone (`redo`). */
+  state: ScaledState | null;
+  /** Weighted mean log-likelihood of the pass's E-step (NaN without one). */
+  logLikelihood: number;
+  /** Components to redo with their exact scatter around `newMeans` (empty when `state` is set). */
+  redo: number[];
+  /** The new means when `redo` is not empty (the caller disposes them), else null. */
+  newMeans: tf.Tensor2D | null;
+  /** Components that should take the exact path next time (when `state` is set). */
+  exactNext: number[];
+}
+
+/**
+ * The first stage of the M-step from a pass's statistics (moments, and the exact scatter of the
+ * components of `plan` around its shifts): the parameters, or the components whose scatter must
+ * be taken exactly around their new means in a second pass.
+ */
+export function firstStage(ctx: EmContext, pass: PassResult, plan: ExactPlan | null, fastAllowed: boolean): FirstStage {
+  const {em} = ctx;
+  const {K} = em;
+  const moments = pass.moments!;
+  if (!fastAllowed) {
+    const logLikelihood = pass.logLikelihoodSum ? meanLogLikelihood(ctx, pass.logLikelihoodSum.dataSync()[0]) : NaN;
+    const redo = Array.from({length: K}, (_, k) => k);
+    const newMeans = tf.tidy(() => meansFromMoments(unpackMoments(moments, K, em.D)));
+    return {state: null, logLikelihood, redo, newMeans, exactNext: []};
   }
+  const first = finalize(ctx, moments, plan, pass.exactScatter);
+  const sum = pass.logLikelihoodSum;
+  const readBack = tf.tidy(() =>
+    sum ? tf.concat([first.packedChecks, tf.reshape(sum, [1])]) : tf.clone(first.packedChecks),
+  );
+  const values = readBack.dataSync() as Float32Array;
+  tf.dispose([readBack, first.packedChecks]);
+  const logLikelihood = sum ? meanLogLikelihood(ctx, values[3 * K]) : NaN;
+  const checks = unpackChecks(values, K);
+  const redo = componentsToRedo(em, checks, plan);
+  if (redo.length === 0)
+    return {state: first.state, logLikelihood, redo, newMeans: null, exactNext: exactSetFromKappa(em, checks.kappa)};
+  const newMeans = tf.clone(first.state.means);
+  disposeState(first.state);
+  return {state: null, logLikelihood, redo, newMeans, exactNext: []};
+}
+
+/**
+ * The second stage: the parameters from the first pass's moments with the exact scatter of the
+ * redone components (`plan`, around their new means); fails when a covariance is still
+ * indefinite.
+ */
+export function secondStage(
+  ctx: EmContext,
+  moments: tf.Tensor2D,
+  plan: ExactPlan,
+  exactScatter: tf.Tensor | null,
+): {state: ScaledState; exactNext: number[]} {
+  const finalized = finalize(ctx, moments, plan, exactScatter);
+  const values = finalized.packedChecks.dataSync() as Float32Array;
+  finalized.packedChecks.dispose();
+  const checks = unpackChecks(values, ctx.em.K);
+  try {
+    assertPositiveDefinite(ctx, checks);
+  } catch (e) {
+    disposeState(finalized.state);
+    throw e;
+  }
+  return {state: finalized.state, exactNext: exactSetFromKappa(ctx.em, checks.kappa)};
 }
 
 /**
  * The M-step from per-chunk responsibilities (computed by an E-step or given by an
- * initialisation): one pass for the moments (and the exact scatter of the components in
- * `options.exact`, around `options.previousMeans`), then a second pass for any component whose
- * new covariance is ill-conditioned or indefinite, with the exact scatter around its new mean.
+ * initialisation): see {@link mStepWith}.
  */
 export function mStep(ctx: EmContext, responsibilities: ChunkResponsibilities, options: MStepOptions): MStepResult {
-  const {em} = ctx;
-  const {K} = em;
+  return mStepWith(ctx, (request) => runPass(ctx, responsibilities, request), options);
+}
+
+/**
+ * The M-step from the passes of `runner`: one pass for the moments (and the exact scatter of the
+ * components in `options.exact`, around `options.previousMeans`), then a second pass for any
+ * component whose new covariance is ill-conditioned or indefinite, with the exact scatter around
+ * its new mean.
+ */
+export function mStepWith(ctx: EmContext, runner: PassRunner, options: MStepOptions): MStepResult {
   const firstPlan =
     options.exact.length && options.previousMeans ? makeExactPlan(options.exact, options.previousMeans) : null;
-  let pass: ReturnType<typeof runPass> | null = null;
-  let state: ScaledState | null = null;
+  let pass: PassResult | null = null;
   try {
-    pass = runPass(ctx, responsibilities, {moments: true, exact: firstPlan, logLikelihood: true});
-    const moments = pass.moments!;
-    let logLikelihood = NaN;
-    let redo: number[];
-    let newMeans: tf.Tensor2D;
-    if (options.fastAllowed) {
-      const first = finalize(ctx, moments, firstPlan, pass.exactScatter);
-      state = first.state;
-      const sum = pass.logLikelihoodSum;
-      const readBack = tf.tidy(() =>
-        sum ? tf.concat([first.packedChecks, tf.reshape(sum, [1])]) : tf.clone(first.packedChecks),
-      );
-      const values = readBack.dataSync() as Float32Array;
-      tf.dispose([readBack, first.packedChecks]);
-      if (sum) logLikelihood = meanLogLikelihood(ctx, values[3 * K]);
-      const checks = unpackChecks(values, K);
-      redo = componentsToRedo(em, checks, firstPlan);
-      if (redo.length === 0) return {state, logLikelihood, exactNext: exactSetFromKappa(em, checks.kappa)};
-      newMeans = tf.clone(state.means);
-      disposeState(state);
-      state = null;
-    } else {
-      if (pass.logLikelihoodSum) logLikelihood = meanLogLikelihood(ctx, pass.logLikelihoodSum.dataSync()[0]);
-      redo = Array.from({length: K}, (_, k) => k);
-      newMeans = tf.tidy(() => meansFromMoments(unpackMoments(moments, K, em.D)));
-    }
-    let second: {state: ScaledState; checks: ComponentChecks};
+    pass = runner({moments: true, exact: firstPlan, logLikelihood: true});
+    const first = firstStage(ctx, pass, firstPlan, options.fastAllowed);
+    if (first.state) return {state: first.state, logLikelihood: first.logLikelihood, exactNext: first.exactNext};
+    const plan = makeExactPlan(first.redo, first.newMeans!);
+    first.newMeans!.dispose();
     try {
-      second = redoExactly(ctx, responsibilities, moments, redo, newMeans);
+      const second = runner({moments: false, exact: plan, logLikelihood: false});
+      try {
+        const {state, exactNext} = secondStage(ctx, pass.moments!, plan, second.exactScatter);
+        return {state, logLikelihood: first.logLikelihood, exactNext};
+      } finally {
+        disposePass(second);
+      }
     } finally {
-      newMeans.dispose();
+      disposePlan(plan);
     }
-    state = second.state;
-    assertPositiveDefinite(ctx, second.checks);
-    return {state, logLikelihood, exactNext: exactSetFromKappa(em, second.checks.kappa)};
-  } catch (e) {
-    disposeState(state);
-    throw e;
   } finally {
     disposePass(pass);
     disposePlan(firstPlan);

@@ -1,0 +1,63 @@
+/**
+ * Shared mixture, diagonal factors (diag, spherical), in the feature basis: one matmul
+ * [N, 2D] x [2D, K] for every squared norm, and one [2D, N] x [N, K] for every factor and mean
+ * gradient; no [N, K, D] or [D, K, N] tensor.
+ *
+ * With x' = x - c, mu' = mu - c (c: see grouped.ts), a per-feature scale r_j = max_k p_kj and
+ * u = x' r (whitened by the narrowest component, so that u^2 neither overflows nor goes subnormal
+ * where |y|^2 does not), a = p^2 / r^2 <= 1 and v = mu' r:
+ *   |y_nk|^2 = sum_j a_kj (u_nj - v_kj)^2 = [u^2, u] [a^T ; -2 (a v)^T] + sum_j a_kj v_kj^2.
+ * Backward (upstream g [N, K]), with [S2 ; S1] = [u^2, u]^T g = [sum_n g u^2 ; sum_n g u]:
+ *   q = sum_n g y^2 = a (S2 - 2 v S1 + G v^2),   dMeans = (p^2 / r) (S1 - G v),
+ *   dx = -r (u (g a) - g (a v)).
+ * The expansion cancels quadratically: its error is ~eps (m + |y|)^2 for a component m of its
+ * own standard deviations from c, so grouped.ts plans it with a smaller conditioning limit and
+ * falls back to the elementwise kernel (`sharedDiagonalKernel`, linear cancellation) otherwise.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {centerOn} from './center';
+import {Kernel, KernelForward, KernelGradients} from './kernel';
+import {sharedDiagonalKernel} from './shared_diagonal';
+
+export const sharedDiagonalFeatureKernel: Kernel = {
+  cancellation: 'quadratic',
+  fallback: sharedDiagonalKernel,
+
+  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor, center?: tf.Tensor): KernelForward {
+    const [N] = x.shape;
+    const K = means.shape[0];
+    const {centeredX, centeredMeans} = centerOn(x, means, center);
+    const scale = tf.max(factor, 0, true); // r [1, D]
+    const u = tf.mul(centeredX, scale);
+    const a = tf.square(tf.div(factor, scale)); // [K, D]
+    const v = tf.mul(centeredMeans, scale);
+    const av = tf.mul(a, v);
+    const coefficients = tf.concat([tf.transpose(a), tf.mul(tf.transpose(av), -2)], 0); // [2D, K]
+    const constant = tf.reshape(tf.sum(tf.mul(av, v), -1), [1, K]);
+    const expanded = tf.add(tf.matMul(tf.concat([tf.square(u), u], 1), coefficients), constant);
+    // The expansion can round a tiny |y|^2 below zero.
+    const squaredNorms = tf.relu(tf.reshape(expanded, [N, K]));
+    return {squaredNorms, saved: [u, scale, a, v, factor]};
+  },
+
+  gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients {
+    const [u, scale, a, v, factor] = saved;
+    const [N, K] = g.shape;
+    const D = u.shape[1]!;
+    // [S2 ; S1 ; G] from one matmul with the large fresh operand on the left (fast on wasm),
+    // formed up front: every gradient but d/dx needs it, and thunks run in scopes of their own.
+    const uT = tf.transpose(u);
+    const m = tf.transpose(tf.matMul(tf.concat([tf.square(uT), uT, tf.ones([1, N])], 0), g)); // [K, 2D+1]
+    const s2 = tf.slice(m, [0, 0], [K, D]);
+    const s1 = tf.slice(m, [0, D], [K, D]);
+    const gSum = tf.reshape(tf.slice(m, [0, 2 * D], [K, 1]), [K]);
+    const gSumColumn = tf.reshape(gSum, [K, 1]);
+    return {
+      dx: () => tf.mul(tf.sub(tf.matMul(g, tf.mul(a, v)), tf.mul(u, tf.matMul(g, a))), scale),
+      dMeans: () => tf.mul(tf.div(tf.square(factor), scale), tf.sub(s1, tf.mul(gSumColumn, v))),
+      cross: () => tf.mul(a, tf.add(tf.sub(s2, tf.mul(tf.mul(v, s1), 2)), tf.mul(gSumColumn, tf.square(v)))),
+      gSum: () => gSum,
+    };
+  },
+};

@@ -1,0 +1,120 @@
+/**
+ * A pool of EM worker threads (Node). Requests are posted to every worker and the main thread
+ * blocks (Atomics.wait on a shared counter) until each has replied on its port, so that `fit`
+ * stays synchronous. Workers are unref'd: they never keep the process alive.
+ */
+import type {MessagePort, Worker} from 'worker_threads';
+
+import * as tf from '@tensorflow/tfjs-core';
+
+import {GMM_FLAGS} from '../../../ops/flags';
+import {nodeThreads, workerEntry} from './node_threads';
+import {WorkerReply, WorkerRequest, WorkerSetup} from './protocol';
+
+interface Slot {
+  worker: Worker;
+  port: MessagePort;
+  signal: Int32Array;
+}
+
+/** How long one wait lasts before the worker's liveness is checked again (ms). */
+const WAIT_SLICE_MS = 1000;
+
+/** Number of cores (1 where unknown). */
+export function coreCount(): number {
+  const node = nodeThreads();
+  if (!node) return 1;
+  const os = node.os as typeof node.os & {availableParallelism?: () => number};
+  return os.availableParallelism ? os.availableParallelism() : os.cpus().length || 1;
+}
+
+/** Whether this platform can run EM workers. */
+export function workersAvailable(): boolean {
+  return nodeThreads() !== null;
+}
+
+/** A pool of `size` workers on the backend kind active at creation. */
+export class WorkerPool {
+  readonly backend: string;
+  private slots: Slot[] = [];
+  private isEnded = false;
+
+  constructor(readonly size: number) {
+    this.backend = tf.getBackend();
+  }
+
+  /** Starts the workers (on first use). */
+  private start(): Slot[] {
+    if (this.isEnded) throw new Error('the worker pool has been ended');
+    if (this.slots.length > 0) return this.slots;
+    const node = nodeThreads();
+    if (!node) throw new Error('worker threads need Node (worker_threads)');
+    const {file, execArgv} = workerEntry();
+    const flags: WorkerSetup['flags'] = {};
+    for (const name of Object.keys(GMM_FLAGS)) flags[name] = tf.env().get(name);
+    for (let i = 0; i < this.size; i++) {
+      const channel = new node.threads.MessageChannel();
+      const signal = new SharedArrayBuffer(8);
+      const setup: WorkerSetup & {port: MessagePort} = {backend: this.backend, flags, signal, port: channel.port1};
+      const worker = new node.threads.Worker(file, {workerData: setup, transferList: [channel.port1], execArgv});
+      worker.unref();
+      channel.port2.unref();
+      // Errors are reported through the replies (see worker_entry.ts); this keeps Node from
+      // treating an 'error' event as unhandled.
+      worker.on('error', () => {});
+      this.slots.push({worker, port: channel.port2, signal: new Int32Array(signal)});
+    }
+    return this.slots;
+  }
+
+  /**
+   * Sends `requests[i]` to worker i and returns the replies; any failing worker ends the pool and
+   * throws an Error naming `fn` and the worker's message.
+   */
+  run(fn: string, requests: WorkerRequest[], transfer: (i: number) => ArrayBuffer[] = () => []): WorkerReply[] {
+    const slots = this.start();
+    const node = nodeThreads()!;
+    requests.forEach((request, i) => slots[i].worker.postMessage(request, transfer(i)));
+    const replies = requests.map((_, i) => this.receive(node.threads.receiveMessageOnPort, slots[i]));
+    const failed = replies.findIndex((r) => !r.ok);
+    if (failed >= 0) {
+      this.end();
+      const reply = replies[failed] as {ok: false; error: string};
+      throw new Error(`${fn}: worker ${failed} of ${this.size} failed: ${reply.error}; every worker was ended`);
+    }
+    return replies;
+  }
+
+  private receive(
+    receiveMessageOnPort: (port: MessagePort) => {message: unknown} | undefined,
+    slot: Slot,
+  ): WorkerReply {
+    for (;;) {
+      const seen = Atomics.load(slot.signal, 0);
+      const got = receiveMessageOnPort(slot.port);
+      if (got) return got.message as WorkerReply;
+      if (Atomics.load(slot.signal, 1) === 1) return {ok: false, error: 'the worker exited'};
+      Atomics.wait(slot.signal, 0, seen, WAIT_SLICE_MS);
+    }
+  }
+
+  /** Whether {@link end} ran (a failure ends the pool too). */
+  get ended(): boolean {
+    return this.isEnded;
+  }
+
+  /** Number of workers running. */
+  get running(): number {
+    return this.slots.length;
+  }
+
+  /** Ends every worker (idempotent). */
+  end(): void {
+    this.isEnded = true;
+    for (const slot of this.slots) {
+      void slot.worker.terminate();
+      slot.port.close();
+    }
+    this.slots = [];
+  }
+}

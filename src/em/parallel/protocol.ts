@@ -1,0 +1,79 @@
+/**
+ * The messages between the main thread and an EM worker (worker_entry.ts). Data arrive once per
+ * fit in shared memory (`load`); per iteration only parameters and pass statistics cross.
+ */
+import {PassArrays} from '../engine/statistics';
+
+/** A tensor as it crosses threads. */
+export interface WireTensor {
+  values: Float32Array;
+  shape: number[];
+}
+
+/** Parameters (scaled space for `pass`, data space for `logProb`). */
+export interface WireState {
+  weights: WireTensor;
+  means: WireTensor;
+  covariances: WireTensor;
+  precisionsCholesky: WireTensor;
+}
+
+/** What the worker is told at start (`workerData`). */
+export interface WorkerSetup {
+  /** The caller's backend name (cpu, wasm, tensorflow, ...). */
+  backend: string;
+  /** The caller's GMM_* flags. */
+  flags: Record<string, number | boolean | string>;
+  /** [0]: incremented after every reply; [1]: 1 once the worker has exited. */
+  signal: SharedArrayBuffer;
+}
+
+/** Rows [start, end) of the scaled data of a fit, kept by the worker until the next `load`. */
+export interface LoadMessage {
+  kind: 'load';
+  covarianceType: string;
+  K: number;
+  D: number;
+  batchSize: number;
+  center: number[];
+  scale: number;
+  /** Scaled rows of the whole data set, Float32 [N * D]. */
+  scaled: SharedArrayBuffer;
+  /** Sample weights, Float64 [N], or null. */
+  weights: SharedArrayBuffer | null;
+  start: number;
+  end: number;
+}
+
+/** One pass over the worker's rows: the E-step under `state`, then the sums `request` asks for. */
+export interface PassMessage {
+  kind: 'pass';
+  state: WireState;
+  /** Components on the exact path of the E-step. */
+  eStepExact: number[];
+  moments: boolean;
+  logLikelihood: boolean;
+  /** Exact scatter of these components around `shifts` [Kf, D], or null. */
+  exact: {indices: number[]; shifts: Float32Array} | null;
+}
+
+/** Per-component log-probabilities log pi_k + log N(x | mu_k, Sigma_k) of rows [start, end). */
+export interface LogProbMessage {
+  kind: 'logProb';
+  covarianceType: string;
+  state: WireState;
+  /** Float32 [N * D] input rows. */
+  input: SharedArrayBuffer;
+  /** Float32 [N * K] output. */
+  output: SharedArrayBuffer;
+  D: number;
+  K: number;
+  batchSize: number;
+  start: number;
+  end: number;
+}
+
+export type WorkerRequest = LoadMessage | PassMessage | LogProbMessage;
+
+/** A worker's reply: the pass sums, an acknowledgement, or the error it hit. */
+export type WorkerReply = {ok: true; arrays?: PassArrays} | {ok: false; error: string};
