@@ -20,7 +20,7 @@ import {
   ResolvedGaussianMixtureOptions,
   resolveOptions,
 } from './options';
-import {ScaledState, disposeState, fromScaledState, toScaledState} from './parameters';
+import {FittedParameters, ScaledState, disposeState, fromScaledState, toScaledState} from './parameters';
 import {
   FitDiagnostics,
   GaussianMixtureJSON,
@@ -268,9 +268,14 @@ export class GaussianMixture extends MixtureModel {
    * The per-component log-probabilities [N, K] of X by the workers, or null when the input is
    * too small for them (see {@link GaussianMixtureOptions.workers}) or in-thread.
    */
-  protected override parallelLogProb(fn: string, values: Float32Array, N: number, D: number): tf.Tensor2D | null {
-    const p = this.fitted!.store.parameters();
-    return this.threads.logProb(fn, this.workers, values, N, D, p, this.covarianceType, this.batchSize);
+  protected override parallelLogProb(
+    fn: string,
+    values: Float32Array,
+    N: number,
+    D: number,
+    parameters: FittedParameters,
+  ): tf.Tensor2D | null {
+    return this.threads.logProb(fn, this.workers, values, N, D, parameters, this.covarianceType, this.batchSize);
   }
 
   /** Releases the fitted parameters and ends the worker threads; the model can be fitted again. */

@@ -133,36 +133,48 @@ export abstract class MixtureModel {
     const fitted = this.require(fn.slice(this.className.length + 1));
     const {values, N, D} = readMatrix(fn, 'X', X, fitted.nFeatures);
     const p = fitted.store.parameters();
-    const parallel = this.parallelLogProb(fn, values, N, D);
-    if (parallel) {
-      const result = tf.tidy(() => body(parallel));
-      parallel.dispose();
-      return result;
-    }
-    // The direct kernel's working set is [rows, K D].
-    const batchSize = this.batchSize ?? autoBatchSize(this.nComponents * D + this.nComponents);
     // X and the means are shifted by the mean of the means in float64, before X is rounded to
-    // float32: data far from the origin keep their digits (a Gaussian is shift-invariant).
+    // float32: data far from the origin keep their digits (a Gaussian is shift-invariant, and
+    // componentLogProb depends on x - mu only).
     const center = meanOfMeans(p.means.dataSync(), D);
-    return tf.tidy(() => {
-      // componentLogProb depends on x - mu only: it sees both shifted.
-      const shiftedParameters = {...p, means: tf.sub(p.means, tf.tensor2d(center, [1, D]))};
-      const parts: tf.Tensor[] = [];
-      for (let start = 0; start < N; start += batchSize) {
-        const size = Math.min(batchSize, N - start);
-        const shifted = new Float32Array(size * D);
-        for (let i = 0; i < size * D; i++) shifted[i] = values[start * D + i] - center[i % D];
-        parts.push(body(this.componentLogProb(tf.tensor2d(shifted, [size, D]), shiftedParameters)));
+    const shifted = new Float32Array(N * D);
+    for (let i = 0; i < N * D; i++) shifted[i] = values[i] - center[i % D];
+    const shiftedMeans = tf.tidy(() => tf.sub(p.means, tf.tensor2d(center, [1, D])));
+    try {
+      const shiftedParameters = {...p, means: shiftedMeans};
+      const parallel = this.parallelLogProb(fn, shifted, N, D, shiftedParameters);
+      if (parallel) {
+        const result = tf.tidy(() => body(parallel));
+        parallel.dispose();
+        return result;
       }
-      return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
-    });
+      // The direct kernel's working set is [rows, K D].
+      const batchSize = this.batchSize ?? autoBatchSize(this.nComponents * D + this.nComponents);
+      return tf.tidy(() => {
+        const parts: tf.Tensor[] = [];
+        for (let start = 0; start < N; start += batchSize) {
+          const size = Math.min(batchSize, N - start);
+          const rows = tf.tensor2d(shifted.subarray(start * D, (start + size) * D), [size, D]);
+          parts.push(body(this.componentLogProb(rows, shiftedParameters)));
+        }
+        return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+      });
+    } finally {
+      shiftedMeans.dispose();
+    }
   }
 
   /**
    * The per-component log-probabilities [N, K] of `values` computed elsewhere (worker threads),
    * or null to compute them in-thread (the default).
    */
-  protected parallelLogProb(_fn: string, _values: Float32Array, _N: number, _D: number): tf.Tensor2D | null {
+  protected parallelLogProb(
+    _fn: string,
+    _values: Float32Array,
+    _N: number,
+    _D: number,
+    _parameters: FittedParameters,
+  ): tf.Tensor2D | null {
     return null;
   }
 
