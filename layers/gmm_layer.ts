@@ -12,6 +12,8 @@ import type {LayerVariable} from '@tensorflow/tfjs-layers/dist/variables';
 import {CovarianceType, CovarianceTypeName} from '../ops/covariance/covariance_type';
 import {getCovarianceType} from '../ops/covariance/registry';
 import {gmmLogProbPrecisionCholeskyFor} from '../ops/gmm_log_prob_precision_cholesky';
+import {GmmSamples} from '../ops/gmm_sample';
+import {drawFromMixtures} from '../ops/internal/mixture_sample';
 import {MixtureParameters, MixtureParametersInput} from '../ops/mixture_parameters';
 import {
   TensorInput,
@@ -51,6 +53,11 @@ export interface GMMLayerArgs extends LayerArgs {
    * collapse onto a data point.
    */
   minVariance?: number;
+  /**
+   * The fixed variance of covarianceType 'constant' (default 1), in squared input units; not a
+   * weight of the layer (nothing learns it). Only for 'constant'.
+   */
+  variance?: number;
   /** Initializer of the mixture logits (default 'zeros': equal weights). */
   logitsInitializer?: InitializerSpec;
   /** Initializer of the means (default randomNormal(0, 1): suits standardised inputs). */
@@ -74,6 +81,7 @@ const GMM_LAYER_ARG_KEYS = optionKeys<GMMLayerArgs>({
   nComponents: true,
   covarianceType: true,
   minVariance: true,
+  variance: true,
   logitsInitializer: true,
   meansInitializer: true,
   rawVariancesInitializer: true,
@@ -83,6 +91,14 @@ const GMM_LAYER_ARG_KEYS = optionKeys<GMMLayerArgs>({
   rawVariancesRegularizer: true,
   precisionOffDiagonalRegularizer: true,
 });
+
+/** Options of {@link GMMLayer.sample}. */
+export interface GmmLayerSampleOptions {
+  /** Seed of the random draws: the same seed and weights give the same samples on every backend. */
+  seed?: number;
+}
+
+const LAYER_SAMPLE_OPTION_KEYS = optionKeys<GmmLayerSampleOptions>({seed: true});
 
 const SOFTPLUS_INVERSE_OF_ONE = Math.log(Math.E - 1);
 
@@ -111,6 +127,8 @@ export class GMMLayer extends tfl.layers.Layer {
   readonly nComponents: number;
   readonly covarianceType: CovarianceTypeName;
   readonly minVariance: number;
+  /** The fixed variance of 'constant', or null for the types that learn their covariances. */
+  readonly variance: number | null;
   private readonly type: CovarianceType;
   private readonly initializers: Record<'logits' | 'means' | 'rawVariances' | 'precisionOffDiagonal', Initializer>;
   private readonly regularizers: Record<
@@ -134,6 +152,17 @@ export class GMMLayer extends tfl.layers.Layer {
     this.covarianceType = this.type.name;
     this.minVariance = args.minVariance ?? 1e-3;
     assertNumber(fn, 'minVariance', this.minVariance, {min: 0});
+    if (this.type.learnsCovariance) {
+      if (args.variance !== undefined)
+        fail(
+          fn,
+          `variance is the fixed variance of covarianceType 'constant', but the covariance type is '${this.covarianceType}' (which learns its covariances)`,
+        );
+      this.variance = null;
+    } else {
+      this.variance = args.variance ?? 1;
+      assertNumber(fn, 'variance', this.variance, {min: 0, exclusiveMin: true});
+    }
     this.initializers = {
       logits: resolveInitializer(fn, 'logitsInitializer', args.logitsInitializer ?? 'zeros'),
       means: resolveInitializer(
@@ -182,7 +211,7 @@ export class GMMLayer extends tfl.layers.Layer {
       this.addWeight(name, weightShape, 'float32', this.initializers[name], this.regularizers[name], true);
     this.logits = add('logits', [K]);
     this.means = add('means', [K, D]);
-    this.rawVariances = add('rawVariances', this.type.factorDiagonalShape(K, D));
+    if (this.type.learnsCovariance) this.rawVariances = add('rawVariances', this.type.factorDiagonalShape(K, D));
     const offDiagonalShape = this.type.offDiagonalShape(K, D);
     if (offDiagonalShape) this.precisionOffDiagonal = add('precisionOffDiagonal', offDiagonalShape);
     this.built = true;
@@ -196,6 +225,10 @@ export class GMMLayer extends tfl.layers.Layer {
 
   /** The precision Cholesky factor in the covariance type's layout, from the raw weights. */
   private precisionFactor(): tf.Tensor {
+    if (this.variance !== null) {
+      const shape = this.type.factorDiagonalShape(this.nComponents, this.nFeatures!);
+      return this.type.assembleFactor(tf.fill(shape, 1 / Math.sqrt(this.variance)), null);
+    }
     const variances = tf.add(tf.softplus(this.rawVariances!.read()), this.minVariance);
     return this.type.assembleFactor(tf.rsqrt(variances), this.precisionOffDiagonal?.read() ?? null);
   }
@@ -248,6 +281,35 @@ export class GMMLayer extends tfl.layers.Layer {
   }
 
   /**
+   * Draws `n` (an integer >= 0) samples from the layer's current mixture, by the sampler of
+   * `gmmSample`, in the order drawn. Reproducible from `seed` on every backend.
+   *
+   * @returns samples [n, D] and their component labels (int32 [n]), owned by the caller.
+   */
+  sample(n: number, options: GmmLayerSampleOptions = {}): GmmSamples {
+    const fn = 'GMMLayer.sample';
+    this.assertBuilt(fn);
+    if (!options || typeof options !== 'object')
+      fail(fn, `options must be an object {seed?}, but got ${JSON.stringify(options)}`);
+    assertKnownKeys(fn, 'options', options, LAYER_SAMPLE_OPTION_KEYS);
+    assertInteger(fn, 'n', n, 0);
+    if (options.seed !== undefined) assertNumber(fn, 'seed', options.seed);
+    return tf.tidy(() =>
+      drawFromMixtures({
+        logWeights: this.logits!.read(),
+        means: this.means!.read(),
+        factors: this.precisionFactor(),
+        type: this.type,
+        K: this.nComponents,
+        D: this.nFeatures!,
+        N: null,
+        n,
+        seed: options.seed,
+      }),
+    );
+  }
+
+  /**
    * Sets the mixture from natural parameters (e.g. an EM or k-means solution): weights (positive;
    * normalised here), means, and covariances and/or precision Cholesky factors (the rule of
    * {@link MixtureParametersInput}: the factors are used when given). Covariances must be positive
@@ -271,6 +333,11 @@ export class GMMLayer extends tfl.layers.Layer {
       if (badWeight >= 0)
         fail(fn, `weights must be positive and finite, but weights[${badWeight}] is ${weightValues[badWeight]}`);
       const factor = this.factorOf(fn, mixture);
+      const logits = tf.log(tf.div(weights, tf.sum(weights)));
+      if (this.variance !== null) {
+        this.checkFixedVariance(fn, factor, this.variance);
+        return [logits, means];
+      }
       const excess = tf.sub(tf.reciprocal(tf.square(this.type.factorDiagonal(factor))), this.minVariance);
       const excessValues = excess.dataSync();
       const bad = excessValues.findIndex((v) => !(v > 0));
@@ -281,7 +348,7 @@ export class GMMLayer extends tfl.layers.Layer {
         );
       }
       const offDiagonal = this.type.offDiagonalPart(factor);
-      const result: tf.Tensor[] = [tf.log(tf.div(weights, tf.sum(weights))), means, softplusInverse(excess)];
+      const result: tf.Tensor[] = [logits, means, softplusInverse(excess)];
       return offDiagonal ? [...result, offDiagonal] : result;
     });
     const targets = [this.logits!, this.means!, this.rawVariances!, this.precisionOffDiagonal].filter(
@@ -289,6 +356,17 @@ export class GMMLayer extends tfl.layers.Layer {
     );
     targets.forEach((variable, i) => variable.write(values[i]));
     tf.dispose(values);
+  }
+
+  /** A mixture set on a 'constant' layer must have the layer's variance (nothing can change it). */
+  private checkFixedVariance(fn: string, factor: tf.Tensor, variance: number): void {
+    const given = 1 / factor.dataSync()[0] ** 2;
+    // float32 round trip of the variance through its factor: ~1e-7 relative.
+    if (!(Math.abs(given - variance) <= 1e-5 * variance))
+      fail(
+        fn,
+        `covariances must be the layer's fixed variance ${variance} (covarianceType 'constant' does not learn it), but got ${given}`,
+      );
   }
 
   /**
@@ -324,7 +402,8 @@ export class GMMLayer extends tfl.layers.Layer {
         resolved,
       );
       try {
-        this.setMixture(mixture);
+        // A constant layer keeps its fixed variance; the clusters give the weights and means.
+        this.setMixture(this.variance === null ? mixture : {...mixture, covariances: this.variance});
       } finally {
         tf.dispose([mixture.weights, mixture.means, mixture.covariances]);
       }
@@ -364,6 +443,7 @@ export class GMMLayer extends tfl.layers.Layer {
       nComponents: this.nComponents,
       covarianceType: this.covarianceType,
       minVariance: this.minVariance,
+      ...(this.variance === null ? {} : {variance: this.variance}),
       logitsInitializer: serialize(this.initializers.logits),
       meansInitializer: serialize(this.initializers.means),
       rawVariancesInitializer: serialize(this.initializers.rawVariances),

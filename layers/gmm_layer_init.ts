@@ -66,7 +66,16 @@ const COVARIANCES: Record<
   },
   diag: (diff, resp, counts, reg) => tf.add(diagonalScatter(diff, resp, counts), reg),
   spherical: (diff, resp, counts, reg) => tf.add(tf.mean(diagonalScatter(diff, resp, counts), 1), reg),
+  shared_isotropic: pooledVariance,
+  // The layer replaces it with its fixed variance (GMMLayer.initializeFrom).
+  constant: pooledVariance,
 };
+
+/** One variance for all components: the count-weighted mean of the spherical variances. */
+function pooledVariance(diff: tf.Tensor3D, resp: tf.Tensor2D, counts: tf.Tensor1D, reg: number): tf.Tensor {
+  const spherical = tf.mean(diagonalScatter(diff, resp, counts), 1);
+  return tf.add(tf.div(tf.sum(tf.mul(spherical, counts)), tf.sum(counts)), reg);
+}
 
 function weightedDiff(diff: tf.Tensor3D, resp: tf.Tensor2D): tf.Tensor3D {
   const [K, N] = diff.shape;

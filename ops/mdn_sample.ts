@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {TensorInput, assertKnownKeys, assertNumber, fail, optionKeys} from './util/args';
+import {getCovarianceType} from './covariance/registry';
+import {drawFromMixtures} from './internal/mixture_sample';
 import {decodeMdn, toPackedTensor} from './mdn/decode';
-import {MDN_LAYOUTS} from './mdn/layouts';
-import {argMaxOneHot, selectComponent} from './mdn/select';
 import {MdnSpec, resolveMdnSpec} from './mdn/spec';
 
 /** Options of {@link mdnSample}. */
@@ -26,10 +26,10 @@ export interface MdnSampleOptions {
 const MDN_SAMPLE_OPTION_KEYS = optionKeys<MdnSampleOptions>({temperature: true, sigmaTemperature: true, seed: true});
 
 /**
- * Draws one sample per row from the mixture a mixture-density head predicts for that row: a
- * component by the Gumbel-max trick on `logits / temperature`, then a normal draw from it,
- * `mu + sigmaTemperature * P^-T z` with P the component's precision Cholesky factor (for diag and
- * spherical, `mu + sigmaTemperature * sigma * z`).
+ * Draws one sample per row from the mixture a mixture-density head predicts for that row (the
+ * sampler of {@link gmmSample}): a component by the Gumbel-max trick on `logits / temperature`,
+ * then a normal draw from it, `mu + sigmaTemperature * P^-T z` with P the component's precision
+ * Cholesky factor (for diag and spherical, `mu + sigmaTemperature * sigma * z`).
  *
  * @param yPred the head's output [N, P].
  * @param spec the head, or the `{nComponents, outputDim, covarianceType, minScale}` it was built with.
@@ -51,19 +51,20 @@ export function mdnSample(yPred: TensorInput, spec: MdnSpec, options: MdnSampleO
     const N = packed.shape[0];
     // An empty batch: an empty result (some backends' kernels divide by the row count).
     if (N === 0) return tf.zeros([0, D]) as tf.Tensor2D;
-    const decoded = decodeMdn(packed, resolved);
-    const {logits, means} = decoded;
-    // Gumbel-max: argmax(logits / T + G), G = -log(-log U), is distributed as softmax(logits / T);
-    // it is the argmax of logits + T G, which stays finite for tiny T. U is kept inside (0, 1) in
-    // float32 so that G is finite.
-    let scores = logits;
-    if (temperature > 0) {
-      const uniform = tf.clipByValue(tf.randomUniform([N, K], 0, 1, 'float32', seed), 1e-30, 1 - 2 ** -24);
-      scores = tf.add(logits, tf.mul(tf.neg(tf.log(tf.neg(tf.log(uniform)))), temperature));
-    }
-    const oneHot = argMaxOneHot(scores);
-    const z = tf.randomNormal([N, D], 0, 1, 'float32', seed === undefined ? undefined : seed + 1) as tf.Tensor2D;
-    const deviation = MDN_LAYOUTS[covarianceType].deviation(oneHot, decoded, z);
-    return tf.add(selectComponent(oneHot, means), tf.mul(deviation, sigmaTemperature)) as tf.Tensor2D;
+    const {logits, means, factor} = decodeMdn(packed, resolved);
+    const {samples} = drawFromMixtures({
+      logWeights: logits,
+      means,
+      factors: factor,
+      type: getCovarianceType(covarianceType, fn),
+      K,
+      D,
+      N,
+      n: 1,
+      seed,
+      temperature,
+      spreadScale: sigmaTemperature,
+    });
+    return tf.reshape(samples, [N, D]) as tf.Tensor2D;
   });
 }

@@ -17,8 +17,14 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {Kernel} from '../kernels/kernel';
 
-/** The four covariance types of scikit-learn. */
-export type CovarianceTypeName = 'full' | 'tied' | 'diag' | 'spherical';
+/**
+ * The covariance types: scikit-learn's four, and the PyTorch GMM reference's `shared_isotropic`
+ * (one variance for all components) and `constant` (a fixed variance, not learned).
+ */
+export type CovarianceTypeName = 'full' | 'tied' | 'diag' | 'spherical' | 'shared_isotropic' | 'constant';
+
+/** scikit-learn's covariance types (the ones its `GaussianMixture` and JSON interchange know). */
+export type SklearnCovarianceTypeName = 'full' | 'tied' | 'diag' | 'spherical';
 
 /** Options of the conversions that can validate their input. */
 export interface ConversionOptions {
@@ -38,6 +44,8 @@ export abstract class CovarianceType {
   abstract readonly canonicalLayout: 'triangular' | 'diagonal';
   /** Symbolic shape of one mixture's covariance parameter, e.g. `['K', 'D', 'D']`. */
   abstract readonly symbolicShape: readonly string[];
+  /** Whether the covariances are learned (false for `constant`: a fixed, user-given variance). */
+  readonly learnsCovariance: boolean = true;
 
   /** Shape of one mixture's covariance (or precision Cholesky) parameter. */
   abstract parameterShape(nComponents: number, nFeatures: number): number[];
@@ -59,6 +67,13 @@ export abstract class CovarianceType {
 
   /** Covariances in this type's shape as [K, D, D] matrices (for reports and plots). */
   abstract toDense(covariances: tf.Tensor, nComponents: number, nFeatures: number): tf.Tensor3D;
+
+  /**
+   * Covariances in this type's shape from dense matrices [..., K, D, D] that have the type's
+   * structure (the inverse of {@link toDense}, with leading axes kept): the conditional
+   * covariances of `gmmCondition` keep the type of the joint ones.
+   */
+  abstract fromDense(dense: tf.Tensor): tf.Tensor;
 
   // ---- conversions (type shape, optional leading batch axes) --------------------------------
 
@@ -107,10 +122,17 @@ export abstract class CovarianceType {
   abstract covarianceGradient(factor: tf.Tensor, cross: tf.Tensor, gSum: tf.Tensor): tf.Tensor;
 
   /**
-   * Standard normal rows z [n, D] mapped to rows with covariance Sigma_k, from component k's
-   * canonical factor ([D, D] or [D]): z P^-1 (so that Cov = P^-T P^-1 = Sigma), or z / p.
+   * The spread S of canonical factors ([..., K, D, D] or [..., K, D], same shape): the matrix P^-1
+   * (upper triangular), or 1 / p, so that a standard normal row z gives z S with covariance
+   * S^T S = P^-T P^-1 = Sigma.
    */
-  abstract spreadNormals(z: tf.Tensor2D, componentFactor: tf.Tensor): tf.Tensor2D;
+  abstract spreadFactors(canonicalFactors: tf.Tensor): tf.Tensor;
+
+  /**
+   * Standard normal rows z [M, D] spread by one spread per row ([M, D, D] or [M, D], from
+   * {@link spreadFactors}): z_m S_m, rows with covariance Sigma.
+   */
+  abstract spreadRows(z: tf.Tensor2D, rowSpreads: tf.Tensor): tf.Tensor2D;
 
   /**
    * Differences d [n, D] from one component's mean mapped to y = P^T d (as rows, d P; or d * p),

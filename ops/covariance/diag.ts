@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {diagMatrix} from '../linalg/matrix_utils';
+import {diagMatrix, diagPart} from '../linalg/matrix_utils';
 import {DiagonalCovariance} from './diagonal';
 
 /** A diagonal covariance per component, stored as its variances: [K, D]. */
@@ -26,6 +26,10 @@ export class DiagCovariance extends DiagonalCovariance {
 
   fromCanonical(gradient: tf.Tensor): tf.Tensor {
     return gradient;
+  }
+
+  fromDense(dense: tf.Tensor): tf.Tensor {
+    return diagPart(dense);
   }
 
   toDense(covariances: tf.Tensor): tf.Tensor3D {

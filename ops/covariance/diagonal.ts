@@ -82,8 +82,12 @@ export abstract class DiagonalCovariance extends CovarianceType {
     return tf.mul(tf.mul(tf.square(factor), tf.sub(cross, tf.expandDims(gSum, -1))), 0.5);
   }
 
-  spreadNormals(z: tf.Tensor2D, componentFactor: tf.Tensor): tf.Tensor2D {
-    return tf.mul(z, tf.reciprocal(componentFactor));
+  spreadFactors(canonicalFactors: tf.Tensor): tf.Tensor {
+    return tf.reciprocal(canonicalFactors);
+  }
+
+  spreadRows(z: tf.Tensor2D, rowSpreads: tf.Tensor): tf.Tensor2D {
+    return tf.mul(z, rowSpreads);
   }
 
   whiten(d: tf.Tensor2D, componentFactor: tf.Tensor): tf.Tensor2D {

@@ -28,6 +28,10 @@ export class FullCovariance extends TriangularCovariance {
     return gradient;
   }
 
+  fromDense(dense: tf.Tensor): tf.Tensor {
+    return dense;
+  }
+
   toDense(covariances: tf.Tensor): tf.Tensor3D {
     return tf.clone(covariances) as tf.Tensor3D;
   }

@@ -4,9 +4,11 @@
  * that every name has a class.
  */
 import {assertOneOf} from '../util/args';
-import {CovarianceType, CovarianceTypeName} from './covariance_type';
+import {ConstantCovariance} from './constant';
+import {CovarianceType, CovarianceTypeName, SklearnCovarianceTypeName} from './covariance_type';
 import {DiagCovariance} from './diag';
 import {FullCovariance} from './full';
+import {SharedIsotropicCovariance} from './shared_isotropic';
 import {SphericalCovariance} from './spherical';
 import {TiedCovariance} from './tied';
 
@@ -15,10 +17,15 @@ const REGISTRY: Record<CovarianceTypeName, CovarianceType> = {
   tied: new TiedCovariance(),
   diag: new DiagCovariance(),
   spherical: new SphericalCovariance(),
+  shared_isotropic: new SharedIsotropicCovariance(),
+  constant: new ConstantCovariance(),
 };
 
 /** Names of the covariance types, in registration order. */
 export const COVARIANCE_TYPES = Object.keys(REGISTRY) as readonly CovarianceTypeName[];
+
+/** scikit-learn's four covariance types (its estimator and JSON interchange know only these). */
+export const SKLEARN_COVARIANCE_TYPES: readonly SklearnCovarianceTypeName[] = ['full', 'tied', 'diag', 'spherical'];
 
 /**
  * Looks up a covariance type by name, failing with a message that lists the valid names.

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import {diagPart} from '../linalg/matrix_utils';
 import {DiagonalCovariance} from './diagonal';
 
 /** One variance per component, the same in every direction: [K]. */
@@ -26,6 +27,11 @@ export class SphericalCovariance extends DiagonalCovariance {
 
   fromCanonical(gradient: tf.Tensor): tf.Tensor {
     return tf.sum(gradient, -1);
+  }
+
+  /** The diagonal's entries are equal: their mean. */
+  fromDense(dense: tf.Tensor): tf.Tensor {
+    return tf.mean(diagPart(dense), -1);
   }
 
   toDense(covariances: tf.Tensor, _K: number, D: number): tf.Tensor3D {

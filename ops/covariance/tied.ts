@@ -30,6 +30,13 @@ export class TiedCovariance extends TriangularCovariance {
     return tf.sum(gradient, -3);
   }
 
+  /** The components' matrices are equal: the first one. */
+  fromDense(dense: tf.Tensor): tf.Tensor {
+    const D = dense.shape[dense.rank - 1];
+    const lead = dense.shape.slice(0, -3);
+    return tf.reshape(tf.slice(dense, [...lead.map(() => 0), 0, 0, 0], [...lead, 1, D, D]), [...lead, D, D]);
+  }
+
   toDense(covariances: tf.Tensor, K: number, D: number): tf.Tensor3D {
     return tf.broadcastTo(covariances, [K, D, D]) as tf.Tensor3D;
   }

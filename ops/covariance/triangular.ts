@@ -111,8 +111,14 @@ export abstract class TriangularCovariance extends CovarianceType {
     return symmetrize(tf.mul(tf.matMul(tf.matMul(factor, inner), transposeLast2(factor)), 0.5));
   }
 
-  spreadNormals(z: tf.Tensor2D, componentFactor: tf.Tensor): tf.Tensor2D {
-    return tf.matMul(z, triangularInverse(componentFactor, {lower: false}) as tf.Tensor2D);
+  spreadFactors(canonicalFactors: tf.Tensor): tf.Tensor {
+    return triangularInverse(canonicalFactors, {lower: false});
+  }
+
+  /** z_m S_m as batched [1, D] x [D, D] products. */
+  spreadRows(z: tf.Tensor2D, rowSpreads: tf.Tensor): tf.Tensor2D {
+    const [M, D] = z.shape;
+    return tf.reshape(tf.matMul(tf.reshape(z, [M, 1, D]), rowSpreads as tf.Tensor3D), [M, D]);
   }
 
   whiten(d: tf.Tensor2D, componentFactor: tf.Tensor): tf.Tensor2D {

@@ -1,14 +1,12 @@
 /**
  * What differs between the covariance types of a mixture-density head, one entry per type:
- * how many raw scales and coefficients a row holds, how they decode into standard deviations and
- * a precision Cholesky factor, and how a draw spreads around the chosen component's mean. The
- * `Record` type makes the compiler check that every head covariance type has an entry.
+ * how many raw scales and coefficients a row holds and how they decode into standard deviations
+ * and a precision Cholesky factor. The `Record` type makes the compiler check that every head
+ * covariance type has an entry.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import {covarianceFromPrecisionCholesky} from '../linalg/spd';
-import {triangularSolve} from '../linalg/triangular_solve';
-import {selectComponent} from './select';
 
 /** Covariance types a mixture-density head can predict (one covariance per component and row). */
 export type MdnCovarianceType = 'diag' | 'spherical' | 'full';
@@ -41,8 +39,6 @@ export interface MdnLayout {
   ): DecodedScales;
   /** Covariances in gmmLogProb's per-sample shape: [N, K, D, D], [N, K, D] or [N, K]. */
   covariances(decoded: DecodedScales): tf.Tensor;
-  /** The deviation [N, D] of a draw from the component picked by `oneHot` [N, K], for z [N, D] standard normal. */
-  deviation(oneHot: tf.Tensor, decoded: DecodedScales, z: tf.Tensor2D): tf.Tensor;
 }
 
 /** Constant 0/1 matrices that assemble the full factor P = diag(1 / sigma) (I - C). */
@@ -84,7 +80,6 @@ const DIAG: MdnLayout = {
     factor: tf.reshape(flatPrecisions, [N, K, D]),
   }),
   covariances: ({scales}) => tf.square(scales),
-  deviation: (oneHot, {scales}, z) => tf.mul(selectComponent(oneHot, scales), z),
 };
 
 /** One standard deviation per component. */
@@ -93,7 +88,6 @@ const SPHERICAL: MdnLayout = {
   coefficientsSize: () => 0,
   decode: (flatScales, flatPrecisions) => ({scales: flatScales, factor: flatPrecisions}),
   covariances: ({scales}) => tf.square(scales),
-  deviation: (oneHot, {scales}, z) => tf.mul(tf.reshape(selectComponent(oneHot, scales), [z.shape[0], 1]), z),
 };
 
 /**
@@ -115,14 +109,6 @@ const FULL: MdnLayout = {
     return {scales: tf.reshape(flatScales, [N, K, D]), factor: tf.reshape(flatFactor, [N, K, D, D])};
   },
   covariances: ({factor}) => covarianceFromPrecisionCholesky(factor),
-  deviation(oneHot, {factor}, z) {
-    // P^T w = z gives w = P^-T z, whose covariance is (P P^T)^-1 = Sigma.
-    const [N, D] = z.shape;
-    return tf.reshape(
-      triangularSolve(selectComponent(oneHot, factor), tf.reshape(z, [N, D, 1]), {lower: false, transposeA: true}),
-      [N, D],
-    );
-  },
 };
 
 /** The head covariance types, default first. */

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {GMMLayer} from '../../layers/gmm_layer';
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
+import {getCovarianceType} from '../../ops/covariance/registry';
 import {mixtureNLL} from '../../ops/mixture_nll';
 import {GaussianMixture} from '../em/gaussian_mixture';
 import {initializeGaussianMixture} from '../em/init/initialize_gaussian_mixture';
@@ -20,6 +21,8 @@ export interface FitSettings {
   covarianceType: CovarianceTypeName;
   iterations: number;
   seed: number;
+  /** The fixed variance of 'constant' (data units). */
+  variance?: number;
   onProgress: (update: ProgressUpdate) => void;
   onWarning: (message: string) => void;
 }
@@ -109,10 +112,19 @@ export function fitSgd(x: tf.Tensor2D, settings: FitSettings & {mixtureLr: numbe
   const scale = tf.tidy(() => Math.sqrt(Math.max(tf.mean(variance).dataSync()[0], 1e-24)));
   const standardised = tf.tidy(() => tf.div(tf.sub(x, mean), scale)) as tf.Tensor2D;
   const type = settings.covarianceType;
-  const layer = new GMMLayer({nComponents: settings.components, covarianceType: type, minVariance: 1e-4});
+  const fixed = !getCovarianceType(type).learnsCovariance;
+  // A fixed variance (in data units) in standardised units.
+  const fixedVariance = fixed ? (settings.variance ?? 1) / (scale * scale) : undefined;
+  const layer = new GMMLayer({
+    nComponents: settings.components,
+    covarianceType: type,
+    minVariance: 1e-4,
+    variance: fixedVariance,
+  });
   tf.dispose(layer.apply(tf.zeros([1, D])) as tf.Tensor);
-  const start = bestStart(standardised, settings.components, type, settings.seed);
-  layer.setMixture(start);
+  // EM's start does not estimate a fixed variance: start its means and weights from shared_isotropic's.
+  const start = bestStart(standardised, settings.components, fixed ? 'shared_isotropic' : type, settings.seed);
+  layer.setMixture(fixed ? {weights: start.weights, means: start.means, covariances: fixedVariance!} : start);
   tf.dispose([start.weights, start.means, start.covariances, start.precisionsCholesky]);
 
   const mixtureOptimizer = tf.train.adam(settings.mixtureLr);
@@ -142,7 +154,10 @@ export function fitSgd(x: tf.Tensor2D, settings: FitSettings & {mixtureLr: numbe
     const fitted = layer.getMixture();
     return [fitted.weights, tf.add(mean, tf.mul(fitted.means, scale)), tf.mul(fitted.covariances, scale * scale)];
   });
-  const model = GaussianMixture.fromParameters({weights, means, covariances}, {covarianceType: type});
+  // A constant mixture is a shared_isotropic one whose variance nobody learned: the model (saved,
+  // scored and plotted like any GaussianMixture) has that type.
+  const modelType = fixed ? 'shared_isotropic' : type;
+  const model = GaussianMixture.fromParameters({weights, means, covariances}, {covarianceType: modelType});
   tf.dispose([mean, variance, standardised, weights, means, covariances]);
   layer.dispose();
   return {

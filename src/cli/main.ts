@@ -257,6 +257,7 @@ async function execute(options: CliOptions, {stdout, stderr}: CliStreams): Promi
         covarianceType: options.covariance,
         iterations,
         seed: options.seed,
+        variance: options.variance,
         onProgress: (u: Parameters<ProgressReporter['update']>[0]) => progress.update(u),
         onWarning: (message: string) => progress.interrupt(() => stderr.write(`tfjs-gmm: warning: ${message}\n`)),
       };

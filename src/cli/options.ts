@@ -63,13 +63,20 @@ const SPECS: readonly OptionSpec[] = [
     kind: 'choice',
     choices: COVARIANCE_TYPES,
     default: 'full',
-    help: 'covariance type (scikit-learn names)',
+    help: "covariance type (scikit-learn's names, and the PyTorch demo's shared_isotropic and constant; constant needs --method sgd)",
   },
   {
     name: 'family',
     kind: 'choice',
     choices: Object.keys(FAMILY_TO_COVARIANCE),
     help: "covariance type by the PyTorch demo's names (diagonal = diag, isotropic = spherical); instead of --covariance",
+  },
+  {
+    name: 'variance',
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    help: 'the fixed variance of covariance constant, in squared data units (default 1)',
   },
   {name: 'components', kind: 'int', min: 1, max: LIMITS.components, default: 3, help: 'number of mixture components K'},
   {
@@ -180,6 +187,8 @@ export interface CliOptions {
   method: 'em' | 'sgd';
   covariance: CovarianceTypeName;
   family?: string;
+  /** The fixed variance of covariance 'constant'. */
+  variance?: number;
   components: number;
   samples: number;
   dims: number;
@@ -237,6 +246,7 @@ const FIT_FLAGS = [
   'method',
   'covariance',
   'family',
+  'variance',
   'components',
   'iterations',
   'log-freq',
@@ -293,6 +303,15 @@ function checkConflicts(options: CliOptions, given: ReadonlySet<string>): void {
         `${other.map((f) => `--${f}`).join(', ')} ${other.length > 1 ? 'apply' : 'applies'} to --method ${method} only, but the method is ${options.method}`,
       );
   }
+  const covariance = options.family !== undefined ? FAMILY_TO_COVARIANCE[options.family] : options.covariance;
+  if (given.has('variance') && covariance !== 'constant')
+    throw new UsageError(
+      `--variance is the fixed variance of covariance constant, but the covariance is ${covariance} (which is learned)`,
+    );
+  if (covariance === 'constant' && options.method === 'em')
+    throw new UsageError(
+      'covariance constant needs --method sgd: its variance is fixed, and EM estimates the variances it fits',
+    );
   if (options.input === undefined) {
     const {samples, dims, components} = options;
     if (samples * dims > LIMITS.values)

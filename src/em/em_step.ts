@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/registry';
 import {TensorInput, assertInteger, assertKnownKeys, assertNumber, fail, optionKeys} from '../../ops/util/args';
-import {basisWidth, createEmCovariance} from './covariance/registry';
+import {assertEmCovarianceType, basisWidth, createEmCovariance} from './covariance/registry';
 import {BatchSizeOption, autoBatchSize, prepareData} from './data';
 import {createContext} from './engine/context';
 import {IterationInfo, emIteration, runEm} from './engine/loop';
@@ -98,7 +98,9 @@ export function readType(fn: string, params: GaussianMixtureParametersInput): Co
       fn,
       `params must be an object {covarianceType, weights, means, covariances or precisionsCholesky}, but got ${String(params)}`,
     );
-  return getCovarianceType(params.covarianceType ?? 'full', fn, 'params.covarianceType').name;
+  const type = getCovarianceType(params.covarianceType ?? 'full', fn, 'params.covarianceType').name;
+  assertEmCovarianceType(fn, type);
+  return type;
 }
 
 /**

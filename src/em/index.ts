@@ -1,4 +1,5 @@
 export {GaussianMixture} from './gaussian_mixture';
+export {EM_COVARIANCE_TYPES, type EmCovarianceTypeName} from './covariance/registry';
 export {
   type GaussianMixtureOptions,
   type FitOptions,

@@ -6,10 +6,19 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceType, CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/registry';
+import {ConditionalMixtures, conditionMixture, remainingFeaturesOf} from '../../ops/gmm_condition';
 import {gmmLogProbPrecisionCholesky} from '../../ops/gmm_log_prob_precision_cholesky';
 import {mixtureLogLikelihood} from '../../ops/mixture_log_likelihood';
 import {mixtureResponsibilities} from '../../ops/mixture_responsibilities';
-import {TensorInput, assertInteger, assertKnownKeys, assertNumber, fail} from '../../ops/util/args';
+import {
+  TensorInput,
+  assertInteger,
+  assertKnownKeys,
+  assertNumber,
+  assertShape,
+  fail,
+  toFloatTensor,
+} from '../../ops/util/args';
 import {autoBatchSize, readMatrix, readSampleWeights} from './data';
 import {FIT_OPTION_KEYS, FitOptions, SAMPLE_OPTION_KEYS, SampleOptions} from './options';
 import {ParameterStore} from './parameter_store';
@@ -225,19 +234,76 @@ export abstract class MixtureModel {
   }
 
   /**
-   * Draws `n` samples from the fitted mixture: the number per component is multinomial in the
-   * weights, then x = mu_k + z P_k^-1 with z standard normal (so that Cov x = Sigma_k).
-   * Samples are grouped by component, as scikit-learn returns them. Reproducible from `seed`
-   * (default: the estimator's seed).
+   * Conditions the fitted joint mixture on observed features (Gaussian mixture regression,
+   * imputation): for every row of `values` (the values of `givenFeatures`, in that order), the
+   * mixture of the remaining features, by `gmmCondition` (weights re-weighted by the marginal
+   * likelihood of the observed part, conditional means and covariances by the Schur complement).
+   *
+   * @param givenFeatures indices of the observed features: distinct, in [0, nFeatures), not all.
+   * @param values [N, |givenFeatures|].
+   * @returns weights [N, K], means [N, K, R], covariances in the covariance type's per-sample
+   *   shape, and `remainingFeatures` (ascending); tensors owned by the caller.
+   */
+  condition(givenFeatures: number[], values: TensorInput): ConditionalMixtures {
+    const fn = `${this.className}.condition`;
+    return this.conditioned(fn, givenFeatures, values, (mixtures) => mixtures);
+  }
+
+  /**
+   * The conditional means E[x_r | x_g] of the remaining features (Gaussian mixture regression):
+   * sum_k w_nk mu_nk over {@link condition}'s mixtures, [N, R] with columns in the order of the
+   * remaining features (ascending). Owned by the caller.
+   */
+  predictConditional(givenFeatures: number[], values: TensorInput): tf.Tensor2D {
+    const fn = `${this.className}.predictConditional`;
+    return this.conditioned(fn, givenFeatures, values, ({weights, means}) =>
+      tf.squeeze(tf.matMul(tf.expandDims(weights, 1), means), [1]),
+    ) as tf.Tensor2D;
+  }
+
+  /** Conditions on validated arguments and maps the mixtures by `body` (inside one tidy). */
+  private conditioned<T extends tf.TensorContainer>(
+    fn: string,
+    givenFeatures: number[],
+    values: TensorInput,
+    body: (mixtures: ConditionalMixtures) => T,
+  ): T {
+    const fitted = this.require(fn.slice(this.className.length + 1));
+    const remainingFeatures = remainingFeaturesOf(fn, givenFeatures, fitted.nFeatures);
+    const p = fitted.store.parameters();
+    return tf.tidy(() => {
+      const v = toFloatTensor(values, 'values', fn);
+      assertShape(fn, 'values', v.shape, [[null, givenFeatures.length]], [['N', '|givenFeatures|']]);
+      const type = this.covarianceTypeBehaviour;
+      const mixtures = conditionMixture(
+        fn,
+        p.weights,
+        p.means,
+        p.covariances,
+        type,
+        givenFeatures,
+        remainingFeatures,
+        v as tf.Tensor2D,
+        false,
+      );
+      return body({...mixtures, remainingFeatures});
+    });
+  }
+
+  /**
+   * Draws `n` (an integer >= 0) samples from the fitted mixture by the sampler of `gmmSample`:
+   * components drawn with probabilities `weights`, then x = mu_k + z P_k^-1 with z standard
+   * normal (so that Cov x = Sigma_k). Samples are grouped by component, as scikit-learn returns
+   * them. Reproducible from `seed` (default: the estimator's seed) on every backend.
    *
    * @returns samples [n, D] and their component labels (int32 [n]), owned by the caller.
    */
   sample(n = 1, options: SampleOptions = {}): {samples: tf.Tensor2D; labels: tf.Tensor1D} {
     const fn = `${this.className}.sample`;
-    assertKnownKeys(fn, 'options', options, SAMPLE_OPTION_KEYS);
-    // As scikit-learn: an unfitted model says so before n is checked (sample(0) included).
+    // As scikit-learn: an unfitted model says so before its arguments are checked.
     const fitted = this.require('sample');
-    assertInteger(fn, 'n', n, 1);
+    assertKnownKeys(fn, 'options', options, SAMPLE_OPTION_KEYS);
+    assertInteger(fn, 'n', n, 0);
     const seed = options.seed ?? this.seed;
     assertNumber(fn, 'seed', seed);
     return sampleMixture(fitted.store.parameters(), this.covarianceTypeBehaviour, n, seed);

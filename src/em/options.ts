@@ -19,6 +19,7 @@ import {
   shapeMatches,
   toFloatTensor,
 } from '../../ops/util/args';
+import {assertEmCovarianceType} from './covariance/registry';
 import {IterationInfo} from './engine/loop';
 import {INIT_PARAMS, InitParams} from './init/methods';
 
@@ -181,6 +182,7 @@ export function resolveOptions(
   const nComponents = options.nComponents ?? 1;
   assertInteger(fn, 'nComponents', nComponents, 1);
   const covarianceType = getCovarianceType(options.covarianceType ?? 'full', fn).name;
+  assertEmCovarianceType(fn, covarianceType);
   const tol = options.tol ?? 1e-3;
   assertNumber(fn, 'tol', tol, {min: 0});
   const regCovar = options.regCovar ?? 1e-6;

@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
-import {getCovarianceType} from '../../ops/covariance/registry';
-import {fail} from '../../ops/util/args';
+import {SKLEARN_COVARIANCE_TYPES, getCovarianceType} from '../../ops/covariance/registry';
+import {assertOneOf, fail} from '../../ops/util/args';
 import {assertBoolean, assertInteger, assertNumberArray, assertNumberOrNull} from './json_fields';
 import {FittedParameters} from './parameters';
 import {FitDiagnostics} from './serialization';
@@ -54,6 +54,8 @@ export interface ParsedSklearnJSON {
 export function parseSklearnJSON(fn: string, json: SklearnGaussianMixtureJSON): ParsedSklearnJSON {
   if (json === null || typeof json !== 'object' || Array.isArray(json))
     fail(fn, `json must be an object with scikit-learn's fitted attributes, but got ${JSON.stringify(json)}`);
+  // scikit-learn's four types only: the others have no scikit-learn model to come from.
+  assertOneOf(fn, 'json.covariance_type', json.covariance_type, SKLEARN_COVARIANCE_TYPES);
   const type = getCovarianceType(json.covariance_type, fn, 'json.covariance_type');
   if (!Array.isArray(json.weights_) || json.weights_.length < 1)
     fail(fn, `json.weights_ must be a non-empty array, but got ${JSON.stringify(json.weights_)}`);
@@ -97,6 +99,11 @@ export function sklearnJSONOf(
   params: FittedParameters,
   diagnostics: FitDiagnostics,
 ): SklearnGaussianMixtureJSON {
+  if (!(SKLEARN_COVARIANCE_TYPES as readonly string[]).includes(covarianceType))
+    fail(
+      'GaussianMixture.toSklearnJSON',
+      `covarianceType '${covarianceType}' has no scikit-learn equivalent (scikit-learn knows ${SKLEARN_COVARIANCE_TYPES.map((t) => `'${t}'`).join(', ')}); use toJSON`,
+    );
   const precisions = tf.tidy(() =>
     getCovarianceType(covarianceType).precisionFromPrecisionCholesky(params.precisionsCholesky),
   );

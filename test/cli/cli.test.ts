@@ -88,7 +88,7 @@ describe('tfjs-gmm command line', function () {
   });
 
   for (const method of ['em', 'sgd'] as const) {
-    for (const covariance of ['full', 'tied', 'diag', 'spherical'] as const) {
+    for (const covariance of ['full', 'tied', 'diag', 'spherical', 'shared_isotropic'] as const) {
       it(`fits generated data by ${method} with ${covariance} covariances, reports progress and draws one ellipse group per component`, () => {
         const figure = path.join(dir, `${method}-${covariance}.svg`);
         const r = cli(
@@ -129,6 +129,41 @@ describe('tfjs-gmm command line', function () {
       });
     }
   }
+
+  it("fits --family constant (the PyTorch demo's fixed variance) by gradient descent, keeping --variance", () => {
+    const output = path.join(dir, 'constant.json');
+    const r = cli(
+      [
+        '--family',
+        'constant',
+        '--method',
+        'sgd',
+        '--variance',
+        '0.8',
+        '--samples',
+        '600',
+        '--seed',
+        '5',
+        '--iterations',
+        '250',
+        '--output',
+        output,
+      ],
+      dir,
+    );
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('fitting 3 constant components to 600 x 2 generated samples');
+    const errors = [...r.stdout.matchAll(/^\s+\d\s+\d\.\d{3}\s+\[.*\]\s+\d\s+(\d+\.\d{3})$/gm)].map((m) =>
+      Number(m[1]),
+    );
+    expect(errors).to.have.length(3);
+    expect(Math.max(...errors), r.stdout).to.be.below(1.5);
+    // The saved model is the shared_isotropic mixture with the variance nobody learned.
+    const model = GaussianMixture.fromJSON(JSON.parse(fs.readFileSync(output, 'utf8')));
+    expect(model.covarianceType).to.equal('shared_isotropic');
+    expectClose(model.covariances, 0.8, {rtol: 1e-5, atol: 0}); // float32 round trip through the standardisation
+    model.dispose();
+  });
 
   it('fits a CSV, writes the model and predictions; the saved model scores the CSV again identically', () => {
     const data = generateMixtureData(300, 2, 3, 6, 11);
@@ -210,7 +245,9 @@ describe('tfjs-gmm command line', function () {
     );
     const bad = cli(['--covariance', 'diagonal'], dir);
     expect(bad.code).to.equal(2);
-    expect(bad.stderr).to.contain('--covariance must be one of full, tied, diag, spherical, but got "diagonal"');
+    expect(bad.stderr).to.contain(
+      '--covariance must be one of full, tied, diag, spherical, shared_isotropic, constant, but got "diagonal"',
+    );
     const negative = cli(['--samples', '-5'], dir);
     expect(negative.code).to.equal(2);
     expect(negative.stderr).to.contain('--samples must be >= 1, but got -5');

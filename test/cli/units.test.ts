@@ -28,13 +28,21 @@ describe('CLI building blocks', () => {
       expect(parseOptions(['--backend', 'cpu']).backend).to.equal('cpu');
       expect(parseOptions(['--family', 'isotropic']).covariance).to.equal('spherical');
       expect(parseOptions(['--family', 'diagonal', '--covariance', 'diag']).covariance).to.equal('diag');
+      // The PyTorch demo's five families.
+      for (const family of ['full', 'diagonal', 'isotropic', 'shared_isotropic'])
+        expect(parseOptions(['--family', family]).family).to.equal(family);
+      expect(parseOptions(['--family', 'constant', '--method', 'sgd', '--variance', '0.5'])).to.include({
+        covariance: 'constant',
+        variance: 0.5,
+      });
     });
 
     it('offers as --family every covariance type of the registry and the PyTorch names of them, nothing else', () => {
       expect(Object.keys(FAMILY_TO_COVARIANCE)).to.deep.equal([...COVARIANCE_TYPES, 'diagonal', 'isotropic']);
       for (const [family, type] of Object.entries(FAMILY_TO_COVARIANCE)) {
         expect(COVARIANCE_TYPES).to.include(type);
-        expect(parseOptions(['--family', family]).covariance).to.equal(type);
+        // constant needs gradient descent (EM does not fit a fixed variance).
+        expect(parseOptions(['--family', family, '--method', 'sgd']).covariance).to.equal(type);
       }
       const familyLine = helpText()
         .split('\n')
@@ -55,10 +63,19 @@ describe('CLI building blocks', () => {
       expect(message(['--components', '2.5'])).to.equal('--components must be an integer, but got "2.5"');
       expect(message(['--radius', '-1'])).to.equal('--radius must be > 0, but got -1');
       expect(message(['--covariance', 'diagonal'])).to.equal(
-        '--covariance must be one of full, tied, diag, spherical, but got "diagonal"',
+        '--covariance must be one of full, tied, diag, spherical, shared_isotropic, constant, but got "diagonal"',
+      );
+      expect(message(['--family', 'shared'])).to.equal(
+        `--family must be one of ${Object.keys(FAMILY_TO_COVARIANCE).join(', ')}, but got "shared"`,
       );
       expect(message(['--family', 'constant'])).to.equal(
-        `--family must be one of ${Object.keys(FAMILY_TO_COVARIANCE).join(', ')}, but got "constant"`,
+        'covariance constant needs --method sgd: its variance is fixed, and EM estimates the variances it fits',
+      );
+      expect(message(['--covariance', 'diag', '--variance', '2'])).to.equal(
+        '--variance is the fixed variance of covariance constant, but the covariance is diag (which is learned)',
+      );
+      expect(message(['--family', 'constant', '--method', 'sgd', '--variance', '0'])).to.equal(
+        '--variance must be > 0, but got 0',
       );
       expect(message(['--output'])).to.equal('--output needs a value');
       expect(message(['--help=yes'])).to.equal('--help takes no value');

@@ -288,7 +288,7 @@ describeOnBackends('BayesianGaussianMixture', () => {
         'got [1, 2]',
       );
       const fitted = new BayesianGaussianMixture({nComponents: 2, ...quiet}).fit(X);
-      expectThrowsWith(() => fitted.sample(-1), `${C}.sample`, 'n must be an integer >= 1', '-1');
+      expectThrowsWith(() => fitted.sample(-1), `${C}.sample`, 'n must be an integer >= 0', '-1');
       expectThrowsWith(() => fitted.predict([[1, 2]]), 'X must have shape [N, 3]');
       fitted.dispose();
       expectThrowsWith(

@@ -6,7 +6,7 @@
  */
 import {expect} from 'chai';
 
-import {COVARIANCE_TYPES, GaussianMixture} from '../../src';
+import {EM_COVARIANCE_TYPES, GaussianMixture} from '../../src';
 import {setGmmFlag} from '../helpers/flags';
 import {expectClose, expectNoLeak} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
@@ -26,12 +26,13 @@ function data(): number[][] {
 }
 
 /** Unit precisions in the type's shape. */
-function identityPrecisions(type: (typeof COVARIANCE_TYPES)[number]): number[] | number[][] | number[][][] {
+function identityPrecisions(type: (typeof EM_COVARIANCE_TYPES)[number]): number | number[] | number[][] | number[][][] {
   const eye = Array.from({length: D}, (_, i) => Array.from({length: D}, (__, j) => (i === j ? 1 : 0)));
   if (type === 'full') return Array.from({length: K}, () => eye);
   if (type === 'tied') return eye;
   if (type === 'diag') return Array.from({length: K}, () => new Array(D).fill(1));
-  return new Array(K).fill(1);
+  if (type === 'spherical') return new Array(K).fill(1);
+  return 1; // shared_isotropic
 }
 
 interface Fit {
@@ -41,7 +42,7 @@ interface Fit {
   lowerBounds: number[];
 }
 
-function fit(x: number[][], covarianceType: (typeof COVARIANCE_TYPES)[number], batchSize: number): Fit {
+function fit(x: number[][], covarianceType: (typeof EM_COVARIANCE_TYPES)[number], batchSize: number): Fit {
   const gm = new GaussianMixture({
     nComponents: K,
     covarianceType,
@@ -86,7 +87,7 @@ function expectSameFit(a: Fit, b: Fit, tol: number, label: string): void {
 describeOnBackends('chunked E/M-steps', () => {
   const x = data();
 
-  for (const type of COVARIANCE_TYPES) {
+  for (const type of EM_COVARIANCE_TYPES) {
     it(`${type}: batchSize 1500 (8 chunks) gives the unchunked fit`, async () => {
       await expectNoLeak(() => {
         const whole = fit(x, type, N);
@@ -101,7 +102,7 @@ describeOnBackends('chunked E/M-steps', () => {
   it('on the exact path (no cancellation), chunked and unchunked agree to float32 summation accuracy', async () => {
     const previous = setGmmFlag('GMM_EM_EXACT_PATH_LIMIT', 0);
     try {
-      for (const type of COVARIANCE_TYPES) expectSameFit(fit(x, type, 1500), fit(x, type, N), EXACT_TOL, type);
+      for (const type of EM_COVARIANCE_TYPES) expectSameFit(fit(x, type, 1500), fit(x, type, N), EXACT_TOL, type);
     } finally {
       setGmmFlag('GMM_EM_EXACT_PATH_LIMIT', previous);
     }
@@ -110,7 +111,7 @@ describeOnBackends('chunked E/M-steps', () => {
   it('rebuilding the features every iteration (no cache) gives the cached-features fit', async () => {
     const previous = setGmmFlag('GMM_EM_FEATURE_CACHE_BYTES', 0);
     try {
-      for (const type of COVARIANCE_TYPES) {
+      for (const type of EM_COVARIANCE_TYPES) {
         const rebuilt = fit(x, type, 3000);
         setGmmFlag('GMM_EM_FEATURE_CACHE_BYTES', previous);
         const cached = fit(x, type, 3000);
@@ -126,7 +127,7 @@ describeOnBackends('chunked E/M-steps', () => {
   it('the exact path everywhere gives the fast-path fit on well-conditioned data', async () => {
     const previous = setGmmFlag('GMM_EM_EXACT_PATH_LIMIT', 0);
     try {
-      for (const type of COVARIANCE_TYPES) {
+      for (const type of EM_COVARIANCE_TYPES) {
         const exact = fit(x, type, 4000);
         setGmmFlag('GMM_EM_EXACT_PATH_LIMIT', Infinity);
         const fast = fit(x, type, 4000);

@@ -4,7 +4,7 @@
  */
 import {expect} from 'chai';
 
-import {COVARIANCE_TYPES, GaussianMixture} from '../../src';
+import {GaussianMixture, SKLEARN_COVARIANCE_TYPES} from '../../src';
 import {expectClose, expectNoLeak, expectThrowsWith, flat} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
 import {emFixtures} from '../fixtures/em';
@@ -30,7 +30,7 @@ describeOnBackends('degenerate data', () => {
   const duplicates = emFixtures.datasets.duplicates; // 40 copies of one point, 120 from N(0, I)
   const constant = emFixtures.datasets.constant; // feature 2 is 3.7 for every row
 
-  for (const type of COVARIANCE_TYPES.filter((t) => t !== 'tied')) {
+  for (const type of SKLEARN_COVARIANCE_TYPES.filter((t) => t !== 'tied')) {
     it(`${type}: a component collapsed onto duplicate points keeps covariance regCovar * I (positive definite)`, async () => {
       await expectNoLeak(() => {
         const gm = new GaussianMixture({nComponents: 2, covarianceType: type, regCovar: 1e-4, seed: 1}).fit(duplicates);
@@ -55,7 +55,7 @@ describeOnBackends('degenerate data', () => {
     });
   });
 
-  for (const type of COVARIANCE_TYPES) {
+  for (const type of SKLEARN_COVARIANCE_TYPES) {
     it(`${type}: a constant feature gets variance regCovar and its exact value as the mean`, async () => {
       await expectNoLeak(() => {
         const gm = new GaussianMixture({nComponents: 2, covarianceType: type, seed: 0}).fit(constant);
@@ -79,7 +79,7 @@ describeOnBackends('degenerate data', () => {
     });
   }
 
-  for (const type of COVARIANCE_TYPES) {
+  for (const type of SKLEARN_COVARIANCE_TYPES) {
     it(`${type}: a component that loses all its points gets weight ~0, covariance regCovar * I and no NaN`, async () => {
       const x = emFixtures.datasets.blobs;
       await expectNoLeak(() => {

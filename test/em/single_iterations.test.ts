@@ -6,7 +6,7 @@
  */
 import {expect} from 'chai';
 
-import {COVARIANCE_TYPES, GaussianMixture} from '../../src';
+import {EM_COVARIANCE_TYPES, GaussianMixture} from '../../src';
 import {expectClose, expectNoLeak, flat} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
 import {emFixtures} from '../fixtures/em';
@@ -15,7 +15,7 @@ import {expectCloseToScale} from './helpers';
 const iris = emFixtures.datasets.iris;
 
 describeOnBackends('GaussianMixture: chained single-iteration warm-start fits (the browser demo loop)', () => {
-  for (const covarianceType of COVARIANCE_TYPES) {
+  for (const covarianceType of EM_COVARIANCE_TYPES) {
     it(`${covarianceType}: iterating fit with maxIter = 1 until converged equals one fit`, async () => {
       await expectNoLeak(() => {
         const options = {nComponents: 4, covarianceType, seed: 0};

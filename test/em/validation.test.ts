@@ -3,6 +3,7 @@
  * `<function>: <argument> must <expectation>, but got <actual>`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import {expect} from 'chai';
 
 import {
   GaussianMixture,
@@ -31,7 +32,7 @@ describeOnBackends('EM argument validation', () => {
     expectThrowsWith(make({nComponents: 2.5}), 'nComponents must be an integer >= 1, but got 2.5');
     expectThrowsWith(
       make({covarianceType: 'diagonal'}),
-      "GaussianMixture: covarianceType must be one of 'full', 'tied', 'diag', 'spherical', but got \"diagonal\"",
+      "GaussianMixture: covarianceType must be one of 'full', 'tied', 'diag', 'spherical', 'shared_isotropic', 'constant', but got \"diagonal\"",
     );
     expectThrowsWith(make({tol: -1}), 'GaussianMixture: tol must be a finite number >= 0, but got -1');
     expectThrowsWith(make({regCovar: NaN}), 'GaussianMixture: regCovar must be a finite number >= 0, but got null');
@@ -135,6 +136,8 @@ describeOnBackends('EM argument validation', () => {
     expectThrowsWith(() => gm.predict(X), `GaussianMixture.predict: this GaussianMixture ${unfitted}`);
     expectThrowsWith(() => gm.weights, `GaussianMixture.weights: this GaussianMixture ${unfitted}`);
     expectThrowsWith(() => gm.sample(3), `GaussianMixture.sample: this GaussianMixture ${unfitted}`);
+    // As scikit-learn: sample(0) on an unfitted model reports that it is not fitted.
+    expectThrowsWith(() => gm.sample(0), `GaussianMixture.sample: this GaussianMixture ${unfitted}`);
     expectThrowsWith(() => gm.toSklearnJSON(), `GaussianMixture.toSklearnJSON: this GaussianMixture ${unfitted}`);
     expectThrowsWith(() => gm.bic(X), `GaussianMixture.bic: this GaussianMixture ${unfitted}`);
     expectThrowsWith(() => gm.aic(X), `GaussianMixture.aic: this GaussianMixture ${unfitted}`);
@@ -155,7 +158,11 @@ describeOnBackends('EM argument validation', () => {
       () => gm.score(X, {sampleWeight: [1]}),
       'GaussianMixture.score: sampleWeight must have shape [5] (N), but got [1]',
     );
-    expectThrowsWith(() => gm.sample(0), 'GaussianMixture.sample: n must be an integer >= 1, but got 0');
+    const empty = gm.sample(0);
+    expect([empty.samples.shape, empty.labels.shape]).to.deep.equal([[0, 2], [0]]);
+    tf.dispose([empty.samples, empty.labels]);
+    expectThrowsWith(() => gm.sample(-1), 'GaussianMixture.sample: n must be an integer >= 0, but got -1');
+    expectThrowsWith(() => gm.sample(2.5), 'GaussianMixture.sample: n must be an integer >= 0, but got 2.5');
     const warm = new GaussianMixture({nComponents: 1, warmStart: true}).fit(X);
     expectThrowsWith(
       () =>
@@ -208,7 +215,7 @@ describeOnBackends('EM argument validation', () => {
       );
       expectThrowsWith(
         () => emStep(X, {...p, covarianceType: 'round' as never}),
-        "emStep: params.covarianceType must be one of 'full', 'tied', 'diag', 'spherical', but got \"round\"",
+        "emStep: params.covarianceType must be one of 'full', 'tied', 'diag', 'spherical', 'shared_isotropic', 'constant', but got \"round\"",
       );
       expectThrowsWith(
         () =>

@@ -41,7 +41,8 @@ export function randomNatural(random: () => number, type: CovType, K: number, D:
     if (type === 'full') return Array.from({length: K}, () => spd(random, D));
     if (type === 'tied') return spd(random, D);
     if (type === 'diag') return fill([K, D], () => 0.4 + 1.6 * random());
-    return fill([K], () => 0.4 + 1.6 * random());
+    if (type === 'spherical') return fill([K], () => 0.4 + 1.6 * random());
+    return fill([], () => 0.4 + 1.6 * random()); // shared_isotropic, constant: one variance
   };
   const repeat = (gen: () => Nd): Nd => (lead.length ? Array.from({length: lead[0]}, gen) : gen());
   return {
@@ -73,7 +74,8 @@ export function randomPrecisionCholesky(
     if (type === 'full') return Array.from({length: K}, matrix);
     if (type === 'tied') return matrix();
     if (type === 'diag') return fill([K, D], diagonal);
-    return fill([K], diagonal);
+    if (type === 'spherical') return fill([K], diagonal);
+    return fill([], diagonal);
   };
   const repeat = (gen: () => Nd): Nd => (lead.length ? Array.from({length: lead[0]}, gen) : gen());
   return {

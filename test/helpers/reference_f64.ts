@@ -3,7 +3,7 @@
  * of the library (no tfjs), and central finite differences on top of it.
  */
 
-export type CovType = 'full' | 'tied' | 'diag' | 'spherical';
+export type CovType = 'full' | 'tied' | 'diag' | 'spherical' | 'shared_isotropic' | 'constant';
 export type Nd = number | Nd[];
 
 /** Flattens nested arrays. */
@@ -107,7 +107,10 @@ function matrixAt(type: CovType, cov: F64, perSample: boolean, n: number, k: num
     for (let j = 0; j < D; j++) {
       if (type === 'full') m[i][j] = cov.data[((base * K + k) * D + i) * D + j];
       else if (type === 'tied') m[i][j] = cov.data[(base * D + i) * D + j];
-      else if (i === j) m[i][j] = type === 'diag' ? cov.data[(base * K + k) * D + i] : cov.data[base * K + k];
+      else if (i !== j) continue;
+      else if (type === 'diag') m[i][j] = cov.data[(base * K + k) * D + i];
+      else if (type === 'spherical') m[i][j] = cov.data[base * K + k];
+      else m[i][j] = cov.data[base]; // shared_isotropic, constant: one scalar
     }
   }
   return m;
@@ -127,7 +130,7 @@ export function referenceLogProb(
   const N = xShape.length === 1 ? 1 : xShape[0];
   const D = xShape[xShape.length - 1];
   const K = p.weights.shape[p.weights.shape.length - 1];
-  const sharedCovRank = {full: 3, tied: 2, diag: 2, spherical: 1}[type];
+  const sharedCovRank = {full: 3, tied: 2, diag: 2, spherical: 1, shared_isotropic: 0, constant: 0}[type];
   const wPer = p.weights.shape.length === 2;
   const mPer = p.means.shape.length === 3;
   const cPer = p.cov.shape.length === sharedCovRank + 1;

@@ -15,6 +15,11 @@ const LOG_2PI = Math.log(2 * Math.PI);
 function toMatrices(type: CovType, cov: tf.Tensor, K: number, D: number): tf.Tensor {
   if (type === 'full') return cov;
   if (type === 'tied') return tf.broadcastTo(tf.expandDims(cov, -3), [...cov.shape.slice(0, -2), K, D, D]);
+  if (type === 'shared_isotropic' || type === 'constant') {
+    // One scalar per mixture: [...lead] -> [...lead, K, D].
+    const variances = tf.broadcastTo(tf.reshape(cov, [...cov.shape, 1, 1]), [...cov.shape, K, D]);
+    return tf.mul(tf.expandDims(variances, -1), tf.eye(D));
+  }
   const variances = type === 'diag' ? cov : tf.broadcastTo(tf.expandDims(cov, -1), [...cov.shape, D]);
   return tf.mul(tf.expandDims(variances, -1), tf.eye(D));
 }

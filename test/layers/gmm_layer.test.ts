@@ -8,7 +8,8 @@ import {describeOnBackends} from '../helpers/backends';
 import {fill, normal, rng} from '../helpers/random';
 import {CovType, F64, RefParams, finiteDifferenceGradient, referenceLogProb} from '../helpers/reference_f64';
 
-const TYPES: CovType[] = ['full', 'tied', 'diag', 'spherical'];
+/** The types whose covariances the layer learns ('constant' has its own tests below). */
+const TYPES: CovType[] = ['full', 'tied', 'diag', 'spherical', 'shared_isotropic'];
 
 /** A layer applied once to [batch, D] so that its weights exist. */
 function builtLayer(args: ConstructorParameters<typeof GMMLayer>[0], D: number): GMMLayer {
@@ -63,6 +64,8 @@ function circleStart(x: number[][], type: CovType) {
       [4, 4],
     ],
     spherical: [4, 4, 4],
+    shared_isotropic: 4,
+    constant: 4,
   }[type];
   return {weights: [1 / 3, 1 / 3, 1 / 3], means, covariances};
 }
@@ -108,6 +111,8 @@ describeOnBackends('GMMLayer', () => {
         tied: [[3], [3, 5], [5], [5, 5]],
         diag: [[3], [3, 5], [3, 5]],
         spherical: [[3], [3, 5], [3]],
+        shared_isotropic: [[3], [3, 5], []],
+        constant: [[3], [3, 5]],
       };
       for (const type of TYPES) {
         const layer = builtLayer({nComponents: 3, covarianceType: type}, 5);
@@ -124,7 +129,7 @@ describeOnBackends('GMMLayer', () => {
       );
       expectThrowsWith(
         () => new GMMLayer({nComponents: 2, covarianceType: 'isotropic' as never}),
-        "GMMLayer: covarianceType must be one of 'full', 'tied', 'diag', 'spherical', but got \"isotropic\"",
+        "GMMLayer: covarianceType must be one of 'full', 'tied', 'diag', 'spherical', 'shared_isotropic', 'constant', but got \"isotropic\"",
       );
       expectThrowsWith(
         () => new GMMLayer({nComponents: 2, minVariance: -1}),
@@ -221,6 +226,8 @@ describeOnBackends('GMMLayer', () => {
           tied: spd(),
           diag: fill([2, D], () => 0.5 + random()),
           spherical: [0.7, 1.9],
+          shared_isotropic: 1.3,
+          constant: 1,
         }[type];
         const mixture = {weights: [0.3, 0.7], means: fill([2, D], () => normal(random)) as number[][], covariances};
         const x = tf.tensor(fill([7, D], () => 2 * normal(random)) as number[][]);
@@ -414,5 +421,74 @@ describeOnBackends('GMMLayer', () => {
       data.dispose();
       model.dispose();
     });
+  });
+});
+
+describeOnBackends("GMMLayer with covarianceType 'constant'", () => {
+  it('holds the fixed variance as an argument, not a weight, and computes gmmLogProb with it', async () => {
+    const layer = builtLayer({nComponents: 2, covarianceType: 'constant', variance: 0.5}, 3);
+    expect(layer.trainableWeights.map((w) => w.shape)).to.deep.equal([[2], [2, 3]]);
+    expect(layer.variance).to.equal(0.5);
+    const config = layer.getConfig();
+    expect(config.variance).to.equal(0.5);
+    const copy = GMMLayer.fromConfig(GMMLayer, config) as GMMLayer;
+    expect(copy.variance).to.equal(0.5);
+    const random = rng(41);
+    const mixture = {weights: [0.4, 0.6], means: fill([2, 3], () => normal(random)) as number[][], covariances: 0.5};
+    const x = tf.tensor(fill([5, 3], () => normal(random)) as number[][]);
+    await expectNoLeak(() => {
+      layer.setMixture(mixture);
+      const out = layer.apply(x) as tf.Tensor;
+      const expected = referenceLogProb(
+        'constant',
+        {
+          x: F64.from(x.arraySync()),
+          weights: F64.from(mixture.weights),
+          means: F64.from(mixture.means),
+          cov: F64.from(0.5),
+        },
+        'natural',
+      );
+      // float32 evaluation of O(10) log-densities.
+      expectClose(out, expected, {rtol: 1e-5, atol: 1e-5});
+      const back = layer.getMixture();
+      expectClose(back.covariances, 0.5, {rtol: 1e-6, atol: 0});
+      tf.dispose([out, back.weights, back.means, back.covariances]);
+    });
+    expectThrowsWith(
+      () => layer.setMixture({...mixture, covariances: 0.7}),
+      "GMMLayer.setMixture: covariances must be the layer's fixed variance 0.5 (covarianceType 'constant' does not learn it), but got 0.7",
+    );
+    x.dispose();
+    layer.dispose();
+  });
+
+  it('model.fit moves the means and weights and leaves the variance', async () => {
+    const {x} = generatedMixture(31, 300);
+    const model = tfl.sequential({
+      layers: [new GMMLayer({nComponents: 3, covarianceType: 'constant', variance: 0.6, inputShape: [2]})],
+    });
+    const layer = model.layers[0] as GMMLayer;
+    layer.setMixture({...circleStart(x, 'constant'), covariances: 0.6});
+    model.compile({optimizer: tf.train.adam(0.05), loss: gmmNLLLoss});
+    const data = tf.tensor2d(x);
+    const history = await fitWithoutTargets(model, data, {epochs: 100, batchSize: x.length, verbose: 0});
+    const losses = history.history.loss as number[];
+    expect(losses[losses.length - 1]).to.be.below(losses[0] - 0.1);
+    const fitted = layer.getMixture();
+    expectClose(fitted.covariances, 0.6, {rtol: 1e-6, atol: 0}); // nothing trains it
+    tf.dispose([data, fitted.weights, fitted.means, fitted.covariances]);
+    model.dispose();
+  });
+
+  it('rejects a variance that is not positive, and a variance for the types that learn theirs', () => {
+    expectThrowsWith(
+      () => new GMMLayer({nComponents: 2, covarianceType: 'constant', variance: 0}),
+      'GMMLayer: variance must be a finite number > 0, but got 0',
+    );
+    expectThrowsWith(
+      () => new GMMLayer({nComponents: 2, covarianceType: 'spherical', variance: 1}),
+      "GMMLayer: variance is the fixed variance of covarianceType 'constant', but the covariance type is 'spherical'",
+    );
   });
 });

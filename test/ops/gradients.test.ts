@@ -10,7 +10,7 @@ import {randomNatural, randomPrecisionCholesky, rng, fill, normal} from '../help
 import {CovType, F64, Nd, RefParams, finiteDifferenceGradient, referenceLogProb} from '../helpers/reference_f64';
 import {plainLogProbNatural, plainLogProbPrecisionCholesky} from '../helpers/reference_tf';
 
-const TYPES: CovType[] = ['full', 'tied', 'diag', 'spherical'];
+const TYPES: CovType[] = ['full', 'tied', 'diag', 'spherical', 'shared_isotropic', 'constant'];
 const ARG_NAMES: (keyof RefParams)[] = ['x', 'weights', 'means', 'cov'];
 
 /**

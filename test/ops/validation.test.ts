@@ -105,7 +105,7 @@ describeOnBackends('argument validation', () => {
   it('rejects an unknown covariance type, listing the valid ones', () => {
     expectThrowsWith(
       () => gmmLogProb(x, w, mu, full, 'diagonal' as never),
-      "gmmLogProb: covarianceType must be one of 'full', 'tied', 'diag', 'spherical', but got \"diagonal\"",
+      "gmmLogProb: covarianceType must be one of 'full', 'tied', 'diag', 'spherical', 'shared_isotropic', 'constant', but got \"diagonal\"",
     );
     expectThrowsWith(() => gmmInit(2, 2, 'isotropic' as never), 'gmmInit: covarianceType must be one of');
   });
