@@ -31,6 +31,8 @@ export function gmmNLL(
   return tf.tidy(() => {
     const xt = toFloatTensor(x, 'x', fn);
     if (xt.rank !== 2) fail(fn, `x must have shape [N, D] (a batch), but got ${formatShape(xt.shape)}`);
+    if (xt.shape[0] < 1)
+      fail(fn, `x must have at least one sample (N >= 1) to average over, but got shape ${formatShape(xt.shape)}`);
     const logProbs = gmmLogProbFor(fn, xt, weights, means, covariances, covarianceType, options);
     return mixtureNLLFor(fn, logProbs, options.sampleWeights);
   });

@@ -15,7 +15,7 @@ export interface MixtureArgs {
   means: tf.Tensor;
   covariance: tf.Tensor;
   type: CovarianceType;
-  /** Samples (1 for a single input vector). */
+  /** Samples (1 for a single input vector; 0 for an empty batch). */
   N: number;
   K: number;
   D: number;
@@ -73,7 +73,7 @@ export function parseMixtureArgs(
   const N = singleInput ? 1 : xt.shape[0];
   const D = xt.shape[xt.rank - 1];
   if (D < 1) fail(fn, `x must have at least one feature (D >= 1), but got shape ${formatShape(xt.shape)}`);
-  if (N < 1) fail(fn, `x must have at least one sample (N >= 1), but got shape ${formatShape(xt.shape)}`);
+  // N = 0 (x [0, D]) is an empty batch: mixtureLogProb returns [0, K].
   const perSampleN = singleInput ? null : N;
 
   const wt = toFloatTensor(weights, names.weights, fn);

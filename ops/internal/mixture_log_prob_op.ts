@@ -61,6 +61,7 @@ export function mixtureLogProb(
   validate = false,
   caller = 'gmmLogProb',
 ): tf.Tensor {
+  if (args.N === 0) return emptyBatchLogProb(args, parameterisation, validate, caller);
   const {type, N, K, D, perSample} = args;
   let kernel: Kernel = type.kernel(perSample);
   const natural = parameterisation === 'natural';
@@ -124,4 +125,25 @@ export function mixtureLogProb(
     forward,
     backward,
   );
+}
+
+/**
+ * [0, K] for an empty batch x [0, D]: the kernels are not run (some backends fail on empty
+ * matmuls), and the gradient of every parameter is zeros of its shape (a sum over no rows).
+ */
+function emptyBatchLogProb(
+  args: MixtureArgs,
+  parameterisation: Parameterisation,
+  validate: boolean,
+  caller: string,
+): tf.Tensor {
+  if (validate && parameterisation === 'natural') {
+    // The same positive-definiteness errors as a non-empty batch.
+    tf.dispose(args.type.precisionCholeskyFromCovariance(args.covariance, {validate, caller}));
+  }
+  const inputs: tf.NamedTensorMap = {x: args.x, weights: args.weights, means: args.means, covariance: args.covariance};
+  // Shapes, not tensors: the inputs may be disposed by the time the gradient runs.
+  const zeroGradients = (): GradientThunks =>
+    Object.fromEntries(Object.entries(inputs).map(([name, input]) => [name, () => tf.zeros(input.shape)]));
+  return runWithGradientThunks(inputs, () => tf.zeros([0, args.K]), zeroGradients);
 }

@@ -133,10 +133,10 @@ describeOnBackends('argument validation', () => {
     );
   });
 
-  it('empty inputs and empty mixtures are rejected', () => {
+  it('empty batches are rejected where a mean is taken, and empty mixtures always', () => {
     expectThrowsWith(
-      () => gmmLogProb(tf.zeros([0, 2]), w, mu, full),
-      'x must have at least one sample (N >= 1), but got shape [0, 2]',
+      () => gmmNLL(tf.zeros([0, 2]), w, mu, full),
+      'gmmNLL: x must have at least one sample (N >= 1) to average over, but got shape [0, 2]',
     );
     expectThrowsWith(() => gmmLogProb(x, [], mu, full), 'weights must have at least one component (K >= 1)');
   });
