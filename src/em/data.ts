@@ -187,6 +187,7 @@ export type MatrixValues = Float32Array | Float64Array;
  * rows) are read in float64, so that centering happens before any float32 rounding; tensors in
  * float32.
  *
+ * @param allowEmpty accept N = 0 (an empty batch to score); D >= 1 is always required.
  * @returns the values (row-major) with N and D, and whether they came from float32.
  */
 export function readMatrix(
@@ -194,6 +195,7 @@ export function readMatrix(
   argName: string,
   x: TensorInput,
   expectedD?: number,
+  allowEmpty = false,
 ): {values: MatrixValues; N: number; D: number; float32: boolean} {
   if (x instanceof Float64Array || x instanceof Float32Array) {
     fail(
@@ -204,7 +206,7 @@ export function readMatrix(
   const host = readHostRows(x);
   if (host) {
     assertBackendRegistered(fn); // as tensor inputs do: the fit needs a backend anyway
-    checkShapeAndValues(fn, argName, host.values, host.N, host.D, expectedD);
+    checkShapeAndValues(fn, argName, host.values, host.N, host.D, expectedD, allowEmpty);
     return {...host, float32: false};
   }
   const t = toFloatTensor(x, argName, fn);
@@ -216,7 +218,7 @@ export function readMatrix(
     }
     const [N, D] = t.shape;
     const values = t.dataSync() as Float32Array;
-    checkShapeAndValues(fn, argName, values, N, D, expectedD);
+    checkShapeAndValues(fn, argName, values, N, D, expectedD, allowEmpty);
     return {values, N, D, float32: true};
   } finally {
     if (t !== x) t.dispose();
@@ -230,6 +232,7 @@ function checkShapeAndValues(
   N: number,
   D: number,
   expectedD: number | undefined,
+  allowEmpty: boolean,
 ): void {
   if (expectedD !== undefined && D !== expectedD) {
     fail(
@@ -237,7 +240,7 @@ function checkShapeAndValues(
       `${argName} must have shape [N, ${expectedD}] (N, D: ${expectedD} features seen in fit), but got ${formatShape([N, D])}`,
     );
   }
-  if (N < 1 || D < 1)
+  if (D < 1 || (N < 1 && !allowEmpty))
     fail(fn, `${argName} must have at least one sample and one feature, but got shape ${formatShape([N, D])}`);
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {

@@ -127,12 +127,19 @@ export abstract class MixtureModel {
 
   /**
    * Runs `body` on the per-component log-probabilities of every chunk of X (by the ops' direct
-   * kernel, in the data space) and concatenates the results.
+   * kernel, in the data space) and concatenates the results. With `allowEmpty`, an X of shape
+   * [0, D] gives `body` of an empty [0, K].
    */
-  private mapLogProb(fn: string, X: TensorInput, body: (logProb: tf.Tensor2D) => tf.Tensor): tf.Tensor {
+  private mapLogProb(
+    fn: string,
+    X: TensorInput,
+    body: (logProb: tf.Tensor2D) => tf.Tensor,
+    allowEmpty = false,
+  ): tf.Tensor {
     const fitted = this.require(fn.slice(this.className.length + 1));
-    const {values, N, D} = readMatrix(fn, 'X', X, fitted.nFeatures);
+    const {values, N, D} = readMatrix(fn, 'X', X, fitted.nFeatures, allowEmpty);
     const p = fitted.store.parameters();
+    if (N === 0) return tf.tidy(() => body(tf.zeros([0, p.weights.shape[0]])));
     // X and the means are shifted by the mean of the means in float64, before X is rounded to
     // float32: data far from the origin keep their digits (a Gaussian is shift-invariant, and
     // componentLogProb depends on x - mu only).
@@ -194,17 +201,22 @@ export abstract class MixtureModel {
 
   /** Label (most probable component) of every sample: int32 [N] (scikit-learn's `predict`). */
   predict(X: TensorInput): tf.Tensor1D {
-    return this.mapLogProb(`${this.className}.predict`, X, (lp) => tf.argMax(lp, -1)) as tf.Tensor1D;
+    return this.mapLogProb(`${this.className}.predict`, X, (lp) => tf.argMax(lp, -1), true) as tf.Tensor1D;
   }
 
   /** Posterior probability of every component for every sample: [N, K] (`predict_proba`). */
   predictProba(X: TensorInput): tf.Tensor2D {
-    return this.mapLogProb(`${this.className}.predictProba`, X, (lp) => mixtureResponsibilities(lp)) as tf.Tensor2D;
+    return this.mapLogProb(
+      `${this.className}.predictProba`,
+      X,
+      (lp) => mixtureResponsibilities(lp),
+      true,
+    ) as tf.Tensor2D;
   }
 
   /** Log-likelihood log p(x) of every sample: [N] (`score_samples`). */
   scoreSamples(X: TensorInput): tf.Tensor1D {
-    return this.mapLogProb(`${this.className}.scoreSamples`, X, (lp) => mixtureLogLikelihood(lp)) as tf.Tensor1D;
+    return this.mapLogProb(`${this.className}.scoreSamples`, X, (lp) => mixtureLogLikelihood(lp), true) as tf.Tensor1D;
   }
 
   /**
