@@ -5,7 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceType} from '../../ops/covariance/covariance_type';
-import {fail} from '../../ops/util/args';
+import {MixtureParametersInput, readMixtureParameters} from '../../ops/mixture_parameters';
+import {fail, shapeMatches, toFloatTensor} from '../../ops/util/args';
+import {FittedParameters} from './parameters';
 
 /**
  * Largest allowed |Sigma_ij - Sigma'_ij| / sqrt(Sigma_ii Sigma_jj), with Sigma' = (P P^T)^-1
@@ -76,6 +78,39 @@ export function assertConsistentFactors(
         );
     }
   }
+}
+
+/**
+ * Reads a model's parameters from a document (see {@link readMixtureParameters}) and checks its
+ * factors with {@link assertConsistentFactors}: the factor alone first, so that a bad one is
+ * reported under its field's name, then against the covariances when both are given. Returns
+ * copies the model owns, whatever the caller does with the tensors it passed.
+ */
+export function readConsistentParameters(
+  fn: string,
+  params: MixtureParametersInput,
+  type: CovarianceType,
+  nComponents: number,
+  names: FactorFieldNames & {argName?: string},
+): FittedParameters {
+  return tf.tidy(() => {
+    const expect = {nComponents, argName: names.argName};
+    if (params !== null && typeof params === 'object' && params.precisionsCholesky != null) {
+      const factor = toFloatTensor(params.precisionsCholesky, names.precisionsCholesky, fn);
+      const D = factor.shape[factor.rank - 1] ?? 0;
+      if (shapeMatches(factor.shape, type.parameterShape(nComponents, D)))
+        assertConsistentFactors(fn, type, factor, null, names);
+    }
+    const r = readMixtureParameters(fn, params, type, expect);
+    const bothGiven = params.covariances != null && params.precisionsCholesky != null;
+    if (bothGiven) assertConsistentFactors(fn, type, r.precisionsCholesky, r.covariances, names);
+    return {
+      weights: tf.clone(r.weights),
+      means: tf.clone(r.means),
+      covariances: tf.clone(r.covariances),
+      precisionsCholesky: tf.clone(r.precisionsCholesky),
+    };
+  });
 }
 
 /** (P P^T)^-1 = U^T U with U = P^-1, for one upper-triangular D x D factor, in float64. */

@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
-import {MixtureParametersInput, readMixtureParameters} from '../../ops/mixture_parameters';
-import {TensorInput, assertInteger, assertKnownKeys, fail, shapeMatches, toFloatTensor} from '../../ops/util/args';
+import {MixtureParametersInput} from '../../ops/mixture_parameters';
+import {TensorInput, assertInteger, assertKnownKeys, fail, toFloatTensor} from '../../ops/util/args';
 import {SeededRandom} from '../util/random';
 import {basisWidth, createEmCovariance} from './covariance/registry';
 import {EmData, autoBatchSize, prepareData} from './data';
@@ -51,7 +51,7 @@ import {
 import {SklearnGaussianMixtureJSON, parseSklearnJSON, sklearnJSONOf} from './sklearn_json';
 import {MixtureModel} from './mixture_model';
 import {EmThreads} from './parallel/em_threads';
-import {FactorFieldNames, assertConsistentFactors} from './factor_consistency';
+import {FactorFieldNames, readConsistentParameters} from './factor_consistency';
 
 const CLASS = 'GaussianMixture';
 
@@ -613,8 +613,8 @@ export class GaussianMixture extends MixtureModel {
   }
 
   /**
-   * Sets fitted parameters (data space) after validating them (see {@link readMixtureParameters}
-   * and {@link assertConsistentFactors}); `names` are the fields named in messages.
+   * Sets fitted parameters (data space) after validating them (see {@link readConsistentParameters});
+   * `names` are the fields named in messages.
    */
   private restore(
     fn: string,
@@ -622,27 +622,7 @@ export class GaussianMixture extends MixtureModel {
     diagnostics: FitDiagnostics,
     names: FactorFieldNames & {argName?: string},
   ): void {
-    const read = tf.tidy(() => {
-      const type = this.covarianceTypeBehaviour;
-      const expect = {nComponents: this.nComponents, argName: names.argName};
-      // The factor alone first, so that a bad one is reported under its field's name.
-      if (params !== null && typeof params === 'object' && params.precisionsCholesky != null) {
-        const factor = toFloatTensor(params.precisionsCholesky, names.precisionsCholesky, fn);
-        const D = factor.shape[factor.rank - 1] ?? 0;
-        if (shapeMatches(factor.shape, type.parameterShape(this.nComponents, D)))
-          assertConsistentFactors(fn, type, factor, null, names);
-      }
-      const r = readMixtureParameters(fn, params, type, expect);
-      const bothGiven = params.covariances != null && params.precisionsCholesky != null;
-      if (bothGiven) assertConsistentFactors(fn, type, r.precisionsCholesky, r.covariances, names);
-      // Copies: the model owns its tensors, whatever the caller does with the ones it passed.
-      return {
-        weights: tf.clone(r.weights),
-        means: tf.clone(r.means),
-        covariances: tf.clone(r.covariances),
-        precisionsCholesky: tf.clone(r.precisionsCholesky),
-      };
-    });
+    const read = readConsistentParameters(fn, params, this.covarianceTypeBehaviour, this.nComponents, names);
     this.setFitted(read, read.means.shape[1]!, diagnostics);
   }
 }

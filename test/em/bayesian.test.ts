@@ -305,7 +305,7 @@ describeOnBackends('BayesianGaussianMixture', () => {
       expectThrowsWith(
         () => BayesianGaussianMixture.fromSklearnJSON({...sk, mean_precision_: [1]}),
         `${C}.fromSklearnJSON`,
-        'json.mean_precision_ must be an array of 2 numbers',
+        'json.mean_precision_ must be an array of 2 finite numbers',
       );
       expectThrowsWith(
         () => BayesianGaussianMixture.fromSklearnJSON({...sk, degrees_of_freedom_prior_: 1}),

@@ -4,7 +4,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {gmmLogProbPrecisionCholesky} from '../../../ops/gmm_log_prob_precision_cholesky';
-import {MixtureParametersInput, readMixtureParameters} from '../../../ops/mixture_parameters';
+import {MixtureParametersInput} from '../../../ops/mixture_parameters';
+import {FactorFieldNames, readConsistentParameters} from '../factor_consistency';
+import {parseSklearnJSON} from '../sklearn_json';
 import {TensorInput, assertFiniteValues, assertKnownKeys, assertNumber, fail} from '../../../ops/util/args';
 import {SeededRandom} from '../../util/random';
 import {basisWidth, createEmCovariance} from '../covariance/registry';
@@ -15,7 +17,7 @@ import {InitParams} from '../init/methods';
 import {MixtureModel} from '../mixture_model';
 import {NestedNumbers} from '../options';
 import {FittedParameters, fromScaledState} from '../parameters';
-import {FitDiagnostics} from '../serialization';
+import {FitDiagnostics, checkFittedJSON} from '../serialization';
 import {BayesianCovarianceType, checkCovariancePrior} from './covariance';
 import {VariationalContext, VariationalLoopResult, runVariational} from './loop';
 import {
@@ -384,7 +386,8 @@ export class BayesianGaussianMixture extends MixtureModel {
     checkBayesianJSON(fn, json);
     const model = new BayesianGaussianMixture({...json.options, ...callbacks});
     const f = json.fitted;
-    if (f) {
+    if (f !== null && f !== undefined) {
+      checkFittedJSON(fn, f, model.covarianceTypeBehaviour, model.nComponents);
       model.restore(
         fn,
         f,
@@ -400,6 +403,8 @@ export class BayesianGaussianMixture extends MixtureModel {
           weightConcentration: 'json.fitted.weightConcentration',
           meanPrecision: 'json.fitted.meanPrecision',
           degreesOfFreedom: 'json.fitted.degreesOfFreedom',
+          covariances: 'json.fitted.covariances',
+          precisionsCholesky: 'json.fitted.precisionsCholesky',
         },
       );
     }
@@ -458,11 +463,9 @@ export class BayesianGaussianMixture extends MixtureModel {
     > = {},
   ): BayesianGaussianMixture {
     const fn = `${CLASS}.fromSklearnJSON`;
-    if (json === null || typeof json !== 'object')
-      fail(fn, `json must be an object with scikit-learn's fitted attributes, but got ${String(json)}`);
-    if (!Array.isArray(json.weights_) || json.weights_.length < 1)
-      fail(fn, `json.weights_ must be a non-empty array, but got ${JSON.stringify(json.weights_)}`);
-    const K = json.weights_.length;
+    // The fields GaussianMixture's documents share: types, ranges, shapes against K and D.
+    const parsed = parseSklearnJSON(fn, json);
+    const K = parsed.nComponents;
     const model = new BayesianGaussianMixture({
       ...options,
       nComponents: K,
@@ -474,10 +477,10 @@ export class BayesianGaussianMixture extends MixtureModel {
     model.restore(
       fn,
       {
-        weights: json.weights_,
-        means: json.means_,
-        covariances: json.covariances_,
-        precisionsCholesky: json.precisions_cholesky_,
+        weights: parsed.weights,
+        means: parsed.means,
+        covariances: parsed.covariances ?? undefined,
+        precisionsCholesky: parsed.precisionsCholesky ?? undefined,
       } as MixtureParametersInput,
       {
         weightConcentration: (Array.isArray(wc) && Array.isArray(wc[0]) ? wc : [wc]) as number[][],
@@ -491,41 +494,33 @@ export class BayesianGaussianMixture extends MixtureModel {
         degreesOfFreedomPrior: json.degrees_of_freedom_prior_,
         covariancePrior: json.covariance_prior_,
       },
-      {
-        converged: json.converged_ ?? true,
-        nIter: json.n_iter_ ?? 0,
-        lowerBound: typeof json.lower_bound_ === 'number' ? json.lower_bound_ : -Infinity,
-        lowerBounds: [],
-      },
+      {converged: parsed.converged, nIter: parsed.nIter, lowerBound: parsed.lowerBound, lowerBounds: []},
       {
         weightConcentration: 'json.weight_concentration_',
         meanPrecision: 'json.mean_precision_',
         degreesOfFreedom: 'json.degrees_of_freedom_',
+        covariances: 'json.covariances_',
+        precisionsCholesky: 'json.precisions_cholesky_',
       },
       'json.',
     );
     return model;
   }
 
-  /** Sets a fitted state after validating parameters, posterior and priors. */
+  /**
+   * Sets a fitted state after validating parameters (with the consistency of covariances and
+   * factors), posterior and priors.
+   */
   private restore(
     fn: string,
     params: MixtureParametersInput,
     posterior: PosteriorVectors,
     priors: Priors,
     diagnostics: FitDiagnostics,
-    names: Parameters<typeof checkPosterior>[1],
+    names: Parameters<typeof checkPosterior>[1] & FactorFieldNames,
     priorPrefix = 'json.fitted.priors.',
   ): void {
-    const read = tf.tidy(() => {
-      const r = readMixtureParameters(fn, params, this.covarianceTypeBehaviour, {nComponents: this.nComponents});
-      return {
-        weights: tf.clone(r.weights),
-        means: tf.clone(r.means),
-        covariances: tf.clone(r.covariances),
-        precisionsCholesky: tf.clone(r.precisionsCholesky),
-      };
-    });
+    const read = readConsistentParameters(fn, params, this.covarianceTypeBehaviour, this.nComponents, names);
     try {
       const D = read.means.shape[1]!;
       const vectors = checkPosterior(fn, names, this.weightConcentrationPriorType, posterior, this.nComponents, D);

@@ -107,8 +107,9 @@ export function checkBayesianJSON(fn: string, json: BayesianGaussianMixtureJSON)
 }
 
 function positiveVector(fn: string, name: string, value: unknown, K: number, min = 0): number[] {
-  if (!Array.isArray(value) || value.length !== K || !value.every((v) => typeof v === 'number' && v > min))
-    fail(fn, `${name} must be an array of ${K} numbers > ${min}, but got ${JSON.stringify(value)}`);
+  const valid = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > min;
+  if (!Array.isArray(value) || value.length !== K || !value.every(valid))
+    fail(fn, `${name} must be an array of ${K} finite numbers > ${min}, but got ${JSON.stringify(value)}`);
   return value as number[];
 }
 
