@@ -7,7 +7,7 @@
  */
 import {expect} from 'chai';
 
-import {COVARIANCE_TYPES, GaussianMixture, GaussianMixtureJSON} from '../../src';
+import {EM_COVARIANCE_TYPES, GaussianMixture, GaussianMixtureJSON} from '../../src';
 import {expectClose, expectNoLeak, expectThrowsWith, flat} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
 import {expectCloseToScale} from './helpers';
@@ -16,7 +16,7 @@ import {batches, mixtureRows} from './stream/data';
 const quiet = {onWarning: () => {}};
 
 describeOnBackends('GaussianMixture.partialFit', () => {
-  for (const covarianceType of COVARIANCE_TYPES) {
+  for (const covarianceType of EM_COVARIANCE_TYPES) {
     it(`${covarianceType}: K = 1 with step size 1/t ends at the sample mean and covariance (fit's)`, async () => {
       const rows = mixtureRows(2000, 3, 3, 7);
       await expectNoLeak(() => {

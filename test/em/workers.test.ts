@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 
-import {COVARIANCE_TYPES, CovarianceTypeName, GaussianMixture, GaussianMixtureOptions} from '../../src';
+import {EM_COVARIANCE_TYPES, GaussianMixture, GaussianMixtureOptions} from '../../src';
 import {resolveWorkerCount} from '../../src/em/parallel/em_threads';
 import {WorkerPool} from '../../src/em/parallel/pool';
 import {expectClose, expectNoLeak, expectThrowsWith, flat} from '../helpers/assertions';
@@ -76,7 +76,7 @@ describe("workers: the 'auto' rule", () => {
 describeOnBackends('GaussianMixture with workers: 2 equals in-thread', () => {
   const x = blobs(3000, 3, 3);
 
-  for (const covarianceType of COVARIANCE_TYPES as readonly CovarianceTypeName[]) {
+  for (const covarianceType of EM_COVARIANCE_TYPES) {
     it(`${covarianceType}: the same fit, workers started once and reused, ended by dispose`, async () => {
       await expectNoLeak(() => {
         const {inThread, parallel} = fitBoth(x, {nComponents: 3, covarianceType, seed: 1});

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfd from '@tensorflow/tfjs-data';
 import {expect} from 'chai';
 
-import {COVARIANCE_TYPES, GaussianMixture, GaussianMixtureOptions} from '../../../src';
+import {EM_COVARIANCE_TYPES, GaussianMixture, GaussianMixtureOptions} from '../../../src';
 import {expectClose, expectNoLeak, flat} from '../../helpers/assertions';
 import {describeOnBackends} from '../../helpers/backends';
 import {expectCloseToScale} from '../helpers';
@@ -35,7 +35,7 @@ function expectSameFit(streamed: GaussianMixture, reference: GaussianMixture, la
 describeOnBackends('GaussianMixture.fitAsync: streams equal fit on the concatenated data', () => {
   const rows = mixtureRows(2400, 3, 4, 11);
 
-  for (const covarianceType of COVARIANCE_TYPES) {
+  for (const covarianceType of EM_COVARIANCE_TYPES) {
     it(`${covarianceType}: with weightsInit, meansInit and precisionsInit given, batches of 500`, async () => {
       // The start: a short fit's parameters, as scikit-learn's precisions.
       const starter = new GaussianMixture({nComponents: 4, covarianceType, maxIter: 2, ...quiet}).fit(rows);
