@@ -5,7 +5,6 @@
  * (weight concentration shape and positivity, mean precision > 0, degrees of freedom > D - 1),
  * each error naming the field.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 
 import {BayesianGaussianMixture, BayesianGaussianMixtureJSON, SklearnBayesianGaussianMixtureJSON} from '../../src';
