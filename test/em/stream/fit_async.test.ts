@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfd from '@tensorflow/tfjs-data';
 import {expect} from 'chai';
 
-import {EM_COVARIANCE_TYPES, GaussianMixture, GaussianMixtureOptions} from '../../../src';
+import {GaussianMixture, GaussianMixtureOptions, SKLEARN_COVARIANCE_TYPES} from '../../../src';
 import {expectClose, expectNoLeak, flat} from '../../helpers/assertions';
 import {describeOnBackends} from '../../helpers/backends';
 import {expectCloseToScale} from '../helpers';
@@ -35,9 +35,9 @@ function expectSameFit(streamed: GaussianMixture, reference: GaussianMixture, la
 describeOnBackends('GaussianMixture.fitAsync: streams equal fit on the concatenated data', () => {
   const rows = mixtureRows(2400, 3, 4, 11);
 
-  for (const covarianceType of EM_COVARIANCE_TYPES) {
+  for (const covarianceType of SKLEARN_COVARIANCE_TYPES) {
     it(`${covarianceType}: with weightsInit, meansInit and precisionsInit given, batches of 500`, async () => {
-      // The start: a short fit's parameters, as scikit-learn's precisions.
+      // The start: a short fit's parameters, as scikit-learn's precisions (so scikit-learn's four types).
       const starter = new GaussianMixture({nComponents: 4, covarianceType, maxIter: 2, ...quiet}).fit(rows);
       const sk = starter.toSklearnJSON();
       const options: GaussianMixtureOptions = {
