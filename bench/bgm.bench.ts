@@ -58,7 +58,7 @@ prefix, n, d, k, cov_type, iters = sys.argv[1], int(sys.argv[2]), int(sys.argv[3
 x = np.fromfile(prefix + ".bin", dtype=np.float32).reshape(n, d).astype(np.float64)
 resp = np.eye(k)[np.fromfile(prefix + ".labels", dtype=np.int32)]
 class FromResponsibilities(BayesianGaussianMixture):
-    def _initialize_parameters(self, X, random_state):
+    def _initialize_parameters(self, X, random_state, **kwargs):  # newer scikit-learn passes xp
         self._initialize(X, resp)
 def run(max_iter):
     bgm = FromResponsibilities(n_components=k, covariance_type=cov_type, max_iter=max_iter, tol=0)

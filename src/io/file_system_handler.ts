@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {assertKnownKeys, fail, optionKeys} from '../../ops/util/args';
 import {writeFilesAtomically} from './atomic_write';
 import {nodeModules, type NodeModules} from './node_fs';
+import {assertManifestMatchesTopology} from './topology_shapes';
 import {assertInsideDirectory, assertWeightsFit} from './weights_integrity';
 
 /** Options of {@link fileSystemHandler}. */
@@ -152,6 +153,7 @@ export function fileSystemHandlerOn(
               '(the file is corrupt, truncated or belongs to another model)',
           );
         assertWeightsFit(`${FN}.load`, specs, bytes.byteLength, fileNames, modelPath);
+        await assertManifestMatchesTopology(`${FN}.load`, modelJSON, specs, modelPath);
         return [specs, bytes.buffer as ArrayBuffer];
       });
     },

@@ -178,6 +178,24 @@ describeOnBackends('fileSystemHandler: models are never lost or mixed up', () =>
       .and.contain('SHA-256');
   });
 
+  it('a weight whose shape disagrees with the topology is an error naming the weight, both shapes and the file', async () => {
+    await modelA.save(fileSystemHandler(dir));
+    const modelPath = path.join(dir, 'model.json');
+    const json = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
+    // The topology now says the dense layer has 3 units; the weights (and their checksum) are the
+    // 2-unit model's.
+    const dense = json.modelTopology.config.layers.find((l: {class_name: string}) => l.class_name === 'Dense');
+    dense.config.units = 3;
+    fs.writeFileSync(modelPath, JSON.stringify(json));
+    const before = tf.memory().numTensors;
+    const message = await rejection(tfl.loadLayersModel(fileSystemHandler(dir)));
+    expect(message)
+      .to.match(/^fileSystemHandler\.load: weight \S*kernel in /)
+      .and.contain(modelPath)
+      .and.contain("has shape [3, 2], but the model's topology declares [3, 3]");
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+
   it('without a checksum (tfjs-node layout model.json + weights.bin) still loads, and a truncated file names the weight and its shape', async () => {
     await modelA.save(fileSystemHandler(dir, {weightsFileName: 'weights.bin'}));
     const modelPath = path.join(dir, 'model.json');
