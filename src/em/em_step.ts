@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/registry';
 import {TensorInput, assertInteger, assertKnownKeys, assertNumber, fail, optionKeys} from '../../ops/util/args';
-import {assertEmCovarianceType, basisWidth, createEmCovariance} from './covariance/registry';
+import {assertEmCovarianceType, basisWidth, createConstantEm, createEmCovariance} from './covariance/registry';
 import {BatchSizeOption, autoBatchSize, prepareData} from './data';
 import {createContext} from './engine/context';
 import {IterationInfo, emIteration, runEm} from './engine/loop';
@@ -99,7 +99,8 @@ export function readType(fn: string, params: GaussianMixtureParametersInput): Co
       `params must be an object {covarianceType, weights, means, covariances or precisionsCholesky}, but got ${String(params)}`,
     );
   const type = getCovarianceType(params.covarianceType ?? 'full', fn, 'params.covarianceType').name;
-  assertEmCovarianceType(fn, type);
+  // constant: the variance of params is kept, weights and means are fitted (see constant.ts).
+  if (type !== 'constant') assertEmCovarianceType(fn, type);
   return type;
 }
 
@@ -129,7 +130,11 @@ function withScaledProblem<T>(
       covariances: scaled[2],
       precisionsCholesky: scaled[3],
     };
-    em = createEmCovariance(type, state.weights.shape[0], data.D, fn);
+    const K = state.weights.shape[0];
+    em =
+      type === 'constant'
+        ? createConstantEm(K, data.D, state.covariances.dataSync()[0], fn)
+        : createEmCovariance(type, K, data.D, fn);
     const ctx = createContext(fn, data, em, regCovar);
     return body(ctx, state);
   } finally {

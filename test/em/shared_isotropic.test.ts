@@ -1,6 +1,6 @@
 /**
  * EM for `shared_isotropic` (one variance pooled over the components) against a float64
- * JavaScript EM written from the update equations, and the `constant` type's exclusion from EM.
+ * JavaScript EM written from the update equations (`constant` is in constant.test.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
@@ -104,17 +104,5 @@ describeOnBackends('EM for shared_isotropic', () => {
       json.dispose();
       gm.dispose();
     });
-  });
-
-  it("'constant' is not fitted by EM, and says why", () => {
-    const why = "covarianceType 'constant' has a fixed variance that EM does not estimate";
-    expectThrowsWith(
-      () => new GaussianMixture({nComponents: 2, covarianceType: 'constant' as never}),
-      `GaussianMixture: ${why}`,
-    );
-    expectThrowsWith(
-      () => emStep(iris, {covarianceType: 'constant', weights: [1], means: [iris[0]], covariances: 1}),
-      `emStep: ${why}`,
-    );
   });
 });

@@ -6,6 +6,7 @@ import {CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../../ops/covariance/registry';
 import {assertAllocatable} from '../../../ops/util/allocation';
 import {fail} from '../../../ops/util/args';
+import {ConstantEm} from './constant';
 import {DiagEm} from './diag';
 import {EmCovariance} from './em_covariance';
 import {FullEm} from './full';
@@ -20,8 +21,9 @@ interface EmCovarianceClass {
 }
 
 /**
- * The covariance types EM fits. `constant` is not one: its variance is given, not estimated, and
- * the estimator's options (scikit-learn's) have no place for it; fit it with `GMMLayer`.
+ * The covariance types EM estimates from the data. `constant` is not one: its variance is given,
+ * not estimated; `emStep` and `emFit` fit it with the variance of their params (weights and
+ * means only, see constant.ts).
  */
 export type EmCovarianceTypeName = Exclude<CovarianceTypeName, 'constant'>;
 
@@ -33,7 +35,7 @@ const EM_REGISTRY: Record<EmCovarianceTypeName, EmCovarianceClass> = {
   shared_isotropic: SharedIsotropicEm,
 };
 
-/** The covariance types EM fits, in registration order. */
+/** The covariance types EM estimates, in registration order (`constant` has its own class, below). */
 export const EM_COVARIANCE_TYPES = Object.keys(EM_REGISTRY) as readonly EmCovarianceTypeName[];
 
 /** Fails unless EM fits `name` (a valid covariance type). */
@@ -41,8 +43,17 @@ export function assertEmCovarianceType(fn: string, name: CovarianceTypeName): as
   if (!(name in EM_REGISTRY))
     fail(
       fn,
-      `covarianceType '${name}' has a fixed variance that EM does not estimate; EM fits ${EM_COVARIANCE_TYPES.map((t) => `'${t}'`).join(', ')} (train a GMMLayer with covarianceType 'constant' instead)`,
+      `covarianceType '${name}' has a fixed variance that EM does not estimate; EM fits ${EM_COVARIANCE_TYPES.map((t) => `'${t}'`).join(', ')} (fit 'constant' with emStep/emFit, whose params carry the variance, or train a GMMLayer)`,
     );
+}
+
+/**
+ * The EM behaviour of `constant` for K components and D features, keeping `scaledVariance` (the
+ * fixed variance in the scaled space EM runs in). The caller owns the result: call `dispose()`.
+ */
+export function createConstantEm(K: number, D: number, scaledVariance: number, caller: string): EmCovariance {
+  assertAllocatable(caller, 'the EM feature basis of one row', [1, ConstantEm.basisWidth(D)]);
+  return new ConstantEm(K, D, scaledVariance);
 }
 
 /**
@@ -60,6 +71,7 @@ export function createEmCovariance(name: unknown, K: number, D: number, caller =
 
 /** Width of the feature basis of `name` at D features (see em_covariance.ts). */
 export function basisWidth(name: CovarianceTypeName, D: number): number {
+  if (name === 'constant') return ConstantEm.basisWidth(D);
   assertEmCovarianceType('basisWidth', name);
   return EM_REGISTRY[name].basisWidth(D);
 }

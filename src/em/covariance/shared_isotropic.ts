@@ -13,7 +13,7 @@ import {EmCovariance, Moments, replaceRows} from './em_covariance';
 import {VECTOR_SCATTER} from './scatter';
 
 export class SharedIsotropicEm extends EmCovariance {
-  readonly name = 'shared_isotropic' as const;
+  readonly name: 'shared_isotropic' | 'constant' = 'shared_isotropic';
   readonly scatter = VECTOR_SCATTER;
 
   /** Columns of the feature basis at D features. */
