@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/registry';
 import {TensorInput, assertInteger, assertKnownKeys, assertNumber, fail, optionKeys} from '../../ops/util/args';
-import {assertEmCovarianceType, basisWidth, createConstantEm, createEmCovariance} from './covariance/registry';
+import {assertEmCovarianceType, basisWidth, createEmCovariance} from './covariance/registry';
 import {BatchSizeOption, autoBatchSize, prepareData} from './data';
 import {createContext} from './engine/context';
 import {IterationInfo, emIteration, runEm} from './engine/loop';
@@ -130,11 +130,9 @@ function withScaledProblem<T>(
       covariances: scaled[2],
       precisionsCholesky: scaled[3],
     };
-    const K = state.weights.shape[0];
-    em =
-      type === 'constant'
-        ? createConstantEm(K, data.D, state.covariances.dataSync()[0], fn)
-        : createEmCovariance(type, K, data.D, fn);
+    // constant: the variance of params (data units) is the one EM keeps.
+    const variance = type === 'constant' ? state.covariances.dataSync()[0] * data.transform.scale ** 2 : undefined;
+    em = createEmCovariance(type, state.weights.shape[0], data.D, fn, variance);
     const ctx = createContext(fn, data, em, regCovar);
     return body(ctx, state);
   } finally {

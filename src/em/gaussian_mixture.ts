@@ -78,6 +78,8 @@ function changeOf(lowerBounds: number[]): string {
 export class GaussianMixture extends MixtureModel {
   readonly nComponents: number;
   readonly covarianceType: CovarianceTypeName;
+  /** The fixed variance of covarianceType 'constant' (null for the other types). */
+  readonly variance: number | null;
   readonly tol: number;
   readonly regCovar: number;
   readonly maxIter: number;
@@ -108,6 +110,7 @@ export class GaussianMixture extends MixtureModel {
     ({
       nComponents: this.nComponents,
       covarianceType: this.covarianceType,
+      variance: this.variance,
       tol: this.tol,
       regCovar: this.regCovar,
       maxIter: this.maxIter,
@@ -283,7 +286,7 @@ export class GaussianMixture extends MixtureModel {
       const D = this.fitted.nFeatures;
       fail(fn, `X must have shape [N, ${D}] to warm-start the fitted model (D = ${D}), but got [${data.N}, ${data.D}]`);
     }
-    return createEmCovariance(this.covarianceType, this.nComponents, data.D, fn);
+    return createEmCovariance(this.covarianceType, this.nComponents, data.D, fn, this.variance ?? undefined);
   }
 
   private initsFor(): number {
@@ -390,7 +393,7 @@ export class GaussianMixture extends MixtureModel {
       if (fitted && fitted.nFeatures !== data.D)
         fail(fn, `X must have shape [B, ${fitted.nFeatures}] (D seen before), but got [${data.N}, ${data.D}]`);
       if (!fitted) this.checkData(fn, data);
-      em = createEmCovariance(this.covarianceType, this.nComponents, data.D, fn);
+      em = createEmCovariance(this.covarianceType, this.nComponents, data.D, fn, this.variance ?? undefined);
       if (fitted) {
         const p = fitted.store.parameters();
         current = toScaledState(this.covarianceType, data.transform, p.weights, p.means, p.precisionsCholesky);
@@ -536,7 +539,13 @@ export class GaussianMixture extends MixtureModel {
       });
     }
     if (json.fitted?.online) {
-      const em = createEmCovariance(model.covarianceType, model.nComponents, model.nFeatures, fn);
+      const em = createEmCovariance(
+        model.covarianceType,
+        model.nComponents,
+        model.nFeatures,
+        fn,
+        model.variance ?? undefined,
+      );
       try {
         checkOnlineState(fn, json.fitted.online, em);
       } catch (e) {

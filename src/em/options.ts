@@ -30,8 +30,16 @@ export type NestedNumbers = number | NestedNumbers[];
 export interface GaussianMixtureOptions {
   /** Number of components K (default 1). */
   nComponents?: number;
-  /** 'full' (default), 'tied', 'diag' or 'spherical'. */
+  /**
+   * 'full' (default), 'tied', 'diag', 'spherical', 'shared_isotropic' (one variance for all
+   * components) or 'constant' (the fixed {@link variance}: EM fits the weights and means only).
+   */
   covarianceType?: CovarianceTypeName;
+  /**
+   * The fixed variance of covarianceType 'constant' (data units; required there, a positive
+   * finite number, and refused for every other type). regCovar is not added to it.
+   */
+  variance?: number;
   /** Convergence threshold on the change of the lower bound (default 1e-3). */
   tol?: number;
   /** Added to the diagonal of every covariance (default 1e-6). */
@@ -78,6 +86,7 @@ export interface GaussianMixtureOptions {
 export const GAUSSIAN_MIXTURE_OPTION_KEYS = optionKeys<GaussianMixtureOptions>({
   nComponents: true,
   covarianceType: true,
+  variance: true,
   tol: true,
   regCovar: true,
   maxIter: true,
@@ -142,6 +151,8 @@ export const SAMPLE_OPTION_KEYS = optionKeys<SampleOptions>({seed: true});
 export interface ResolvedGaussianMixtureOptions {
   nComponents: number;
   covarianceType: CovarianceTypeName;
+  /** The fixed variance of 'constant', null for every other type. */
+  variance: number | null;
   tol: number;
   regCovar: number;
   maxIter: number;
@@ -171,6 +182,34 @@ function readArrayOption(fn: string, value: TensorInput | null | undefined, name
   return copy;
 }
 
+/** The `variance` option: required (positive, finite) for 'constant', refused for the other types. */
+function readVariance(
+  fn: string,
+  covarianceType: CovarianceTypeName,
+  variance: unknown,
+  precisionsInit: unknown,
+): number | null {
+  if (covarianceType !== 'constant') {
+    if (variance !== undefined && variance !== null)
+      fail(
+        fn,
+        `variance is the fixed variance of covarianceType 'constant' only; covarianceType '${covarianceType}' estimates its covariances, but got variance ${JSON.stringify(variance)}`,
+      );
+    assertEmCovarianceType(fn, covarianceType);
+    return null;
+  }
+  if (variance === undefined || variance === null)
+    fail(fn, `covarianceType 'constant' needs the fixed variance: options.variance must be a positive finite number`);
+  if (typeof variance !== 'number' || !Number.isFinite(variance) || !(variance > 0))
+    fail(fn, `variance must be a positive finite number, but got ${String(variance)}`);
+  if (precisionsInit !== undefined && precisionsInit !== null)
+    fail(
+      fn,
+      `precisionsInit cannot be given with covarianceType 'constant': its variance is the fixed options.variance`,
+    );
+  return variance;
+}
+
 /** Validates the options and fills in the defaults. */
 export function resolveOptions(
   fn: string,
@@ -182,7 +221,7 @@ export function resolveOptions(
   const nComponents = options.nComponents ?? 1;
   assertInteger(fn, 'nComponents', nComponents, 1);
   const covarianceType = getCovarianceType(options.covarianceType ?? 'full', fn).name;
-  assertEmCovarianceType(fn, covarianceType);
+  const variance = readVariance(fn, covarianceType, options.variance, options.precisionsInit);
   const tol = options.tol ?? 1e-3;
   assertNumber(fn, 'tol', tol, {min: 0});
   const regCovar = options.regCovar ?? 1e-6;
@@ -217,6 +256,7 @@ export function resolveOptions(
   return {
     nComponents,
     covarianceType,
+    variance,
     tol,
     regCovar,
     maxIter,

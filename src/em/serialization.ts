@@ -23,6 +23,8 @@ export interface GaussianMixtureJSON {
   options: {
     nComponents: number;
     covarianceType: CovarianceTypeName;
+    /** The fixed variance, for covarianceType 'constant' only. */
+    variance?: number;
     tol: number;
     regCovar: number;
     maxIter: number;
@@ -76,6 +78,7 @@ export function gaussianMixtureJSON(
   const {
     nComponents,
     covarianceType,
+    variance,
     tol,
     regCovar,
     maxIter,
@@ -94,6 +97,7 @@ export function gaussianMixtureJSON(
     options: {
       nComponents,
       covarianceType,
+      ...(variance === null ? {} : {variance}),
       tol,
       regCovar,
       maxIter,

@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 
-import {emFit, emStep} from '../../src';
-import {expectClose, expectNoLeak} from '../helpers/assertions';
+import {GaussianMixture, emFit, emStep} from '../../src';
+import {expectClose, expectNoLeak, expectThrowsWith, flat} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
 import {emFixtures} from '../fixtures/em';
 
@@ -85,5 +85,70 @@ describeOnBackends('EM for constant', () => {
       const p = fit.parameters;
       tf.dispose([p.weights, p.means, p.covariances, p.precisionsCholesky]);
     });
+  });
+
+  it('GaussianMixture fits weights and means with the fixed variance, and round-trips through JSON', async () => {
+    await expectNoLeak(() => {
+      const gm = new GaussianMixture({
+        nComponents: 3,
+        covarianceType: 'constant',
+        variance,
+        weightsInit: start.weights,
+        meansInit: start.means,
+        maxIter: 10,
+        tol: 0,
+        onWarning: () => {},
+      });
+      // The given weights and means replace the initialisation's, and the variance is fixed: the
+      // start is the reference's, so ten iterations are ten reference steps.
+      gm.fit(iris);
+      let ref: State = start;
+      for (let i = 0; i < 10; i++) ref = referenceStep(iris, ref, variance);
+      // Ten float32 iterations compound ~1e-6 per step; 1e-4 relative as the EM fixtures allow.
+      expectClose(gm.weights, ref.weights, {rtol: 1e-4, atol: 1e-5});
+      expectClose(gm.means, ref.means, {rtol: 1e-4, atol: 1e-4});
+      expectClose(gm.covariances, variance, {rtol: 1e-6, atol: 0});
+      expect(gm.variance).to.equal(variance);
+      // The variance is given: weights (K - 1) and means (K D) only.
+      expect(gm.nParameters()).to.equal(3 - 1 + 3 * 4);
+      const doc = JSON.parse(JSON.stringify(gm.toJSON()));
+      expect(doc.options.variance).to.equal(variance);
+      const back = GaussianMixture.fromJSON(doc);
+      expect(back.variance).to.equal(variance);
+      expectClose(back.means, flat(gm.means), {rtol: 0, atol: 0});
+      const unfitted = GaussianMixture.fromJSON(
+        JSON.parse(JSON.stringify(new GaussianMixture({covarianceType: 'constant', variance: 2}).toJSON())),
+      );
+      expect(unfitted.variance).to.equal(2);
+      expectThrowsWith(
+        () => gm.toSklearnJSON(),
+        "GaussianMixture.toSklearnJSON: covarianceType 'constant' has no scikit-learn equivalent",
+      );
+      unfitted.dispose();
+      back.dispose();
+      gm.dispose();
+    });
+  });
+
+  it('the variance option is validated', () => {
+    const make = (options: object) => () => new GaussianMixture(options);
+    expectThrowsWith(
+      make({covarianceType: 'constant'}),
+      "GaussianMixture: covarianceType 'constant' needs the fixed variance: options.variance must be a positive finite number",
+    );
+    for (const bad of [0, -1, Infinity, NaN, '1'])
+      expectThrowsWith(
+        make({covarianceType: 'constant', variance: bad}),
+        `GaussianMixture: variance must be a positive finite number, but got ${String(bad)}`,
+      );
+    expectThrowsWith(
+      make({covarianceType: 'diag', variance: 1}),
+      "GaussianMixture: variance is the fixed variance of covarianceType 'constant' only; covarianceType 'diag' estimates its covariances, but got variance 1",
+    );
+    expectThrowsWith(
+      make({covarianceType: 'constant', variance: 1, precisionsInit: 1}),
+      "GaussianMixture: precisionsInit cannot be given with covarianceType 'constant'",
+    );
+    expect(new GaussianMixture({covarianceType: 'full'}).variance).to.equal(null);
   });
 });

@@ -12,10 +12,7 @@ import {SharedIsotropicEm} from './shared_isotropic';
 export class ConstantEm extends SharedIsotropicEm {
   override readonly name = 'constant' as const;
 
-  /**
-   * @param variance the fixed variance in the scaled space EM runs in (variance / s^2, see
-   *     data.ts).
-   */
+  /** @param variance the fixed variance in data units. */
   constructor(
     K: number,
     D: number,
@@ -24,8 +21,12 @@ export class ConstantEm extends SharedIsotropicEm {
     super(K, D);
   }
 
-  /** The fixed variance, whatever the scatter. */
-  override covariancesFromScatter(_scatter: tf.Tensor, _nk: tf.Tensor1D, _regCovar: number): tf.Tensor {
-    return tf.scalar(this.variance);
+  override get fixedVariance(): number {
+    return this.variance;
+  }
+
+  /** The fixed variance in the scaled space EM runs in (variance / s^2), whatever the scatter. */
+  override covariancesFromScatter(_scatter: tf.Tensor, _nk: tf.Tensor1D, _regCovar: number, scale: number): tf.Tensor {
+    return tf.scalar(this.variance / (scale * scale));
   }
 }

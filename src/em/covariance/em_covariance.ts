@@ -124,8 +124,12 @@ export abstract class EmCovariance {
    */
   abstract combineScatter(fast: tf.Tensor | null, exact: tf.Tensor, indices: number[]): tf.Tensor;
 
-  /** Covariances (type shape) from the scatter: divide by N_k and add regCovar to the diagonal. */
-  abstract covariancesFromScatter(scatter: tf.Tensor, nk: tf.Tensor1D, regCovar: number): tf.Tensor;
+  /**
+   * Covariances (type shape) from the scatter: divide by N_k and add regCovar to the diagonal.
+   * `scale` is the data's scale s (x' = (x - c) / s), for a type whose variance is fixed in data
+   * units (`constant`).
+   */
+  abstract covariancesFromScatter(scatter: tf.Tensor, nk: tf.Tensor1D, regCovar: number, scale: number): tf.Tensor;
 
   /** kappa_k (see the file comment), [K]. */
   abstract conditioning(state: ScaledState): tf.Tensor1D;
@@ -142,6 +146,11 @@ export abstract class EmCovariance {
   /** The statistic of {@link dataStatisticKey} for `data` (cached on it), or null. */
   dataStatistic(_data: EmData): tf.Tensor | null {
     return null;
+  }
+
+  /** The fixed variance (data units) of a type that does not estimate it (`constant`), else undefined. */
+  get fixedVariance(): number | undefined {
+    return undefined;
   }
 
   /** Releases constant tensors. */

@@ -48,20 +48,22 @@ export function assertEmCovarianceType(fn: string, name: CovarianceTypeName): as
 }
 
 /**
- * The EM behaviour of `constant` for K components and D features, keeping `scaledVariance` (the
- * fixed variance in the scaled space EM runs in). The caller owns the result: call `dispose()`.
- */
-export function createConstantEm(K: number, D: number, scaledVariance: number, caller: string): EmCovariance {
-  assertAllocatable(caller, 'the EM feature basis of one row', [1, ConstantEm.basisWidth(D)]);
-  return new ConstantEm(K, D, scaledVariance);
-}
-
-/**
  * The EM behaviour of `name` for K components and D features (validates the name like the ops
- * do). The caller owns the result: call `dispose()`.
+ * do); `constant` needs its fixed `variance` (data units). The caller owns the result: call
+ * `dispose()`.
  */
-export function createEmCovariance(name: unknown, K: number, D: number, caller = 'createEmCovariance'): EmCovariance {
+export function createEmCovariance(
+  name: unknown,
+  K: number,
+  D: number,
+  caller = 'createEmCovariance',
+  variance?: number,
+): EmCovariance {
   const type = getCovarianceType(name, caller).name;
+  if (type === 'constant' && variance !== undefined) {
+    assertAllocatable(caller, 'the EM feature basis of one row', [1, ConstantEm.basisWidth(D)]);
+    return new ConstantEm(K, D, variance);
+  }
   assertEmCovarianceType(caller, type);
   // Refused before anything is allocated: the parameters, and the feature basis of one row.
   assertAllocatable(caller, 'the covariances', getCovarianceType(type, caller).parameterShape(K, D));

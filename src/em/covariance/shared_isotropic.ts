@@ -63,7 +63,7 @@ export class SharedIsotropicEm extends EmCovariance {
     return replaceRows(fast, tf.sum(exact, -1), indices);
   }
 
-  covariancesFromScatter(scatter: tf.Tensor, nk: tf.Tensor1D, regCovar: number): tf.Tensor {
+  covariancesFromScatter(scatter: tf.Tensor, nk: tf.Tensor1D, regCovar: number, _scale: number): tf.Tensor {
     return tf.add(tf.div(tf.sum(scatter), tf.mul(tf.sum(nk), this.D)), regCovar);
   }
 

@@ -99,7 +99,7 @@ function finalize(
       const trace = (t: tf.Tensor) => tf.add(em.scatter.trace(t), 1e-30);
       cancellation = replaceRows(cancellation, tf.div(trace(exactScatter), trace(centered)), exact.indices);
     }
-    const covariances = em.covariancesFromScatter(scatter, nk, ctx.regCovar);
+    const covariances = em.covariancesFromScatter(scatter, nk, ctx.regCovar, ctx.data.transform.scale);
     const precisionsCholesky = em.type.precisionCholeskyFromCovariance(covariances, {caller: ctx.fn});
     const state: ScaledState = {weights, means, covariances, precisionsCholesky};
     const kappa = em.conditioning(state);

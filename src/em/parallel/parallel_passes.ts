@@ -54,6 +54,7 @@ export function parallelPasses(fn: string, pool: WorkerPool, ctx: EmContext, bat
     ranges.map(([start, end]) => ({
       kind: 'load',
       covarianceType: em.name,
+      variance: em.fixedVariance ?? null,
       K: em.K,
       D: em.D,
       batchSize,

@@ -32,6 +32,8 @@ export interface WorkerSetup {
 export interface LoadMessage {
   kind: 'load';
   covarianceType: string;
+  /** The fixed variance of 'constant' (data units), else null. */
+  variance: number | null;
   K: number;
   D: number;
   batchSize: number;

@@ -61,7 +61,7 @@ export class WorkerCore {
     if (weights) total = weights.reduce((s, w) => s + w, 0);
     const transform = {center: Float64Array.from(m.center), scale: m.scale};
     this.data = chunkedData(scaled, rows, m.D, transform, weights, total, m.batchSize);
-    this.em = createEmCovariance(m.covarianceType, m.K, m.D, FN);
+    this.em = createEmCovariance(m.covarianceType, m.K, m.D, FN, m.variance ?? undefined);
     this.ctx = createContext(FN, this.data, this.em, 0);
     return {ok: true};
   }
