@@ -37,6 +37,11 @@ export interface FitOutcome {
   iterations: number;
 }
 
+/** GaussianMixture's `variance` option for 'constant' (default 1, data units); nothing for the other types. */
+export function fixedVarianceOption(type: CovarianceTypeName, variance: number | undefined): {variance?: number} {
+  return type === 'constant' ? {variance: variance ?? 1} : {};
+}
+
 /** EM with scikit-learn's semantics; `tol` and `nInit` as GaussianMixture's. */
 export function fitEm(
   x: tf.Tensor2D,
@@ -45,6 +50,7 @@ export function fitEm(
   const model = new GaussianMixture({
     nComponents: settings.components,
     covarianceType: settings.covarianceType,
+    ...fixedVarianceOption(settings.covarianceType, settings.variance),
     maxIter: settings.iterations,
     tol: settings.tol,
     nInit: settings.nInit,
@@ -154,10 +160,11 @@ export function fitSgd(x: tf.Tensor2D, settings: FitSettings & {mixtureLr: numbe
     const fitted = layer.getMixture();
     return [fitted.weights, tf.add(mean, tf.mul(fitted.means, scale)), tf.mul(fitted.covariances, scale * scale)];
   });
-  // A constant mixture is a shared_isotropic one whose variance nobody learned: the model (saved,
-  // scored and plotted like any GaussianMixture) has that type.
-  const modelType = fixed ? 'shared_isotropic' : type;
-  const model = GaussianMixture.fromParameters({weights, means, covariances}, {covarianceType: modelType});
+  // A constant model keeps the variance asked for (as EM's does), not its float32 round trip.
+  const model = GaussianMixture.fromParameters(
+    {weights, means, covariances: fixed ? (settings.variance ?? 1) : covariances},
+    {covarianceType: type, ...fixedVarianceOption(type, settings.variance)},
+  );
   tf.dispose([mean, variance, standardised, weights, means, covariances]);
   layer.dispose();
   return {

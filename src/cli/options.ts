@@ -63,7 +63,7 @@ const SPECS: readonly OptionSpec[] = [
     kind: 'choice',
     choices: COVARIANCE_TYPES,
     default: 'full',
-    help: "covariance type (scikit-learn's names, and the PyTorch demo's shared_isotropic and constant; constant needs --method sgd)",
+    help: "covariance type (scikit-learn's names, and the PyTorch demo's shared_isotropic and constant)",
   },
   {
     name: 'family',
@@ -307,10 +307,6 @@ function checkConflicts(options: CliOptions, given: ReadonlySet<string>): void {
   if (given.has('variance') && covariance !== 'constant')
     throw new UsageError(
       `--variance is the fixed variance of covariance constant, but the covariance is ${covariance} (which is learned)`,
-    );
-  if (covariance === 'constant' && options.method === 'em')
-    throw new UsageError(
-      'covariance constant needs --method sgd: its variance is fixed, and EM estimates the variances it fits',
     );
   if (options.input === undefined) {
     const {samples, dims, components} = options;

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 
 import {GaussianMixture} from '../em/gaussian_mixture';
+import {fixedVarianceOption} from './fit';
 import {CliOptions} from './options';
 import {ProgressReporter, ProgressStream} from './progress';
 import {CsvError} from './csv';
@@ -47,6 +48,7 @@ export async function fitStreamedInput(
   const model = new GaussianMixture({
     nComponents: options.components,
     covarianceType: options.covariance,
+    ...fixedVarianceOption(options.covariance, options.variance),
     maxIter: iterations,
     tol: options.tol,
     nInit: options.nInit,

@@ -158,10 +158,33 @@ describe('tfjs-gmm command line', function () {
     );
     expect(errors).to.have.length(3);
     expect(Math.max(...errors), r.stdout).to.be.below(1.5);
-    // The saved model is the shared_isotropic mixture with the variance nobody learned.
+    // The saved model is a constant mixture with the variance asked for (float32 of 0.8).
     const model = GaussianMixture.fromJSON(JSON.parse(fs.readFileSync(output, 'utf8')));
-    expect(model.covarianceType).to.equal('shared_isotropic');
-    expectClose(model.covariances, 0.8, {rtol: 1e-5, atol: 0}); // float32 round trip through the standardisation
+    expect(model.covarianceType).to.equal('constant');
+    expect(model.variance).to.equal(0.8);
+    expectClose(model.covariances, 0.8, {rtol: 1e-7, atol: 0});
+    model.dispose();
+  });
+
+  it('fits --family constant by EM (the default method), keeping --variance', () => {
+    const output = path.join(dir, 'constant-em.json');
+    const r = cli(
+      ['--family', 'constant', '--variance', '0.8', '--samples', '600', '--seed', '5', '--output', output],
+      dir,
+    );
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('fitting 3 constant components to 600 x 2 generated samples');
+    expect(r.stdout).to.contain('by EM');
+    const errors = [...r.stdout.matchAll(/^\s+\d\s+\d\.\d{3}\s+\[.*\]\s+\d\s+(\d+\.\d{3})$/gm)].map((m) =>
+      Number(m[1]),
+    );
+    expect(errors).to.have.length(3);
+    // The same data and bound as the gradient-descent test above: EM finds the clusters too.
+    expect(Math.max(...errors), r.stdout).to.be.below(1.5);
+    const model = GaussianMixture.fromJSON(JSON.parse(fs.readFileSync(output, 'utf8')));
+    expect(model.covarianceType).to.equal('constant');
+    expect(model.variance).to.equal(0.8);
+    expectClose(model.covariances, 0.8, {rtol: 1e-7, atol: 0});
     model.dispose();
   });
 

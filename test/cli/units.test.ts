@@ -41,8 +41,9 @@ describe('CLI building blocks', () => {
       expect(Object.keys(FAMILY_TO_COVARIANCE)).to.deep.equal([...COVARIANCE_TYPES, 'diagonal', 'isotropic']);
       for (const [family, type] of Object.entries(FAMILY_TO_COVARIANCE)) {
         expect(COVARIANCE_TYPES).to.include(type);
-        // constant needs gradient descent (EM does not fit a fixed variance).
+        // Both methods fit every type (EM keeps the fixed variance of constant).
         expect(parseOptions(['--family', family, '--method', 'sgd']).covariance).to.equal(type);
+        expect(parseOptions(['--family', family]).covariance).to.equal(type);
       }
       const familyLine = helpText()
         .split('\n')
@@ -67,9 +68,6 @@ describe('CLI building blocks', () => {
       );
       expect(message(['--family', 'shared'])).to.equal(
         `--family must be one of ${Object.keys(FAMILY_TO_COVARIANCE).join(', ')}, but got "shared"`,
-      );
-      expect(message(['--family', 'constant'])).to.equal(
-        'covariance constant needs --method sgd: its variance is fixed, and EM estimates the variances it fits',
       );
       expect(message(['--covariance', 'diag', '--variance', '2'])).to.equal(
         '--variance is the fixed variance of covariance constant, but the covariance is diag (which is learned)',
