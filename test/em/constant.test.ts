@@ -5,9 +5,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 
-import {GaussianMixture, emFit, emStep} from '../../src';
+import {GaussianMixture, emFit, emStatistics, emStep} from '../../src';
 import {expectClose, expectNoLeak, expectThrowsWith, flat} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
+import {setGmmFlag} from '../helpers/flags';
 import {emFixtures} from '../fixtures/em';
 
 const iris = emFixtures.datasets.iris;
@@ -150,5 +151,41 @@ describeOnBackends('EM for constant', () => {
       "GaussianMixture: precisionsInit cannot be given with covarianceType 'constant'",
     );
     expect(new GaussianMixture({covarianceType: 'full'}).variance).to.equal(null);
+  });
+
+  it('partialFit keeps the variance and resumes from toJSON; the exact path keeps it too', async () => {
+    await expectNoLeak(() => {
+      const options = {nComponents: 3, covarianceType: 'constant' as const, variance, seed: 0};
+      const gm = new GaussianMixture(options).partialFit(iris.slice(0, 100));
+      const back = GaussianMixture.fromJSON(JSON.parse(JSON.stringify(gm.toJSON())));
+      gm.partialFit(iris.slice(100));
+      back.partialFit(iris.slice(100));
+      expectClose(back.means, flat(gm.means), {rtol: 0, atol: 0});
+      expectClose(gm.covariances, variance, {rtol: 1e-6, atol: 0});
+      back.dispose();
+      gm.dispose();
+    });
+    const previous = setGmmFlag('GMM_EM_EXACT_PATH_LIMIT', 0);
+    try {
+      await expectNoLeak(() => {
+        const fit = emFit(iris, params, {maxIter: 10, tol: 0});
+        let ref: State = start;
+        for (let i = 0; i < 10; i++) ref = referenceStep(iris, ref, variance);
+        // The exact path forms the differences first: as accurate as the fast one (see above).
+        expectClose(fit.parameters.means, ref.means, {rtol: 1e-4, atol: 1e-4});
+        expectClose(fit.parameters.covariances, variance, {rtol: 1e-6, atol: 0});
+        const p = fit.parameters;
+        tf.dispose([p.weights, p.means, p.covariances, p.precisionsCholesky]);
+      });
+    } finally {
+      setGmmFlag('GMM_EM_EXACT_PATH_LIMIT', previous);
+    }
+  });
+
+  it('emStatistics refuses constant (its M-step has no variance to keep)', () => {
+    expectThrowsWith(
+      () => emStatistics(iris, params),
+      "emStatistics: covarianceType 'constant' has a fixed variance that EM does not estimate",
+    );
   });
 });

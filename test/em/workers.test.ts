@@ -91,6 +91,16 @@ describeOnBackends('GaussianMixture with workers: 2 equals in-thread', () => {
     });
   }
 
+  it('constant: the fixed variance goes to the workers, the same fit', async () => {
+    await expectNoLeak(() => {
+      const {inThread, parallel} = fitBoth(x, {nComponents: 3, covarianceType: 'constant', variance: 1.5, seed: 1});
+      expectSameFit(inThread, parallel);
+      expectClose(parallel.covariances, 1.5, {rtol: 1e-6, atol: 0}); // float32 of the scaled variance, mapped back
+      parallel.dispose();
+      inThread.dispose();
+    });
+  });
+
   it('sample weights (zeros included) and nInit = 2', async () => {
     const w = x.map((_, n) => (n % 7 === 0 ? 0 : 1 + (n % 4)));
     await expectNoLeak(() => {
