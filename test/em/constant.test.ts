@@ -10,6 +10,7 @@ import {expectClose, expectNoLeak, expectThrowsWith, flat} from '../helpers/asse
 import {describeOnBackends} from '../helpers/backends';
 import {setGmmFlag} from '../helpers/flags';
 import {emFixtures} from '../fixtures/em';
+import {asyncSource} from './stream/data';
 
 const iris = emFixtures.datasets.iris;
 
@@ -187,5 +188,28 @@ describeOnBackends('EM for constant', () => {
       () => emStatistics(iris, params),
       "emStatistics: covarianceType 'constant' has a fixed variance that EM does not estimate",
     );
+  });
+
+  it('fitAsync on a stream equals fit on the concatenated data', async () => {
+    const options = {
+      nComponents: 3,
+      covarianceType: 'constant' as const,
+      variance,
+      weightsInit: start.weights,
+      meansInit: start.means,
+      maxIter: 10,
+      tol: 0,
+      onWarning: () => {},
+    };
+    const before = tf.memory().numTensors;
+    const inMemory = new GaussianMixture(options).fit(iris);
+    const streamed = await new GaussianMixture(options).fitAsync(asyncSource(iris, 40));
+    // The same iterations over the same rows; only the float32 per-batch grouping differs.
+    expectClose(streamed.means, flat(inMemory.means), {rtol: 1e-5, atol: 1e-5});
+    expectClose(streamed.covariances, variance, {rtol: 1e-6, atol: 0});
+    expect(streamed.variance).to.equal(variance);
+    streamed.dispose();
+    inMemory.dispose();
+    expect(tf.memory().numTensors).to.equal(before);
   });
 });

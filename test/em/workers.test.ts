@@ -95,6 +95,7 @@ describeOnBackends('GaussianMixture with workers: 2 equals in-thread', () => {
     await expectNoLeak(() => {
       const {inThread, parallel} = fitBoth(x, {nComponents: 3, covarianceType: 'constant', variance: 1.5, seed: 1});
       expectSameFit(inThread, parallel);
+      expect(parallel.runningWorkers).to.equal(2);
       expectClose(parallel.covariances, 1.5, {rtol: 1e-6, atol: 0}); // float32 of the scaled variance, mapped back
       parallel.dispose();
       inThread.dispose();
