@@ -632,6 +632,17 @@ export class GaussianMixture extends MixtureModel {
     names: FactorFieldNames & {argName?: string},
   ): void {
     const read = readConsistentParameters(fn, params, this.covarianceTypeBehaviour, this.nComponents, names);
+    if (this.variance !== null) {
+      const given = read.covariances.dataSync()[0];
+      // A fitted constant model carries its variance through float32 scaling (about 1e-7 relative).
+      if (!(Math.abs(given - this.variance) <= 1e-5 * this.variance)) {
+        tf.dispose([read.weights, read.means, read.covariances, read.precisionsCholesky]);
+        fail(
+          fn,
+          `${names.covariances} must be the fixed variance ${this.variance} (covarianceType 'constant' does not learn it), but got ${given}`,
+        );
+      }
+    }
     this.setFitted(read, read.means.shape[1]!, diagnostics);
   }
 }

@@ -132,7 +132,8 @@ describeOnBackends('EM for constant', () => {
     });
   });
 
-  it('the variance option is validated', () => {
+  it('the variance option is validated, and fromParameters checks the covariances against it', async () => {
+    const before = tf.memory().numTensors;
     const make = (options: object) => () => new GaussianMixture(options);
     expectThrowsWith(
       make({covarianceType: 'constant'}),
@@ -152,6 +153,22 @@ describeOnBackends('EM for constant', () => {
       "GaussianMixture: precisionsInit cannot be given with covarianceType 'constant'",
     );
     expect(new GaussianMixture({covarianceType: 'full'}).variance).to.equal(null);
+    const parameters = {weights: [1], means: [[0, 0]]};
+    expectThrowsWith(
+      () => GaussianMixture.fromParameters({...parameters, covariances: 2}, {covarianceType: 'constant', variance: 1}),
+      "GaussianMixture.fromParameters: covariances must be the fixed variance 1 (covarianceType 'constant' does not learn it), but got 2",
+    );
+    expectThrowsWith(
+      () => GaussianMixture.fromParameters({...parameters, covariances: 1}, {covarianceType: 'constant'}),
+      "GaussianMixture: covarianceType 'constant' needs the fixed variance",
+    );
+    const model = GaussianMixture.fromParameters(
+      {...parameters, precisionsCholesky: 1},
+      {covarianceType: 'constant', variance: 1},
+    );
+    expectClose(model.covariances, 1, {rtol: 0, atol: 0});
+    model.dispose();
+    expect(tf.memory().numTensors).to.equal(before);
   });
 
   it('partialFit keeps the variance and resumes from toJSON; the exact path keeps it too', async () => {
