@@ -210,18 +210,22 @@ function readVariance(
   return variance;
 }
 
-/** Validates the options and fills in the defaults. */
-export function resolveOptions(
-  fn: string,
-  options: GaussianMixtureOptions,
-): ResolvedGaussianMixtureOptions & GaussianMixtureCallbacks {
-  if (options === null || typeof options !== 'object')
-    fail(fn, `options must be an object, but got ${String(options)}`);
-  assertKnownKeys(fn, 'options', options, GAUSSIAN_MIXTURE_OPTION_KEYS);
-  const nComponents = options.nComponents ?? 1;
-  assertInteger(fn, 'nComponents', nComponents, 1);
-  const covarianceType = getCovarianceType(options.covarianceType ?? 'full', fn).name;
-  const variance = readVariance(fn, covarianceType, options.variance, options.precisionsInit);
+/** The options both mixture estimators share (GaussianMixture's and BayesianGaussianMixture's). */
+export interface EstimatorOptions {
+  tol?: number;
+  regCovar?: number;
+  maxIter?: number;
+  nInit?: number;
+  initParams?: InitParams;
+  warmStart?: boolean;
+  seed?: number;
+  batchSize?: number | null;
+  onIteration?: unknown;
+  onWarning?: unknown;
+}
+
+/** Validates the options both estimators share and fills in scikit-learn's defaults (seed 0). */
+export function resolveEstimatorOptions(fn: string, options: EstimatorOptions) {
   const tol = options.tol ?? 1e-3;
   assertNumber(fn, 'tol', tol, {min: 0});
   const regCovar = options.regCovar ?? 1e-6;
@@ -239,13 +243,29 @@ export function resolveOptions(
   if (!Number.isInteger(seed)) fail(fn, `seed must be an integer, but got ${seed}`);
   const batchSize = options.batchSize ?? null;
   if (batchSize !== null) assertInteger(fn, 'batchSize', batchSize, 1);
-  const workers = options.workers ?? 1;
-  if (workers !== 'auto' && !(typeof workers === 'number' && Number.isInteger(workers) && workers >= 1))
-    fail(fn, `workers must be an integer >= 1 or 'auto', but got ${JSON.stringify(workers)}`);
   for (const name of ['onIteration', 'onWarning'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function')
       fail(fn, `${name} must be a function, but got ${typeof options[name]}`);
   }
+  return {tol, regCovar, maxIter, nInit, initParams, warmStart, seed, batchSize};
+}
+
+/** Validates the options and fills in the defaults. */
+export function resolveOptions(
+  fn: string,
+  options: GaussianMixtureOptions,
+): ResolvedGaussianMixtureOptions & GaussianMixtureCallbacks {
+  if (options === null || typeof options !== 'object')
+    fail(fn, `options must be an object, but got ${String(options)}`);
+  assertKnownKeys(fn, 'options', options, GAUSSIAN_MIXTURE_OPTION_KEYS);
+  const nComponents = options.nComponents ?? 1;
+  assertInteger(fn, 'nComponents', nComponents, 1);
+  const covarianceType = getCovarianceType(options.covarianceType ?? 'full', fn).name;
+  const variance = readVariance(fn, covarianceType, options.variance, options.precisionsInit);
+  const {tol, regCovar, maxIter, nInit, initParams, warmStart, seed, batchSize} = resolveEstimatorOptions(fn, options);
+  const workers = options.workers ?? 1;
+  if (workers !== 'auto' && !(typeof workers === 'number' && Number.isInteger(workers) && workers >= 1))
+    fail(fn, `workers must be an integer >= 1 or 'auto', but got ${JSON.stringify(workers)}`);
   const weightsInit = readArrayOption(fn, options.weightsInit, 'weightsInit');
   if (weightsInit !== null) {
     const shape = tf.tidy(() => tf.tensor(weightsInit as number[]).shape);

@@ -14,8 +14,8 @@ import {
   toFloatTensor,
 } from '../../../ops/util/args';
 import {IterationInfo} from '../engine/loop';
-import {INIT_PARAMS, InitParams} from '../init/methods';
-import {NestedNumbers} from '../options';
+import {InitParams} from '../init/methods';
+import {NestedNumbers, resolveEstimatorOptions} from '../options';
 import {BAYESIAN_COVARIANCE_TYPES, BayesianCovarianceType} from './covariance';
 
 /** scikit-learn's `weight_concentration_prior_type` values. */
@@ -154,31 +154,11 @@ export function resolveBayesianOptions(
   assertInteger(fn, 'nComponents', nComponents, 1);
   const covarianceType = options.covarianceType ?? 'full';
   assertOneOf(fn, 'covarianceType', covarianceType, BAYESIAN_COVARIANCE_TYPES);
-  const tol = options.tol ?? 1e-3;
-  assertNumber(fn, 'tol', tol, {min: 0});
-  const regCovar = options.regCovar ?? 1e-6;
-  assertNumber(fn, 'regCovar', regCovar, {min: 0});
-  const maxIter = options.maxIter ?? 100;
-  assertInteger(fn, 'maxIter', maxIter, 0);
-  const nInit = options.nInit ?? 1;
-  assertInteger(fn, 'nInit', nInit, 1);
-  const initParams = options.initParams ?? 'kmeans';
-  assertOneOf(fn, 'initParams', initParams, INIT_PARAMS);
+  const {tol, regCovar, maxIter, nInit, initParams, warmStart, seed, batchSize} = resolveEstimatorOptions(fn, options);
   const weightConcentrationPriorType = options.weightConcentrationPriorType ?? 'dirichlet_process';
   assertOneOf(fn, 'weightConcentrationPriorType', weightConcentrationPriorType, WEIGHT_CONCENTRATION_PRIOR_TYPES);
   const degreesOfFreedomPrior = options.degreesOfFreedomPrior ?? null;
   if (degreesOfFreedomPrior !== null) assertNumber(fn, 'degreesOfFreedomPrior', degreesOfFreedomPrior);
-  const warmStart = options.warmStart ?? false;
-  if (typeof warmStart !== 'boolean') fail(fn, `warmStart must be a boolean, but got ${JSON.stringify(warmStart)}`);
-  const seed = options.seed ?? 0;
-  assertNumber(fn, 'seed', seed);
-  if (!Number.isInteger(seed)) fail(fn, `seed must be an integer, but got ${seed}`);
-  const batchSize = options.batchSize ?? null;
-  if (batchSize !== null) assertInteger(fn, 'batchSize', batchSize, 1);
-  for (const name of ['onIteration', 'onWarning'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function')
-      fail(fn, `${name} must be a function, but got ${typeof options[name]}`);
-  }
   let covariancePrior: NestedNumbers | null = null;
   if (options.covariancePrior !== undefined && options.covariancePrior !== null) {
     if (covarianceType === 'spherical') {
