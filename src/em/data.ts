@@ -250,6 +250,33 @@ function checkShapeAndValues(
   }
 }
 
+/**
+ * The rules of a sample weight, one place for in-memory data and streams: [N] values, each
+ * finite and >= 0. `shape` describes the expected shape in messages, `entry(i)` entry i.
+ */
+export function readWeightValues(
+  fn: string,
+  argName: string,
+  weights: TensorInput,
+  N: number,
+  shape: string,
+  entry: (i: number) => string,
+): Float64Array {
+  const t = toFloatTensor(weights, argName, fn);
+  try {
+    if (t.rank !== 1 || t.shape[0] !== N)
+      fail(fn, `${argName} must have shape ${shape}, but got ${formatShape(t.shape)}`);
+    const values = Float64Array.from(t.dataSync());
+    for (let i = 0; i < N; i++) {
+      if (!Number.isFinite(values[i]) || values[i] < 0)
+        fail(fn, `${argName} must contain finite non-negative values, but ${entry(i)} is ${values[i]}`);
+    }
+    return values;
+  } finally {
+    if (t !== weights) t.dispose();
+  }
+}
+
 /** Validates sample weights: [N], finite, non-negative, positive sum. */
 export function readSampleWeights(
   fn: string,
@@ -258,23 +285,10 @@ export function readSampleWeights(
   N: number,
 ): Float64Array | null {
   if (weights === undefined || weights === null) return null;
-  const t = toFloatTensor(weights, argName, fn);
-  try {
-    if (t.rank !== 1 || t.shape[0] !== N)
-      fail(fn, `${argName} must have shape [${N}] (N), but got ${formatShape(t.shape)}`);
-    const values = Float64Array.from(t.dataSync());
-    let total = 0;
-    for (let i = 0; i < N; i++) {
-      if (!Number.isFinite(values[i]) || values[i] < 0) {
-        fail(fn, `${argName} must contain finite non-negative values, but entry ${i} is ${values[i]}`);
-      }
-      total += values[i];
-    }
-    if (!(total > 0)) fail(fn, `${argName} must have a positive sum, but got ${total}`);
-    return values;
-  } finally {
-    if (t !== weights) t.dispose();
-  }
+  const values = readWeightValues(fn, argName, weights, N, `[${N}] (N)`, (i) => `entry ${i}`);
+  const total = values.reduce((s, w) => s + w, 0);
+  if (!(total > 0)) fail(fn, `${argName} must have a positive sum, but got ${total}`);
+  return values;
 }
 
 /** Float64 weighted mean and RMS scale of the rows. */

@@ -167,14 +167,18 @@ export class GaussianMixture extends MixtureModel {
    * its data), then once per E/M pass (an iteration takes a second pass only when a component
    * needs the exact path). Memory is bounded by the batch size, not N. With N <= initSampleSize,
    * or with `weightsInit`, `meansInit` and `precisionsInit` all given, a streamed fit equals `fit`
-   * on the concatenated batches up to float32 summation order.
+   * on the concatenated batches up to float32 summation order. Batches `{x, sampleWeight}` weight
+   * their rows as `fit`'s `sampleWeight` does; the reservoir is uniform over rows and keeps each
+   * sampled row's weight, so the start is computed with those weights (`fit`'s, for N <=
+   * initSampleSize).
    *
    * `options.signal` aborts: the promise rejects with the signal's reason (an `AbortError`), no
    * tensor is leaked, and the model is left at its last complete iteration (or as it was before
    * the call, when no iteration had ended). A failure (a bad batch, a source that throws) leaves
    * it the same way. Workers (`workers`) run the passes of in-memory data; streams run in-thread.
    *
-   * @param X data [N, D], or a stream source (sample weights apply to in-memory data only).
+   * @param X data [N, D], or a stream source (whose batches carry their own sample weights, if
+   *   any: `options.sampleWeight` is for in-memory data).
    * @returns this, once the fit has ended.
    */
   async fitAsync(X: TensorInput | StreamSource, options: FitAsyncOptions = {}): Promise<this> {
@@ -225,25 +229,39 @@ export class GaussianMixture extends MixtureModel {
     guard: AsyncGuard,
   ): Promise<void> {
     if (options.sampleWeight !== undefined)
-      fail(fn, 'options.sampleWeight applies to in-memory data only, but X is a stream source');
+      fail(
+        fn,
+        'options.sampleWeight applies to in-memory data, but X is a stream source (its batches carry their weights: {x, sampleWeight})',
+      );
     const sampleSize = options.initSampleSize ?? DEFAULT_INIT_SAMPLE_SIZE;
     assertInteger(fn, 'options.initSampleSize', sampleSize, this.nComponents);
     const scan = await scanStream(fn, source, sampleSize, this.seed, guard);
-    if (scan.N < this.nComponents)
-      fail(fn, `the source must yield at least nComponents = ${this.nComponents} rows, but it yielded ${scan.N}`);
+    const K = this.nComponents;
+    if (scan.N < K) fail(fn, `the source must yield at least nComponents = ${K} rows, but it yielded ${scan.N}`);
+    if (scan.positiveRows < K)
+      fail(
+        fn,
+        `the source's sample weights must have at least nComponents = ${K} positive entries, but got ${scan.positiveRows}`,
+      );
+    const samplePositive = scan.sampleWeights?.reduce((c, w) => c + (w > 0 ? 1 : 0), 0) ?? scan.sampleRows;
+    if (samplePositive < K)
+      fail(
+        fn,
+        `the initialisation sample must hold at least nComponents = ${K} rows of positive weight, but its ${scan.sampleRows} rows hold ${samplePositive}; increase options.initSampleSize (now ${sampleSize})`,
+      );
     const summary = streamSummaryData(scan);
     const sample = tf.tensor2d(scan.sample, [scan.sampleRows, scan.D]);
     let startData: EmData | null = null;
     let em: EmCovariance | null = null;
     try {
-      startData = prepareData(fn, 'X', sample, null, this.batchSizeOf(), scan.transform);
+      startData = prepareData(fn, 'X', sample, scan.sampleWeights, this.batchSizeOf(), scan.transform);
       em = this.emFor(fn, summary);
       const ctx = createContext(fn, summary, em, this.regCovar);
       const inits = this.initsFor();
       const chunkSize = this.batchSizeOf()(scan.D);
       const best = await runProgramAsync(
         this.initializationsProgram(fn, ctx, createContext(fn, startData, em, this.regCovar), inits),
-        streamPassRunner(fn, source, ctx, chunkSize, guard),
+        streamPassRunner(fn, source, ctx, scan.weighted, chunkSize, guard),
         guard,
         (end) => this.showIteration(end, summary),
       );

@@ -15,7 +15,7 @@ import {batches, mixtureRows} from './stream/data';
 
 const quiet = {onWarning: () => {}};
 
-describeOnBackends('GaussianMixture.partialFit', () => {
+describeOnBackends('GaussianMixture.partialFit', (backend) => {
   for (const covarianceType of EM_COVARIANCE_TYPES) {
     it(`${covarianceType}: K = 1 with step size 1/t ends at the sample mean and covariance (fit's)`, async () => {
       const rows = mixtureRows(2000, 3, 3, 7);
@@ -33,12 +33,15 @@ describeOnBackends('GaussianMixture.partialFit', () => {
     });
   }
 
-  it('one pass over a stationary stream is within 1% of batch EM on held-out data (D = 8, K = 8)', async () => {
-    // 60,000 rows in batches of 1,000 (the issue's 1,000,000-row check runs in the em-stream
-    // bench: it takes minutes on the cpu backend).
-    const all = mixtureRows(70_000, 8, 8, 31);
-    const train = all.slice(0, 60_000);
-    const heldOut = all.slice(60_000);
+  // Issue 11's check: 1,000,000 rows in batches of 1,000 on wasm (measured ~10 s for the data, the
+  // online pass and the batch fit together, at load 1 on 2 cores). The cpu backend is ~8x slower
+  // (80 s for 1,000,000 rows), so it checks 100,000 rows.
+  const trainRows = backend === 'wasm' ? 1_000_000 : 100_000;
+  it(`one pass over ${trainRows} rows of a stationary stream is within 1% of batch EM on held-out data (D = 8, K = 8)`, async function () {
+    this.timeout(300000);
+    const all = mixtureRows(trainRows + 10_000, 8, 8, 31);
+    const train = all.slice(0, trainRows);
+    const heldOut = all.slice(trainRows);
     await expectNoLeak(() => {
       const options = {nComponents: 8, covarianceType: 'full' as const, seed: 0, ...quiet};
       const batch = new GaussianMixture(options).fit(train);

@@ -21,32 +21,40 @@ export interface StreamScan {
   N: number;
   /** Number of features D. */
   D: number;
-  /** Centre (float64 mean) and scale (RMS deviation per feature), as `fit` computes them. */
+  /** Sum of the sample weights (N when unweighted). */
+  totalWeight: number;
+  /** Whether the batches carry sample weights. */
+  weighted: boolean;
+  /** Number of rows with a positive weight (N when unweighted). */
+  positiveRows: number;
+  /** Centre (float64 weighted mean) and scale (RMS deviation per feature), as `fit` computes them. */
   transform: DataTransform;
   /**
-   * A uniform random sample of min(N, sampleSize) rows (Algorithm R, seeded), row-major; when
-   * N <= sampleSize, every row in stream order.
+   * A uniform random sample of min(N, sampleSize) rows (Algorithm R, seeded, over all rows
+   * whatever their weights), row-major; when N <= sampleSize, every row in stream order.
    */
   sample: Float32Array;
+  /** The sampled rows' own weights (null when unweighted). */
+  sampleWeights: Float64Array | null;
   sampleRows: number;
 }
 
 /** Reads every batch of one pass, closing the reader however the pass ends. */
-async function forEachBatch(
+export async function forEachBatch(
   fn: string,
   source: StreamSource,
   pass: number,
-  D: number | null,
+  expected: {D: number; weighted: boolean} | null,
   guard: AsyncGuard,
-  body: (batch: Batch) => void,
+  body: (batch: Batch) => void | Promise<void>,
 ): Promise<void> {
-  const reader: SourceReader = await guard.race(openSource(fn, source, pass, D));
+  const reader: SourceReader = await guard.race(openSource(fn, source, pass, expected));
   try {
     for (;;) {
       await guard.maybePause();
       const batch = await guard.race(reader.next());
       if (batch === null) return;
-      body(batch);
+      await body(batch);
     }
   } finally {
     // An abort must not wait for a source that does not answer.
@@ -55,8 +63,9 @@ async function forEachBatch(
 }
 
 /**
- * The first pass: N, D, the float64 mean and RMS scale (per-batch moments merged with Chan et
- * al.'s pairwise update, so no cancellation), and a seeded reservoir sample of `sampleSize` rows.
+ * The first pass: N, D, the float64 weighted mean and RMS scale (per-batch moments merged with
+ * Chan et al.'s pairwise update for weighted data, so no cancellation), and a seeded reservoir
+ * sample of `sampleSize` rows with their weights.
  */
 export async function scanStream(
   fn: string,
@@ -67,59 +76,83 @@ export async function scanStream(
 ): Promise<StreamScan> {
   const rng = new SeededRandom(seed);
   let N = 0;
+  let total = 0;
+  let positiveRows = 0;
   let D: number | null = null;
+  let weighted = false;
   let mean = new Float64Array(0);
   let m2 = new Float64Array(0);
   let sample = new Float32Array(0);
+  let sampleWeights: Float64Array | null = null;
   await forEachBatch(fn, source, 1, null, guard, (batch) => {
     if (D === null) {
       D = batch.D;
+      weighted = batch.weights !== null;
       mean = new Float64Array(D);
       m2 = new Float64Array(D);
       sample = new Float32Array(sampleSize * D);
+      if (weighted) sampleWeights = new Float64Array(sampleSize);
     }
     const d = D;
-    const {values, rows} = batch;
-    const batchMean = new Float64Array(d);
-    for (let n = 0; n < rows; n++) for (let j = 0; j < d; j++) batchMean[j] += values[n * d + j];
-    for (let j = 0; j < d; j++) batchMean[j] /= rows;
-    const total = N + rows;
-    for (let j = 0; j < d; j++) {
-      let squares = 0;
-      for (let n = 0; n < rows; n++) squares += (values[n * d + j] - batchMean[j]) ** 2;
-      const delta = batchMean[j] - mean[j];
-      m2[j] += squares + (delta * delta * N * rows) / total;
-      mean[j] += (delta * rows) / total;
+    const {values, rows, weights} = batch;
+    const w = (n: number) => (weights ? weights[n] : 1);
+    let batchTotal = 0;
+    for (let n = 0; n < rows; n++) {
+      batchTotal += w(n);
+      if (w(n) > 0) positiveRows++;
+    }
+    // A batch of zero total weight moves no moment (as fit skips rows of weight 0).
+    if (batchTotal > 0) {
+      const batchMean = new Float64Array(d);
+      for (let n = 0; n < rows; n++) for (let j = 0; j < d; j++) batchMean[j] += w(n) * values[n * d + j];
+      for (let j = 0; j < d; j++) batchMean[j] /= batchTotal;
+      const merged = total + batchTotal;
+      for (let j = 0; j < d; j++) {
+        let squares = 0;
+        for (let n = 0; n < rows; n++) squares += w(n) * (values[n * d + j] - batchMean[j]) ** 2;
+        const delta = batchMean[j] - mean[j];
+        m2[j] += squares + (delta * delta * total * batchTotal) / merged;
+        mean[j] += (delta * batchTotal) / merged;
+      }
+      total = merged;
     }
     for (let n = 0; n < rows; n++) {
       const index = N + n;
       const slot = index < sampleSize ? index : rng.integer(index + 1);
-      if (slot < sampleSize) sample.set(values.subarray(n * d, (n + 1) * d), slot * d);
+      if (slot < sampleSize) {
+        sample.set(values.subarray(n * d, (n + 1) * d), slot * d);
+        if (sampleWeights) sampleWeights[slot] = w(n);
+      }
     }
-    N = total;
+    N += rows;
   });
   if (D === null) fail(fn, 'the source must yield at least one row, but it yielded none (an empty stream)');
   const squares = m2.reduce((s, v) => s + v, 0);
-  const scale = Math.sqrt(squares / (N * D));
+  const scale = total > 0 ? Math.sqrt(squares / (total * D)) : 0;
   const sampleRows = Math.min(N, sampleSize);
   return {
     N,
     D,
+    totalWeight: total,
+    weighted,
+    positiveRows,
     transform: {center: mean, scale: scale > 0 && Number.isFinite(scale) ? scale : 1},
     sample: sample.subarray(0, sampleRows * D),
+    sampleWeights: (sampleWeights as Float64Array | null)?.subarray(0, sampleRows) ?? null,
     sampleRows,
   };
 }
 
 /** The scaled rows of a batch as an EmData of chunks of at most `chunkSize` rows. */
-function batchData(batch: Batch, transform: DataTransform, chunkSize: number): EmData {
-  const {rows, D} = batch;
-  return chunkedData(scaleRows(batch.values, rows, D, transform), rows, D, transform, null, rows, chunkSize);
+export function batchData(batch: Batch, transform: DataTransform, chunkSize: number): EmData {
+  const {rows, D, weights} = batch;
+  const total = weights ? weights.reduce((s, w) => s + w, 0) : rows;
+  return chunkedData(scaleRows(batch.values, rows, D, transform), rows, D, transform, weights, total, chunkSize);
 }
 
 /** The data of a whole stream for the M-step: size, transform and data statistic, but no chunks. */
 export function streamSummaryData(scan: StreamScan): EmData {
-  return new EmData(scan.N, scan.D, scan.transform, [], scan.N, null, new Float32Array(0));
+  return new EmData(scan.N, scan.D, scan.transform, [], scan.totalWeight, null, new Float32Array(0));
 }
 
 /**
@@ -131,6 +164,7 @@ export function streamPassRunner(
   fn: string,
   source: StreamSource,
   ctx: EmContext,
+  weighted: boolean,
   chunkSize: number,
   guard: AsyncGuard,
 ): AsyncPassRunner {
@@ -142,8 +176,9 @@ export function streamPassRunner(
     const needsStatistic = pass === 2;
     let statistic: tf.Tensor | null = null;
     let rows = 0;
+    let weight = 0;
     try {
-      await forEachBatch(fn, source, pass, data.D, guard, (batch) => {
+      await forEachBatch(fn, source, pass, {D: data.D, weighted}, guard, (batch) => {
         const bd = batchData(batch, data.transform, chunkSize);
         try {
           const batchCtx = createContext(fn, bd, em, ctx.userRegCovar);
@@ -159,11 +194,18 @@ export function streamPassRunner(
           bd.dispose();
         }
         rows += batch.rows;
+        weight += bd.totalWeight;
       });
       if (rows !== data.N)
         fail(
           fn,
           `the source must yield the same rows on every pass, but pass ${pass} yielded ${rows} rows and the first pass ${data.N}`,
+        );
+      // Summed in another order than pass 1's: equal to float64 rounding for the same weights.
+      if (!(Math.abs(weight - data.totalWeight) <= 1e-9 * data.totalWeight))
+        fail(
+          fn,
+          `the source must yield the same sample weights on every pass, but pass ${pass} yielded a total weight of ${weight} and the first pass ${data.totalWeight}`,
         );
       if (statistic !== null) data.provideExtra(em.dataStatisticKey!, tf.clone(statistic));
       return total;

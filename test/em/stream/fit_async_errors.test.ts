@@ -126,7 +126,8 @@ describeOnBackends('GaussianMixture.fitAsync: bad streams and options', () => {
     await expectRejectsWith(fitAsync(rows, {sigal: 1}), 'GaussianMixture.fitAsync', 'sigal');
     await expectRejectsWith(
       fitAsync(asyncSource(rows, 100), {sampleWeight: [1]}),
-      'sampleWeight applies to in-memory data only',
+      'sampleWeight applies to in-memory data',
+      'its batches carry their weights: {x, sampleWeight}',
     );
     await expectRejectsWith(fitAsync(rows, {initSampleSize: 100}), 'initSampleSize applies to streams only');
     await expectRejectsWith(fitAsync(asyncSource(rows, 100), {initSampleSize: 1}), 'initSampleSize', '>= 2', '1');
