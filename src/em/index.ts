@@ -7,7 +7,7 @@ export {
   type SampleOptions,
   type NestedNumbers,
 } from './options';
-export {type StreamSource, type DatasetLike} from './stream/source';
+export {type StreamSource, type StreamBatch, type WeightedBatch, type DatasetLike} from './stream/source';
 export {type GaussianMixtureJSON} from './serialization';
 export {emStep, emFit, type EmStepOptions, type EmStepResult, type EmFitOptions, type EmFitResult} from './em_step';
 export {type IterationInfo} from './engine/loop';
