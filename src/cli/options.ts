@@ -157,7 +157,7 @@ const SPECS: readonly OptionSpec[] = [
     name: 'workers',
     kind: 'int',
     min: 1,
-    help: 'em: worker threads for the EM passes of in-memory data (GaussianMixture workers; default 1)',
+    help: 'em: worker threads for the EM passes, of in-memory data and of a streamed --input (GaussianMixture workers; default 1)',
   },
   {name: 'output', kind: 'string', metavar: 'model.json', help: 'write the fitted model (GaussianMixture JSON)'},
   {

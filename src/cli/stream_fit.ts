@@ -53,6 +53,7 @@ export async function fitStreamedInput(
     tol: options.tol,
     nInit: options.nInit,
     seed: options.seed,
+    workers: options.workers ?? 1,
     onWarning: (message) => progress.interrupt(() => out.stderr.write(`tfjs-gmm: warning: ${message}\n`)),
     onIteration: ({iteration, lowerBound, change}) =>
       progress.update({iteration, value: lowerBound, change: Number.isFinite(change) ? change : undefined}),
@@ -71,7 +72,8 @@ export async function fitStreamedInput(
       `fitted in ${seconds} s: ${model.nIter} iterations${model.converged ? ', converged' : ', not converged'}; ` +
         `mean log-likelihood ${mean.toFixed(4)}, BIC ${(-2 * mean * N + p * Math.log(N)).toFixed(1)}, AIC ${(-2 * mean * N + 2 * p).toFixed(1)}\n`,
     );
-    out.say(`(${N} x ${model.nFeatures} rows, read in batches)`);
+    const threads = model.runningWorkers > 0 ? `, EM passes on ${model.runningWorkers} worker threads` : '';
+    out.say(`(${N} x ${model.nFeatures} rows, read in batches${threads})`);
     out.report(model);
     if (options.output) {
       out.writeFile(options.output, JSON.stringify(model.toJSON()));

@@ -51,6 +51,7 @@ import {
 import {SklearnGaussianMixtureJSON, parseSklearnJSON, sklearnJSONOf} from './sklearn_json';
 import {MixtureModel} from './mixture_model';
 import {EmThreads} from './parallel/em_threads';
+import {streamWorkerPassRunner} from './parallel/stream_passes';
 import {FactorFieldNames, readConsistentParameters} from './factor_consistency';
 
 const CLASS = 'GaussianMixture';
@@ -175,7 +176,10 @@ export class GaussianMixture extends MixtureModel {
    * `options.signal` aborts: the promise rejects with the signal's reason (an `AbortError`), no
    * tensor is leaked, and the model is left at its last complete iteration (or as it was before
    * the call, when no iteration had ended). A failure (a bad batch, a source that throws) leaves
-   * it the same way. Workers (`workers`) run the passes of in-memory data; streams run in-thread.
+   * it the same way. Workers (`workers`) run the passes of in-memory data and of streams (for a
+   * stream, `'auto'` decides from the row count of the first pass; batch i goes to worker i mod
+   * W, and the next batch is read while the workers work); an abort or a failure mid-pass ends
+   * every worker.
    *
    * @param X data [N, D], or a stream source (whose batches carry their own sample weights, if
    *   any: `options.sampleWeight` is for in-memory data).
@@ -259,9 +263,13 @@ export class GaussianMixture extends MixtureModel {
       const ctx = createContext(fn, summary, em, this.regCovar);
       const inits = this.initsFor();
       const chunkSize = this.batchSizeOf()(scan.D);
+      const pool = this.threads.streamPool(fn, this.workers, scan.N, scan.D, K, scan.batches);
+      const runner = pool
+        ? await streamWorkerPassRunner(fn, pool, source, ctx, scan.weighted, chunkSize, guard)
+        : streamPassRunner(fn, source, ctx, scan.weighted, chunkSize, guard);
       const best = await runProgramAsync(
         this.initializationsProgram(fn, ctx, createContext(fn, startData, em, this.regCovar), inits),
-        streamPassRunner(fn, source, ctx, scan.weighted, chunkSize, guard),
+        runner,
         guard,
         (end) => this.showIteration(end, summary),
       );

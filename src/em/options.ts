@@ -70,10 +70,12 @@ export interface GaussianMixtureOptions {
    */
   batchSize?: number | null;
   /**
-   * Worker threads for the EM passes and the scoring methods (Node): a number >= 1 (1: in-thread,
-   * the default), or 'auto': one per core when N * D * K >= 2^22 (about 4 million, e.g.
-   * 16,384 rows at D = 16, K = 16) and the machine has more than one core, else in-thread.
-   * Machine-specific, so not part of toJSON. See README "Big data".
+   * Worker threads for the EM passes (of `fit`, and of `fitAsync` on in-memory data or streams)
+   * and the scoring methods (Node): a number >= 1 (1: in-thread, the default), or 'auto': one per
+   * core when N * D * K >= 2^22 (about 4 million, e.g. 16,384 rows at D = 16, K = 16) and the
+   * machine has more than one core, else in-thread. For a stream, N is that of the first pass,
+   * and there is at most one worker per batch. Machine-specific, so not part of toJSON. See
+   * README "Big data".
    */
   workers?: number | 'auto';
   /** Called after every EM iteration with the iteration, lower bound and its change. */

@@ -13,6 +13,7 @@ import * as path from 'path';
 import {run} from '../../src/cli/main';
 import {STREAM_BATCH_ROWS, csvSource, f32Source} from '../../src/cli/stream_input';
 import {GaussianMixtureJSON} from '../../src';
+import {expectClose} from '../helpers/assertions';
 
 async function collect(source: ReturnType<typeof csvSource>): Promise<number[][]> {
   const rows: number[][] = [];
@@ -84,6 +85,25 @@ describe('CLI streamed --input', function () {
     // The CSV's values are float64 decimals rounded to float32 when read; the file holds the same float32 values.
     expect(fromF32.fitted!.means).to.deep.equal(fromCsv.fitted!.means);
     expect(fromF32.fitted!.nIter).to.equal(fromCsv.fitted!.nIter);
+  });
+
+  it('--workers 2 runs the streamed passes on two worker threads: the same model', async function () {
+    this.timeout(300000);
+    const fitOf = async (extra: string[], out: string) => {
+      const stdout = capture();
+      const stderr = capture();
+      const args = ['--input', f32, '--input-format', 'f32', '--dims', '2', '--components', '2', '--backend', 'cpu'];
+      const code = await run([...args, ...extra, '--output', out], {stdout: stdout.stream, stderr: stderr.stream});
+      expect(code, stderr.text()).to.equal(0);
+      return {text: stdout.text(), json: JSON.parse(fs.readFileSync(out, 'utf8')) as GaussianMixtureJSON};
+    };
+    const one = await fitOf([], path.join(dir, 'one.json'));
+    const two = await fitOf(['--workers', '2'], path.join(dir, 'two.json'));
+    expect(one.text).to.not.contain('worker threads');
+    expect(two.text).to.contain('EM passes on 2 worker threads');
+    expect(two.json.fitted!.nIter).to.equal(one.json.fitted!.nIter);
+    // Per-batch sums merged in float64 by the main thread instead of float32 in-thread.
+    expectClose(two.json.fitted!.means.flat(), one.json.fitted!.means.flat(), {rtol: 1e-5, atol: 1e-5, label: 'means'});
   });
 
   it('usage errors: f32 without --dims, with --predict, --input-format without --input', async () => {

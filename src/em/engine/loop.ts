@@ -23,7 +23,7 @@ export function* emIterationProgram(ctx: EmContext, state: ScaledState, exact: n
   if (ctx.parallel) return mStepWith(ctx, ctx.parallel.runner(state, exact), options);
   const plan = planEStep(ctx.em, state, exact);
   try {
-    return yield* mStepProgram(ctx, (on) => eStepResponsibilities(on, state, plan), options);
+    return yield* mStepProgram(ctx, (on) => eStepResponsibilities(on, state, plan), {state, exact}, options);
   } finally {
     disposeEStepPlan(plan);
   }

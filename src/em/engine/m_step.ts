@@ -271,24 +271,30 @@ export function mStep(ctx: EmContext, responsibilities: ChunkResponsibilities, o
 
 /**
  * {@link mStepWith} as a program (engine/program.ts): its passes are run by a driver, over
- * in-memory chunks or a stream. `responsibilities` gives them for the context a pass runs on.
+ * in-memory chunks or a stream. `responsibilities` gives them for the context a pass runs on,
+ * from the E-step `eStep`.
  */
 export function* mStepProgram(
   ctx: EmContext,
   responsibilities: PassCall['responsibilities'],
+  eStep: PassCall['eStep'],
   options: MStepOptions,
 ): EmProgram<MStepResult> {
   const firstPlan =
     options.exact.length && options.previousMeans ? makeExactPlan(options.exact, options.previousMeans) : null;
   let result: PassResult | null = null;
   try {
-    result = yield* pass({responsibilities, request: {moments: true, exact: firstPlan, logLikelihood: true}});
+    result = yield* pass({responsibilities, eStep, request: {moments: true, exact: firstPlan, logLikelihood: true}});
     const first = firstStage(ctx, result, firstPlan, options.fastAllowed);
     if (first.state) return {state: first.state, logLikelihood: first.logLikelihood, exactNext: first.exactNext};
     const plan = makeExactPlan(first.redo, first.newMeans!);
     first.newMeans!.dispose();
     try {
-      const second = yield* pass({responsibilities, request: {moments: false, exact: plan, logLikelihood: false}});
+      const second = yield* pass({
+        responsibilities,
+        eStep,
+        request: {moments: false, exact: plan, logLikelihood: false},
+      });
       try {
         const {state, exactNext} = secondStage(ctx, result.moments!, plan, second.exactScatter);
         return {state, logLikelihood: first.logLikelihood, exactNext};

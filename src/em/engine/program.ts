@@ -19,6 +19,11 @@ export interface PassCall {
    * streamed batch (whose only chunk has index 0).
    */
   responsibilities: (ctx: EmContext) => ChunkResponsibilities;
+  /**
+   * The E-step the responsibilities come from: its state and the components on the exact path
+   * (what a worker needs to compute them itself).
+   */
+  eStep: {state: ScaledState; exact: number[]};
   request: PassRequest;
 }
 

@@ -29,6 +29,8 @@ export class EmThreads {
 
   /** A pool of `size` workers on the active backend (the current one when it fits). */
   private poolOf(fn: string, size: number): WorkerPool {
+    if (this.pool?.busy)
+      fail(fn, 'the worker threads are busy with a fitAsync call of this model; await it before fitting again');
     if (!workersAvailable())
       fail(
         fn,
@@ -48,6 +50,19 @@ export class EmThreads {
     return this.guard(() => parallelPasses(fn, this.poolOf(fn, count), ctx, batchSize));
   }
 
+  /**
+   * The pool for the EM passes over a stream, or null to run in-thread. `workers: 'auto'` cannot
+   * know N before reading the stream: it is decided from the first pass (the scan) with the
+   * in-memory rule (N * D * K >= 2^22, 1024 rows per worker), and a stream never gets more
+   * workers than it has batches (each batch goes to one worker).
+   */
+  streamPool(fn: string, option: number | 'auto', N: number, D: number, K: number, batches: number): WorkerPool | null {
+    if (option !== 'auto' && option > 1 && !workersAvailable()) this.poolOf(fn, option);
+    if (option === 'auto' && !workersAvailable()) return null;
+    const count = Math.min(resolveWorkerCount(option, N, D, K), batches);
+    return count > 1 ? this.poolOf(fn, count) : null;
+  }
+
   /** Log-probabilities by the workers for large inputs, else null. */
   logProb(
     fn: string,
@@ -60,7 +75,8 @@ export class EmThreads {
     batchSize: number | null,
   ): tf.Tensor2D | null {
     const K = p.weights.shape[0]!;
-    if (option === 1 || !workersAvailable() || N * D * K < AUTO_WORKERS_MIN_WORK) return null;
+    // While a streamed fitAsync waits on the workers, scoring (e.g. from a timer) runs in-thread.
+    if (option === 1 || !workersAvailable() || N * D * K < AUTO_WORKERS_MIN_WORK || this.pool?.busy) return null;
     const count = resolveWorkerCount(option, N, D, K);
     if (count <= 1) return null;
     const rows = batchSize ?? autoBatchSize(K * D + K);

@@ -8,17 +8,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import {CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {EmContext, ParallelPassSource} from '../engine/context';
 import {PassRunner} from '../engine/m_step';
+import {PassRequest} from '../engine/pass';
 import {PassArrays, arraysToPass, mergePassArrays} from '../engine/statistics';
 import {LogProbParameters} from '../log_prob_rows';
 import {ScaledState} from '../parameters';
 import {WorkerPool} from './pool';
-import {WireState, WireTensor, WorkerRequest} from './protocol';
+import {PassMessage, WireState, WireTensor, WorkerRequest} from './protocol';
 
 function wire(t: tf.Tensor): WireTensor {
   return {values: Float32Array.from(t.dataSync()), shape: t.shape.slice()};
 }
 
-function wireState(s: ScaledState | (LogProbParameters & {covariances: tf.Tensor})): WireState {
+export function wireState(s: ScaledState | (LogProbParameters & {covariances: tf.Tensor})): WireState {
   return {
     weights: wire(s.weights),
     means: wire(s.means),
@@ -38,6 +39,19 @@ function shared(values: Float32Array | Float64Array): SharedArrayBuffer {
   if (values instanceof Float64Array) new Float64Array(buffer as unknown as ArrayBuffer).set(values);
   else new Float32Array(buffer as unknown as ArrayBuffer).set(values);
   return buffer;
+}
+
+/** What a worker needs to run a pass: the E-step's state and exact components, and the request. */
+export function passFields(state: WireState, eStepExact: number[], request: PassRequest): Omit<PassMessage, 'kind'> {
+  return {
+    state,
+    eStepExact,
+    moments: request.moments,
+    logLikelihood: request.logLikelihood,
+    exact: request.exact
+      ? {indices: request.exact.indices, shifts: Float32Array.from(request.exact.shifts.dataSync())}
+      : null,
+  };
 }
 
 /**
@@ -70,17 +84,8 @@ export function parallelPasses(fn: string, pool: WorkerPool, ctx: EmContext, bat
     runner(state: ScaledState, eStepExact: number[]): PassRunner {
       const wireS = wireState(state);
       return (request) => {
-        const exact = request.exact
-          ? {indices: request.exact.indices, shifts: Float32Array.from(request.exact.shifts.dataSync())}
-          : null;
-        const message: WorkerRequest = {
-          kind: 'pass',
-          state: wireS,
-          eStepExact,
-          moments: request.moments,
-          logLikelihood: request.logLikelihood,
-          exact,
-        };
+        const message: WorkerRequest = {kind: 'pass', ...passFields(wireS, eStepExact, request)};
+        const exact = message.exact;
         const replies = pool.run(
           fn,
           ranges.map(() => message),

@@ -1,6 +1,8 @@
 /**
- * The messages between the main thread and an EM worker (worker_entry.ts). Data arrive once per
- * fit in shared memory (`load`); per iteration only parameters and pass statistics cross.
+ * The messages between the main thread and an EM worker (worker_entry.ts). In-memory data arrive
+ * once per fit in shared memory (`load`); per iteration only parameters and pass statistics
+ * cross. A stream's batches arrive one by one during each pass (`streamLoad` once per fit, then
+ * per pass `streamPass`, the worker's batches `streamBatch`, and `streamEnd` for its sums).
  */
 import {PassArrays} from '../engine/statistics';
 
@@ -75,7 +77,47 @@ export interface LogProbMessage {
   end: number;
 }
 
-export type WorkerRequest = LoadMessage | PassMessage | LogProbMessage;
+/** The fit of a stream: what every batch shares (the covariance type, the transform, the chunk size). */
+export interface StreamLoadMessage {
+  kind: 'streamLoad';
+  covarianceType: string;
+  /** The fixed variance of 'constant' (data units), else null. */
+  variance: number | null;
+  K: number;
+  D: number;
+  batchSize: number;
+  center: number[];
+  scale: number;
+}
+
+/** The start of a pass over a stream: the E-step and the sums to take (as {@link PassMessage}). */
+export interface StreamPassMessage extends Omit<PassMessage, 'kind'> {
+  kind: 'streamPass';
+}
+
+/** One batch of the current stream pass: its rows (data space, row-major) and weights. */
+export interface StreamBatchMessage {
+  kind: 'streamBatch';
+  /** Float32 [rows * D]. */
+  values: Float32Array;
+  /** Float64 [rows], or null when unweighted. */
+  weights: Float64Array | null;
+  rows: number;
+}
+
+/** The end of a stream pass: the reply carries the sums over the worker's batches. */
+export interface StreamEndMessage {
+  kind: 'streamEnd';
+}
+
+export type WorkerRequest =
+  | LoadMessage
+  | PassMessage
+  | LogProbMessage
+  | StreamLoadMessage
+  | StreamPassMessage
+  | StreamBatchMessage
+  | StreamEndMessage;
 
 /** A worker's reply: the pass sums, an acknowledgement, or the error it hit. */
 export type WorkerReply = {ok: true; arrays?: PassArrays} | {ok: false; error: string};

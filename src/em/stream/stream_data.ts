@@ -27,6 +27,8 @@ export interface StreamScan {
   weighted: boolean;
   /** Number of rows with a positive weight (N when unweighted). */
   positiveRows: number;
+  /** Number of batches with at least one row. */
+  batches: number;
   /** Centre (float64 weighted mean) and scale (RMS deviation per feature), as `fit` computes them. */
   transform: DataTransform;
   /**
@@ -78,6 +80,7 @@ export async function scanStream(
   let N = 0;
   let total = 0;
   let positiveRows = 0;
+  let batches = 0;
   let D: number | null = null;
   let weighted = false;
   let mean = new Float64Array(0);
@@ -125,6 +128,7 @@ export async function scanStream(
       }
     }
     N += rows;
+    batches++;
   });
   if (D === null) fail(fn, 'the source must yield at least one row, but it yielded none (an empty stream)');
   const squares = m2.reduce((s, v) => s + v, 0);
@@ -136,6 +140,7 @@ export async function scanStream(
     totalWeight: total,
     weighted,
     positiveRows,
+    batches,
     transform: {center: mean, scale: scale > 0 && Number.isFinite(scale) ? scale : 1},
     sample: sample.subarray(0, sampleRows * D),
     sampleWeights: (sampleWeights as Float64Array | null)?.subarray(0, sampleRows) ?? null,
@@ -153,6 +158,21 @@ export function batchData(batch: Batch, transform: DataTransform, chunkSize: num
 /** The data of a whole stream for the M-step: size, transform and data statistic, but no chunks. */
 export function streamSummaryData(scan: StreamScan): EmData {
   return new EmData(scan.N, scan.D, scan.transform, [], scan.totalWeight, null, new Float32Array(0));
+}
+
+/** Fails unless an EM pass yielded the rows and the total weight of the first pass (`data`). */
+export function checkPassTotals(fn: string, pass: number, rows: number, weight: number, data: EmData): void {
+  if (rows !== data.N)
+    fail(
+      fn,
+      `the source must yield the same rows on every pass, but pass ${pass} yielded ${rows} rows and the first pass ${data.N}`,
+    );
+  // Summed in another order than pass 1's: equal to float64 rounding for the same weights.
+  if (!(Math.abs(weight - data.totalWeight) <= 1e-9 * data.totalWeight))
+    fail(
+      fn,
+      `the source must yield the same sample weights on every pass, but pass ${pass} yielded a total weight of ${weight} and the first pass ${data.totalWeight}`,
+    );
 }
 
 /**
@@ -196,17 +216,7 @@ export function streamPassRunner(
         rows += batch.rows;
         weight += bd.totalWeight;
       });
-      if (rows !== data.N)
-        fail(
-          fn,
-          `the source must yield the same rows on every pass, but pass ${pass} yielded ${rows} rows and the first pass ${data.N}`,
-        );
-      // Summed in another order than pass 1's: equal to float64 rounding for the same weights.
-      if (!(Math.abs(weight - data.totalWeight) <= 1e-9 * data.totalWeight))
-        fail(
-          fn,
-          `the source must yield the same sample weights on every pass, but pass ${pass} yielded a total weight of ${weight} and the first pass ${data.totalWeight}`,
-        );
+      checkPassTotals(fn, pass, rows, weight, data);
       if (statistic !== null) data.provideExtra(em.dataStatisticKey!, tf.clone(statistic));
       return total;
     } catch (e) {

@@ -1,7 +1,11 @@
 /**
  * Data and sources for the streaming tests: a seeded mixture, and sources that yield it in
- * batches (plain arrays, async generators, tf.data).
+ * batches (plain arrays, async generators, tf.data, with weights), and a fit's start from a model.
  */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {getCovarianceType} from '../../../ops/covariance/registry';
+import {GaussianMixture, GaussianMixtureOptions} from '../../../src';
 import {normal, rng} from '../../helpers/random';
 
 /**
@@ -30,4 +34,28 @@ export function asyncSource(rows: number[][], size: number): () => AsyncGenerato
   return async function* () {
     for (const batch of batches(rows, size)) yield batch;
   };
+}
+
+/** A source of `{x, sampleWeight}` batches of `size` rows (arrays). */
+export function weightedSource(rows: number[][], weights: number[], size: number) {
+  return async function* () {
+    for (let i = 0; i < rows.length; i += size)
+      yield {x: rows.slice(i, i + size), sampleWeight: weights.slice(i, i + size)};
+  };
+}
+
+/** The options of a fit from `starter`'s parameters (weightsInit, meansInit, precisionsInit). */
+export function startOf(
+  starter: GaussianMixture,
+): Pick<GaussianMixtureOptions, 'weightsInit' | 'meansInit' | 'precisionsInit'> {
+  const precisions = tf.tidy(() =>
+    getCovarianceType(starter.covarianceType).precisionFromPrecisionCholesky(starter.precisionsCholesky),
+  );
+  const start = {
+    weightsInit: starter.weights.arraySync(),
+    meansInit: starter.means.arraySync(),
+    precisionsInit: precisions.arraySync() as number[],
+  };
+  precisions.dispose();
+  return start;
 }

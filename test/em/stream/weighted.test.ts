@@ -4,26 +4,16 @@
  * weighted sums), and for integer weights `fit` on the rows repeated that many times. Bad weights
  * reject with the batch or the global row.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfd from '@tensorflow/tfjs-data';
 import {expect} from 'chai';
 
 import {EM_COVARIANCE_TYPES, GaussianMixture, GaussianMixtureOptions} from '../../../src';
-import {getCovarianceType} from '../../../ops/covariance/registry';
 import {expectClose, expectNoLeak, flat} from '../../helpers/assertions';
 import {describeOnBackends} from '../../helpers/backends';
 import {expectCloseToScale} from '../helpers';
-import {batches, mixtureRows} from './data';
+import {batches, mixtureRows, startOf, weightedSource} from './data';
 
 const quiet = {onWarning: () => {}};
-
-/** A source of `{x, sampleWeight}` batches of `size` rows (arrays). */
-export function weightedSource(rows: number[][], weights: number[], size: number) {
-  return async function* () {
-    for (let i = 0; i < rows.length; i += size)
-      yield {x: rows.slice(i, i + size), sampleWeight: weights.slice(i, i + size)};
-  };
-}
 
 /** The bound of fit_async.test.ts's streamed-vs-fit comparison (the same chunking on both sides). */
 function expectSameFit(
@@ -41,22 +31,6 @@ function expectSameFit(
   expectClose(flat(streamed.weights), flat(reference.weights), {rtol: 0, atol: tol, label: `${label}: weights`});
   expectCloseToScale(streamed.means, flat(reference.means), tol, `${label}: means`);
   expectCloseToScale(streamed.covariances, flat(reference.covariances), tol, `${label}: covariances`);
-}
-
-/** The options of a fit from `starter`'s parameters (weightsInit, meansInit, precisionsInit). */
-export function startOf(
-  starter: GaussianMixture,
-): Pick<GaussianMixtureOptions, 'weightsInit' | 'meansInit' | 'precisionsInit'> {
-  const precisions = tf.tidy(() =>
-    getCovarianceType(starter.covarianceType).precisionFromPrecisionCholesky(starter.precisionsCholesky),
-  );
-  const start = {
-    weightsInit: starter.weights.arraySync(),
-    meansInit: starter.means.arraySync(),
-    precisionsInit: precisions.arraySync() as number[],
-  };
-  precisions.dispose();
-  return start;
 }
 
 /** Asserts that `promise` rejects with an Error whose message contains every fragment. */
