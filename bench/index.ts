@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {benchEm, benchEmLarge} from './em.bench';
 import {benchEmScale} from './em_scale.bench';
 import {benchEmStream} from './em_stream.bench';
+import {benchEmStreamWorkers} from './em_stream_workers.bench';
 import {BenchRow, TimingOptions, describeRow, markdownTable, matMulGflops} from './harness';
 import {benchLayer} from './layer.bench';
 import {benchMdn} from './mdn.bench';
@@ -26,10 +27,11 @@ const SECTIONS: Record<string, Section> = {
   'em-large': benchEmLarge,
   'em-scale': benchEmScale,
   'em-stream': benchEmStream,
+  'em-stream-workers': benchEmStreamWorkers,
 };
 
 /** Sections that run only when named with --only (minutes long). */
-const OPT_IN = new Set(['em-large', 'em-scale', 'em-stream']);
+const OPT_IN = new Set(['em-large', 'em-scale', 'em-stream', 'em-stream-workers']);
 
 function parseArgs(argv: string[]): {backends: string[]; only: string[]} {
   const backends: string[] = [];

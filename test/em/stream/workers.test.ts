@@ -11,7 +11,8 @@ import * as path from 'path';
 import {expect} from 'chai';
 
 import {EM_COVARIANCE_TYPES, GaussianMixture, GaussianMixtureOptions} from '../../../src';
-import {expectClose, expectNoLeak, flat} from '../../helpers/assertions';
+import {WorkerPool} from '../../../src/em/parallel/pool';
+import {expectClose, expectNoLeak, expectThrowsWith, flat} from '../../helpers/assertions';
 import {describeOnBackends} from '../../helpers/backends';
 import {setGmmFlag} from '../../helpers/flags';
 import {expectCloseToScale} from '../helpers';
@@ -214,6 +215,29 @@ describeOnBackends('GaussianMixture.fitAsync on a stream with workers: aborts an
       expect(model.runningWorkers).to.equal(0);
       model.dispose();
     });
+  });
+});
+
+describe('WorkerPool.request: the asynchronous path of stream passes', () => {
+  it('returns at once (the reply comes later, on the event loop); a blocking run meanwhile is refused', async function () {
+    this.timeout(60000);
+    const pool = new WorkerPool(1);
+    try {
+      const load = {kind: 'streamLoad', covarianceType: 'diag', variance: null, K: 2, D: 2, batchSize: 100} as const;
+      const reply = pool.request('test', 0, {...load, center: [0, 0], scale: 1});
+      expect(pool.busy, 'pending right after the call: no blocking wait').to.equal(true);
+      expectThrowsWith(
+        () => pool.run('test', [{...load, center: [0, 0], scale: 1}]),
+        'test: the worker threads are busy with a fitAsync call of this model',
+      );
+      expect(await reply).to.deep.equal({ok: true});
+      expect(pool.busy).to.equal(false);
+      expect(pool.run('test', [{...load, center: [1, 1], scale: 2}]), 'blocking reads work again').to.deep.equal([
+        {ok: true},
+      ]);
+    } finally {
+      pool.end();
+    }
   });
 });
 
