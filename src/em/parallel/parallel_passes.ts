@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {EmContext, ParallelPassSource} from '../engine/context';
 import {PassRunner} from '../engine/m_step';
-import {PassRequest} from '../engine/pass';
+import {PassRequest, readShifts} from '../engine/pass';
 import {PassArrays, arraysToPass, mergePassArrays} from '../engine/statistics';
 import {LogProbParameters} from '../log_prob_rows';
 import {ScaledState} from '../parameters';
@@ -20,9 +20,11 @@ function wire(t: tf.Tensor): WireTensor {
 }
 
 export function wireState(s: ScaledState | (LogProbParameters & {covariances: tf.Tensor})): WireState {
+  const low = (s as ScaledState).meansLow;
   return {
     weights: wire(s.weights),
     means: wire(s.means),
+    meansLow: low ? wire(low) : null,
     covariances: wire(s.covariances),
     precisionsCholesky: wire(s.precisionsCholesky),
   };
@@ -48,9 +50,7 @@ export function passFields(state: WireState, eStepExact: number[], request: Pass
     eStepExact,
     moments: request.moments,
     logLikelihood: request.logLikelihood,
-    exact: request.exact
-      ? {indices: request.exact.indices, shifts: Float32Array.from(request.exact.shifts.dataSync())}
-      : null,
+    exact: request.exact ? {indices: request.exact.indices, shifts: readShifts(request.exact)} : null,
   };
 }
 
@@ -61,6 +61,7 @@ export function passFields(state: WireState, eStepExact: number[], request: Pass
 export function parallelPasses(fn: string, pool: WorkerPool, ctx: EmContext, batchSize: number): ParallelPassSource {
   const {data, em} = ctx;
   const scaled = shared(data.scaled);
+  const residual = data.residual ? shared(data.residual) : null;
   const weights = data.sampleWeights ? shared(data.sampleWeights) : null;
   const ranges = shares(data.N, pool.size);
   pool.run(
@@ -75,6 +76,7 @@ export function parallelPasses(fn: string, pool: WorkerPool, ctx: EmContext, bat
       center: Array.from(data.transform.center),
       scale: data.transform.scale,
       scaled,
+      residual,
       weights,
       start,
       end,

@@ -11,10 +11,10 @@ import {createEmCovariance} from '../covariance/registry';
 import {DataTransform, EmData, chunkedData, scaleRows} from '../data';
 import {EmContext, createContext} from '../engine/context';
 import {EStepPlan, disposeEStepPlan, eStepResponsibilities, planEStep} from '../engine/e_step';
-import {ExactPlan, PassRequest, runPass} from '../engine/pass';
+import {ExactPlan, PassRequest, disposePlan, exactPlanFromValues, runPass} from '../engine/pass';
 import {PassArrays, mergePassArrays, passToArrays} from '../engine/statistics';
 import {mapRowLogProb} from '../log_prob_rows';
-import {ScaledState} from '../parameters';
+import {ScaledState, disposeState} from '../parameters';
 import {
   LoadMessage,
   LogProbMessage,
@@ -38,6 +38,7 @@ function stateOf(s: WireState): ScaledState {
   return {
     weights: tensorOf(s.weights) as tf.Tensor1D,
     means: tensorOf(s.means) as tf.Tensor2D,
+    meansLow: s.meansLow ? (tensorOf(s.meansLow) as tf.Tensor2D) : null,
     covariances: tensorOf(s.covariances),
     precisionsCholesky: tensorOf(s.precisionsCholesky),
   };
@@ -45,9 +46,7 @@ function stateOf(s: WireState): ScaledState {
 
 /** The exact plan of a pass message on the backend (the caller disposes it), or null. */
 function exactPlanOf(m: PassMessage | StreamPassMessage, D: number): ExactPlan | null {
-  if (!m.exact) return null;
-  const {indices, shifts} = m.exact;
-  return {indices, indexTensor: tf.tensor1d(indices, 'int32'), shifts: tf.tensor2d(shifts, [indices.length, D])};
+  return m.exact ? exactPlanFromValues(m.exact.indices, m.exact.shifts, D) : null;
 }
 
 /** A pass over a stream in progress: the E-step's tensors, the request and the sums so far. */
@@ -92,8 +91,8 @@ export class WorkerCore {
     const p = this.streamPass;
     if (!p) return;
     disposeEStepPlan(p.plan);
-    if (p.exact) tf.dispose([p.exact.indexTensor, p.exact.shifts]);
-    tf.dispose([p.state.weights, p.state.means, p.state.covariances, p.state.precisionsCholesky]);
+    disposePlan(p.exact);
+    disposeState(p.state);
     this.streamPass = null;
   }
 
@@ -123,7 +122,7 @@ export class WorkerCore {
       return {ok: true};
     } catch (e) {
       if (plan) disposeEStepPlan(plan);
-      tf.dispose([state.weights, state.means, state.covariances, state.precisionsCholesky]);
+      disposeState(state);
       throw e;
     }
   }
@@ -166,11 +165,12 @@ export class WorkerCore {
     this.release();
     const rows = m.end - m.start;
     const scaled = new Float32Array(m.scaled, m.start * m.D * 4, rows * m.D);
+    const residual = m.residual ? new Float32Array(m.residual, m.start * m.D * 4, rows * m.D) : null;
     const weights = m.weights ? new Float64Array(m.weights, m.start * 8, rows) : null;
     let total = rows;
     if (weights) total = weights.reduce((s, w) => s + w, 0);
     const transform = {center: Float64Array.from(m.center), scale: m.scale};
-    this.data = chunkedData(scaled, rows, m.D, transform, weights, total, m.batchSize);
+    this.data = chunkedData({scaled, residual}, rows, m.D, transform, weights, total, m.batchSize);
     this.em = createEmCovariance(m.covarianceType, m.K, m.D, FN, m.variance ?? undefined);
     this.ctx = createContext(FN, this.data, this.em, 0);
     return {ok: true};
@@ -192,8 +192,8 @@ export class WorkerCore {
       return {ok: true, arrays: passToArrays(pass)};
     } finally {
       disposeEStepPlan(plan);
-      if (exact) tf.dispose([exact.indexTensor, exact.shifts]);
-      tf.dispose([state.weights, state.means, state.covariances, state.precisionsCholesky]);
+      disposePlan(exact);
+      disposeState(state);
     }
   }
 
