@@ -11,7 +11,7 @@ import * as path from 'path';
 import {expect} from 'chai';
 
 import {EM_COVARIANCE_TYPES, GaussianMixture, GaussianMixtureOptions} from '../../../src';
-import {WorkerPool} from '../../../src/em/parallel/pool';
+import {WorkerPool, coreCount} from '../../../src/em/parallel/pool';
 import {expectClose, expectNoLeak, expectThrowsWith, flat} from '../../helpers/assertions';
 import {describeOnBackends} from '../../helpers/backends';
 import {setGmmFlag} from '../../helpers/flags';
@@ -41,7 +41,7 @@ async function expectRejectsWith(promise: Promise<unknown>, ...fragments: string
   for (const fragment of fragments) expect((error as Error).message).to.contain(fragment);
 }
 
-describeOnBackends('GaussianMixture.fitAsync on a stream with workers: 2 equals in-thread', () => {
+describeOnBackends('GaussianMixture.fitAsync on a stream with workers: 2 equals in-thread', (backend) => {
   const rows = mixtureRows(2400, 3, 4, 11);
   const weights = rows.map((_, n) => (n % 7 === 0 ? 0 : 0.25 + (n % 5) * 0.75));
 
@@ -108,7 +108,7 @@ describeOnBackends('GaussianMixture.fitAsync on a stream with workers: 2 equals 
     }
   });
 
-  it("how many: 'auto' decides from the first pass (a small stream: in-thread), at most one per batch", async () => {
+  it("how many: 'auto' decides from the first pass (small: in-thread; N * D * K >= 2^22: one per core), at most one per batch", async () => {
     await expectNoLeak(async () => {
       const auto = await new GaussianMixture({nComponents: 4, workers: 'auto', maxIter: 2, ...quiet}).fitAsync(
         asyncSource(rows, 500),
@@ -121,6 +121,20 @@ describeOnBackends('GaussianMixture.fitAsync on a stream with workers: 2 equals 
       );
       expect(two.runningWorkers, '4 asked, 2 batches').to.equal(2);
       two.dispose();
+      // N * D * K = 2^22 from the first pass: one worker per core (2 or more on the test machines).
+      // wasm only: a pass of this size takes ~10 s on the cpu backend.
+      if (backend === 'wasm') {
+        const large = mixtureRows(65536, 8, 8, 4);
+        const options = {nComponents: 8, covarianceType: 'diag' as const, initParams: 'random_from_data' as const};
+        const many = await new GaussianMixture({...options, workers: 'auto', maxIter: 1, ...quiet}).fitAsync(
+          asyncSource(large, 8192),
+          {initSampleSize: 2000},
+        );
+        expect(many.runningWorkers, "'auto', N * D * K >= 2^22").to.equal(
+          coreCount() > 1 ? Math.min(coreCount(), 8) : 0,
+        );
+        many.dispose();
+      }
     });
   });
 
