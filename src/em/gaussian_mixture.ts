@@ -185,7 +185,8 @@ export class GaussianMixture extends MixtureModel {
    * `options.signal` aborts: the promise rejects with the signal's reason (an `AbortError`), no
    * tensor is leaked, and the model is left at its last complete iteration (or as it was before
    * the call, when no iteration had ended). A failure (a bad batch, a source that throws) leaves
-   * it the same way. Workers (`workers`) run the passes of in-memory data and of streams (for a
+   * it the same way. Workers (`workers`) run the passes of in-memory data (the one-time load of
+   * the rows waits for them; the passes do not block) and of streams (for a
    * stream, `'auto'` decides from the row count of the first pass; batch i goes to worker i mod
    * W, and the next batch is read while the workers work); an abort or a failure mid-pass ends
    * every worker.
@@ -221,10 +222,20 @@ export class GaussianMixture extends MixtureModel {
     try {
       em = this.emFor(fn, data);
       const ctx = this.inMemoryContext(fn, data, em);
+      // With workers, the program yields every pass (no parallel source in its context) and the
+      // driver runs it on the workers without blocking; an abort or a failure ends them.
+      const parallel = ctx.parallel;
+      ctx.parallel = null;
       const inits = this.initsFor();
       const best = await runProgramAsync(
         this.initializationsProgram(fn, ctx, ctx, inits),
-        async (call) => runPass(ctx, call.responsibilities(ctx), call.request),
+        parallel
+          ? (call) =>
+              guard.race(parallel.runAsync(call.eStep.state, call.eStep.exact, call.request)).catch((e: unknown) => {
+                this.threads.end();
+                throw e;
+              })
+          : async (call) => runPass(ctx, call.responsibilities(ctx), call.request),
         guard,
         (end) => this.showIteration(end, data),
       );

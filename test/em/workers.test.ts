@@ -152,6 +152,37 @@ describeOnBackends('GaussianMixture with workers: 2 equals in-thread', () => {
     });
   });
 
+  it('fitAsync on in-memory data: the same passes without blocking (equal to fit); an abort ends the workers', async () => {
+    const options = {nComponents: 3, covarianceType: 'full' as const, seed: 4, maxIter: 8, tol: 0, workers: 2};
+    await expectNoLeak(async () => {
+      const reference = new GaussianMixture({...options, onWarning: () => {}}).fit(x);
+      const model = await new GaussianMixture({...options, onWarning: () => {}}).fitAsync(x);
+      // The same worker passes, merged in the same order: equal.
+      expect(model.lowerBounds).to.deep.equal(reference.lowerBounds);
+      expect(flat(model.means)).to.deep.equal(flat(reference.means));
+      expect(model.runningWorkers).to.equal(2);
+      // An abort while the workers compute a pass (right after the 5th request is posted).
+      const controller = new AbortController();
+      const pool = (model as unknown as {threads: {pool: WorkerPool}}).threads.pool;
+      const request = pool.request.bind(pool);
+      let requests = 0;
+      pool.request = (...args) => {
+        const reply = request(...args);
+        if (++requests === 5) controller.abort();
+        return reply;
+      };
+      let error: unknown = null;
+      await model.fitAsync(x, {signal: controller.signal}).catch((e: unknown) => (error = e));
+      expect((error as Error | null)?.name).to.equal('AbortError');
+      expect(model.runningWorkers, 'ended').to.equal(0);
+      await model.fitAsync(x);
+      expect(model.runningWorkers, 'new workers').to.equal(2);
+      expectClose(model.lowerBounds, reference.lowerBounds, {rtol: 0, atol: 0, label: 'the fit after the abort'});
+      reference.dispose();
+      model.dispose();
+    });
+  });
+
   it('a crashing worker gives a clear Error, ends every worker, and the next fit starts new ones', async () => {
     const model = new GaussianMixture({nComponents: 3, maxIter: 3, workers: 2, onWarning: () => {}}).fit(x);
     const pool = (model as unknown as {threads: {pool: WorkerPool}}).threads.pool;

@@ -7,11 +7,17 @@ import {EmCovariance} from '../covariance/em_covariance';
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
 import type {PassRunner} from './m_step';
+import type {PassRequest, PassResult} from './pass';
 
 /** Where the passes of an E-step run instead of in-thread (the workers of ../parallel). */
 export interface ParallelPassSource {
   /** The pass runner of the E-step under `state` (with `eStepExact` on the exact path). */
   runner(state: ScaledState, eStepExact: number[]): PassRunner;
+  /**
+   * One pass of the E-step under `state` without blocking (for `fitAsync`: the event loop runs
+   * while the workers work).
+   */
+  runAsync(state: ScaledState, eStepExact: number[], request: PassRequest): Promise<PassResult>;
 }
 
 /** Everything an EM pass needs besides the parameters. */

@@ -8,12 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import {CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {EmContext, ParallelPassSource} from '../engine/context';
 import {PassRunner} from '../engine/m_step';
-import {PassRequest, readShifts} from '../engine/pass';
+import {PassRequest, PassResult, readShifts} from '../engine/pass';
 import {PassArrays, arraysToPass, mergePassArrays} from '../engine/statistics';
 import {LogProbParameters} from '../log_prob_rows';
 import {ScaledState} from '../parameters';
 import {WorkerPool} from './pool';
-import {PassMessage, WireState, WireTensor, WorkerRequest} from './protocol';
+import {PassMessage, WireState, WireTensor, WorkerReply, WorkerRequest} from './protocol';
 
 function wire(t: tf.Tensor): WireTensor {
   return {values: Float32Array.from(t.dataSync()), shape: t.shape.slice()};
@@ -82,19 +82,28 @@ export function parallelPasses(fn: string, pool: WorkerPool, ctx: EmContext, bat
       end,
     })),
   );
+  const merge = (replies: WorkerReply[], exactCount: number) =>
+    arraysToPass(
+      em,
+      replies.map((r) => (r as {arrays: PassArrays}).arrays).reduce((a, b) => mergePassArrays(a, b)),
+      exactCount,
+    );
   return {
     runner(state: ScaledState, eStepExact: number[]): PassRunner {
       const wireS = wireState(state);
       return (request) => {
         const message: WorkerRequest = {kind: 'pass', ...passFields(wireS, eStepExact, request)};
-        const exact = message.exact;
         const replies = pool.run(
           fn,
           ranges.map(() => message),
         );
-        const merged = replies.map((r) => (r as {arrays: PassArrays}).arrays).reduce((a, b) => mergePassArrays(a, b));
-        return arraysToPass(em, merged, exact?.indices.length ?? 0);
+        return merge(replies, request.exact?.indices.length ?? 0);
       };
+    },
+    async runAsync(state: ScaledState, eStepExact: number[], request: PassRequest): Promise<PassResult> {
+      const message: WorkerRequest = {kind: 'pass', ...passFields(wireState(state), eStepExact, request)};
+      const replies = await Promise.all(ranges.map((_, i) => pool.request(fn, i, message)));
+      return merge(replies, request.exact?.indices.length ?? 0);
     },
   };
 }
