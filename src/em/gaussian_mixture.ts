@@ -533,7 +533,17 @@ export class GaussianMixture extends MixtureModel {
     D: number,
     parameters: FittedParameters,
   ): tf.Tensor2D | null {
-    return this.threads.logProb(fn, this.workers, values, N, D, parameters, this.covarianceType, this.batchSize);
+    return this.threads.logProb(
+      fn,
+      this.workers,
+      values,
+      N,
+      D,
+      parameters,
+      this.covarianceType,
+      this.batchSize,
+      this.nComponents,
+    );
   }
 
   /** Releases the fitted parameters and ends the worker threads; the model can be fitted again. */

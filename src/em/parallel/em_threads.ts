@@ -48,7 +48,10 @@ export class EmThreads {
     return this.guard(() => parallelPasses(fn, this.poolOf(fn, count), ctx, batchSize));
   }
 
-  /** Log-probabilities by the workers for large inputs, else null. */
+  /**
+   * Log-probabilities by the workers for large inputs, else null. `p` may hold a subset of the
+   * model's `modelComponents` components (a scoring group): the size rule counts the model's.
+   */
   logProb(
     fn: string,
     option: number | 'auto',
@@ -58,10 +61,11 @@ export class EmThreads {
     p: FittedParameters,
     type: CovarianceTypeName,
     batchSize: number | null,
+    modelComponents: number,
   ): tf.Tensor2D | null {
     const K = p.weights.shape[0]!;
-    if (option === 1 || !workersAvailable() || N * D * K < AUTO_WORKERS_MIN_WORK) return null;
-    const count = resolveWorkerCount(option, N, D, K);
+    if (option === 1 || !workersAvailable() || N * D * modelComponents < AUTO_WORKERS_MIN_WORK) return null;
+    const count = resolveWorkerCount(option, N, D, modelComponents);
     if (count <= 1) return null;
     const rows = batchSize ?? autoBatchSize(K * D + K);
     return this.guard(() => parallelLogProb(fn, this.poolOf(fn, count), values, N, D, p, type, rows));
