@@ -1,8 +1,10 @@
-/** Browser stand-in of node_threads.ts: no worker threads (EM runs in-thread). */
+/** Browser stand-in of node_threads.ts: no Node worker threads (Web Workers run instead). */
+import {WorkerEndpoint} from './endpoint';
+
 export function nodeThreads(): null {
   return null;
 }
 
-export function workerEntry(): never {
+export function startNodeWorker(): WorkerEndpoint {
   throw new Error('GaussianMixture: worker threads need Node (worker_threads)');
 }

@@ -1,0 +1,154 @@
+/**
+ * GaussianMixture.fitAsync on Web Workers in headless Chromium: the package's ES module bundle
+ * and its worker bundle (dist/tfjs-gmm.worker.esm.js, the default worker script), on the cpu
+ * and wasm backends, on a cross-origin isolated page (the data reach the workers in shared
+ * memory) and on a plain one (each worker is handed a copy of its rows). workers = 2 must equal
+ * workers = 1 (in-thread) and Node's in-thread fit of the same data and start, the workers must
+ * end with dispose(), no tensor may leak, the page must log no error, and `fit` with workers = 2
+ * must refuse and name fitAsync.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {expect} from 'chai';
+import type {Browser} from 'playwright-core';
+
+import {GaussianMixture, GaussianMixtureOptions} from '../../src';
+import {expectClose} from '../helpers/assertions';
+import {buildBrowserBundle, collectErrors, launchBrowser, requireChromium, startServer} from './harness';
+
+/**
+ * With batchSize 500 both fits sum the same 500-row chunks in float32; they differ only in how
+ * the chunk sums are added (float64 per worker share, then merged, vs in-thread). Lower bounds:
+ * within 1e-6 relative (observed <= 1.1e-7). Parameters: within 1e-5 of an array's scale
+ * (observed <= 7e-6, in the covariances on wasm). With one 4000-row chunk in-thread the wasm
+ * fits differ by up to 5e-5 instead: the float32 rounding of a long sum, amplified by the fast
+ * M-step formula S/n - mu mu^T (see test/em/workers.test.ts), not the workers.
+ */
+const LOWER_BOUND_RTOL = 1e-6;
+const PARAMETER_TOL = 1e-5;
+
+interface Fit {
+  backend: string;
+  workers: number;
+  running: number;
+  runningAfterDispose: number;
+  leakedTensors?: number;
+  nIter: number;
+  lowerBound: number;
+  weights: number[];
+  means: number[];
+  covariances: number[];
+  precisionsCholesky: number[];
+}
+
+interface PageRun {
+  crossOriginIsolated: boolean;
+  fits: Fit[];
+  fitError: string | null;
+}
+
+/** Seeded blobs: K clusters 4 standard deviations apart in D dimensions (as workers.test.ts). */
+function blobs(N: number, D: number, K: number, seed = 7): number[][] {
+  let s = seed;
+  const uniform = () => (s = (s * 16807) % 2147483647) / 2147483647;
+  const normal = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+  return Array.from({length: N}, (_, n) => Array.from({length: D}, (_, j) => 4 * ((n % K) + j * 0.3) + normal()));
+}
+
+const x = blobs(4000, 3, 3);
+const options: GaussianMixtureOptions = {
+  nComponents: 3,
+  covarianceType: 'full',
+  maxIter: 10,
+  batchSize: 500,
+  tol: 0,
+  weightsInit: [0.3, 0.3, 0.4],
+  meansInit: [
+    [0.5, 1.5, 2.5],
+    [4.5, 5.5, 6.5],
+    [7.5, 8.5, 9.5],
+  ],
+};
+
+function expectSameFit(
+  actual: Fit,
+  expected: Omit<Fit, 'backend' | 'workers' | 'running' | 'runningAfterDispose'>,
+  label: string,
+): void {
+  expect(actual.nIter, `${label}: nIter`).to.equal(expected.nIter);
+  expectClose([actual.lowerBound], [expected.lowerBound], {
+    rtol: LOWER_BOUND_RTOL,
+    atol: 0,
+    label: `${label}: lowerBound`,
+  });
+  for (const name of ['weights', 'means', 'covariances', 'precisionsCholesky'] as const) {
+    const scale = Math.max(...expected[name].map(Math.abs));
+    expectClose(actual[name], expected[name], {rtol: 0, atol: PARAMETER_TOL * scale, label: `${label}: ${name}`});
+  }
+}
+
+for (const isolated of [true, false]) {
+  const kind = isolated ? 'cross-origin isolated (shared memory)' : 'not isolated (row copies)';
+  describe(`GaussianMixture.fitAsync on Web Workers in headless Chromium, ${kind}`, function () {
+    this.timeout(300000);
+    let server: Awaited<ReturnType<typeof startServer>>;
+    let browser: Browser;
+    let errors: string[];
+    let run: PageRun;
+    let reference: Omit<Fit, 'backend' | 'workers' | 'running' | 'runningAfterDispose'>;
+
+    before(async function () {
+      requireChromium(this);
+      await tf.setBackend('cpu');
+      const model = new GaussianMixture({...options, onWarning: () => {}}).fit(x);
+      reference = {
+        nIter: model.nIter,
+        lowerBound: model.lowerBound,
+        weights: Array.from(model.weights.dataSync()),
+        means: Array.from(model.means.dataSync()),
+        covariances: Array.from(model.covariances.dataSync()),
+        precisionsCholesky: Array.from(model.precisionsCholesky.dataSync()),
+      };
+      model.dispose();
+      buildBrowserBundle();
+      server = await startServer({crossOriginIsolated: isolated});
+      browser = await launchBrowser();
+      const page = await browser.newPage();
+      errors = collectErrors(page);
+      await page.goto(`${server.url}/test/browser/pages/em_workers.html`);
+      await page.waitForFunction('window.ready === true');
+      run = (await page.evaluate(
+        (payload: unknown) => (window as unknown as {runFits: (p: unknown) => Promise<unknown>}).runFits(payload),
+        {x, options, backends: ['cpu', 'wasm']},
+      )) as PageRun;
+    });
+
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    it(`the page is ${isolated ? '' : 'not '}cross-origin isolated and logs no error`, () => {
+      expect(run.crossOriginIsolated).to.equal(isolated);
+      expect(errors, 'console errors').to.deep.equal([]);
+    });
+
+    for (const backend of ['cpu', 'wasm']) {
+      it(`${backend}: workers = 2 equals workers = 1 and Node's in-thread fit; dispose ends the workers`, () => {
+        const two = run.fits.find((f) => f.backend === backend && f.workers === 2)!;
+        const one = run.fits.find((f) => f.backend === backend && f.workers === 1)!;
+        expect(two.running, 'workers running after fitAsync').to.equal(2);
+        expect(two.runningAfterDispose, 'after dispose').to.equal(0);
+        expect(one.running, 'workers = 1 runs in-thread').to.equal(0);
+        expect(one.leakedTensors, 'tensors leaked on the page').to.equal(0);
+        expectSameFit(two, one, `${backend} workers 2 vs 1`);
+        expectSameFit(two, reference, `${backend} workers 2 vs Node`);
+        expectSameFit(one, reference, `${backend} workers 1 vs Node`);
+      });
+    }
+
+    it('fit with workers = 2 refuses and names fitAsync', () => {
+      expect(run.fitError).to.contain("GaussianMixture.fit: workers = 2 needs Node's worker_threads");
+      expect(run.fitError).to.contain('use fitAsync with workers');
+    });
+  });
+}
