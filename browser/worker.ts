@@ -6,8 +6,10 @@
  *
  * Told the caller's backend and flags by a first `setup` message, it answers the requests of
  * src/em/parallel/pool.ts (protocol.ts) with postMessage, as worker_entry.ts does in Node.
- * Backends: wasm for a wasm caller (its .wasm files are loaded from next to this script,
- * single-threaded: the workers are the threads), cpu for any other.
+ * Backends: wasm for a wasm caller (single-threaded: the workers are the threads), cpu for any
+ * other. The wasm backend loads its .wasm files from next to this script, unless a module that
+ * imports this one (an app's own worker script) calls the {@link setWasmPaths} it exports: the
+ * worker's tfjs is its own, so the app's `setWasmPaths` does not reach it.
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -16,6 +18,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../ops/flags';
 import {WebWorkerSetup, WorkerReply, WorkerRequest} from '../src/em/parallel/protocol';
 import {WorkerCore} from '../src/em/parallel/worker_core';
+
+export {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
 
 const scope = self as unknown as {
   onmessage: (event: MessageEvent<WebWorkerSetup | WorkerRequest>) => void;

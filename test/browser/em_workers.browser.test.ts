@@ -29,6 +29,8 @@ const PARAMETER_TOL = 1e-5;
 interface Fit {
   backend: string;
   workers: number;
+  /** Whether an app's own worker script ran (createWorker), not the default. */
+  app: boolean;
   running: number;
   runningAfterDispose: number;
   leakedTensors?: number;
@@ -47,6 +49,9 @@ interface PageRun {
 }
 
 /** Seeded blobs: K clusters 4 standard deviations apart in D dimensions (as workers.test.ts). */
+/** What the comparisons read of a fit. */
+type Reference = Pick<Fit, 'nIter' | 'lowerBound' | 'weights' | 'means' | 'covariances' | 'precisionsCholesky'>;
+
 function blobs(N: number, D: number, K: number, seed = 7): number[][] {
   let s = seed;
   const uniform = () => (s = (s * 16807) % 2147483647) / 2147483647;
@@ -69,11 +74,7 @@ const options: GaussianMixtureOptions = {
   ],
 };
 
-function expectSameFit(
-  actual: Fit,
-  expected: Omit<Fit, 'backend' | 'workers' | 'running' | 'runningAfterDispose'>,
-  label: string,
-): void {
+function expectSameFit(actual: Fit, expected: Reference, label: string): void {
   expect(actual.nIter, `${label}: nIter`).to.equal(expected.nIter);
   expectClose([actual.lowerBound], [expected.lowerBound], {
     rtol: LOWER_BOUND_RTOL,
@@ -94,7 +95,7 @@ for (const isolated of [true, false]) {
     let browser: Browser;
     let errors: string[];
     let run: PageRun;
-    let reference: Omit<Fit, 'backend' | 'workers' | 'running' | 'runningAfterDispose'>;
+    let reference: Reference;
 
     before(async function () {
       requireChromium(this);
@@ -134,21 +135,45 @@ for (const isolated of [true, false]) {
 
     for (const backend of ['cpu', 'wasm']) {
       it(`${backend}: workers = 2 equals workers = 1 and Node's in-thread fit; dispose ends the workers`, () => {
-        const two = run.fits.find((f) => f.backend === backend && f.workers === 2)!;
         const one = run.fits.find((f) => f.backend === backend && f.workers === 1)!;
-        expect(two.running, 'workers running after fitAsync').to.equal(2);
-        expect(two.runningAfterDispose, 'after dispose').to.equal(0);
+        const twos = run.fits.filter((f) => f.backend === backend && f.workers === 2);
+        expect(twos.map((f) => f.app)).to.deep.equal(backend === 'wasm' ? [false, true] : [false]);
         expect(one.running, 'workers = 1 runs in-thread').to.equal(0);
         expect(one.leakedTensors, 'tensors leaked on the page').to.equal(0);
-        expectSameFit(two, one, `${backend} workers 2 vs 1`);
-        expectSameFit(two, reference, `${backend} workers 2 vs Node`);
         expectSameFit(one, reference, `${backend} workers 1 vs Node`);
+        for (const two of twos) {
+          const label = `${backend} workers 2${two.app ? ' (app worker script)' : ''}`;
+          expect(two.running, `${label}: workers running after fitAsync`).to.equal(2);
+          expect(two.runningAfterDispose, `${label}: after dispose`).to.equal(0);
+          expectSameFit(two, one, `${label} vs 1`);
+          expectSameFit(two, reference, `${label} vs Node`);
+        }
       });
     }
 
     it('fit with workers = 2 refuses and names fitAsync', () => {
       expect(run.fitError).to.contain("GaussianMixture.fit: workers = 2 needs Node's worker_threads");
       expect(run.fitError).to.contain('use fitAsync with workers');
+    });
+
+    it('a worker script that does not load, or a createWorker that returns no Worker, rejects clearly', async () => {
+      // Another page: the failed request of the missing script is logged as a console error.
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/test/browser/pages/em_workers.html`);
+      await page.waitForFunction('window.ready === true');
+      const failures = (await page.evaluate(
+        (payload: unknown) =>
+          (window as unknown as {runFailures: (p: unknown) => Promise<unknown>}).runFailures(payload),
+        {x, options},
+      )) as {missing: string; runningAfterMissing: number; notAWorker: string};
+      expect(failures.missing).to.equal(
+        'GaussianMixture.fitAsync: worker 0 of 2 failed: the worker script could not be started (check the URL ' +
+          'createWorker uses, and that it is served as JavaScript); every worker was ended',
+      );
+      expect(failures.runningAfterMissing).to.equal(0);
+      expect(failures.notAWorker).to.equal(
+        'GaussianMixture.fitAsync: createWorker must return a Worker (with postMessage and terminate), but it returned object',
+      );
     });
   });
 }
