@@ -1,8 +1,8 @@
 /**
  * GaussianMixture.fitAsync on Web Workers in headless Chromium: the package's ES module bundle
  * and its worker bundle (dist/tfjs-gmm.worker.esm.js, the default worker script), on the cpu
- * and wasm backends, on a cross-origin isolated page (the data reach the workers in shared
- * memory) and on a plain one (each worker is handed a copy of its rows). workers = 2 must equal
+ * and wasm backends, on a cross-origin isolated page (the data and sample weights reach the
+ * workers in shared memory) and on a plain one (each worker is handed a copy of its rows). workers = 2 must equal
  * workers = 1 (in-thread) and Node's in-thread fit of the same data and start, the workers must
  * end with dispose(), no tensor may leak, the page must log no error, and `fit` with workers = 2
  * must refuse and name fitAsync.
@@ -17,11 +17,13 @@ import {buildBrowserBundle, collectErrors, launchBrowser, requireChromium, start
 
 /**
  * With batchSize 500 both fits sum the same 500-row chunks in float32; they differ only in how
- * the chunk sums are added (float64 per worker share, then merged, vs in-thread). Lower bounds:
- * within 1e-6 relative (observed <= 1.1e-7). Parameters: within 1e-5 of an array's scale
- * (observed <= 7e-6, in the covariances on wasm). With one 4000-row chunk in-thread the wasm
- * fits differ by up to 5e-5 instead: the float32 rounding of a long sum, amplified by the fast
- * M-step formula S/n - mu mu^T (see test/em/workers.test.ts), not the workers.
+ * the chunk sums are added (float64 per worker share, then merged, vs in-thread), and on wasm in
+ * the backend's kernels against Node's cpu. Lower bounds: within 1e-6 relative (observed <=
+ * 1.9e-7). Parameters: within 1e-5 of an array's scale (observed <= 4.7e-6 between workers = 2
+ * and 1; <= 9.3e-6 between wasm and Node's cpu, in the covariances). With one 4000-row chunk
+ * in-thread the wasm fits differ by up to 5e-5 instead: the float32 rounding of a long sum,
+ * amplified by the fast M-step formula S/n - mu mu^T (see test/em/workers.test.ts), not the
+ * workers.
  */
 const LOWER_BOUND_RTOL = 1e-6;
 const PARAMETER_TOL = 1e-5;
@@ -60,6 +62,8 @@ function blobs(N: number, D: number, K: number, seed = 7): number[][] {
 }
 
 const x = blobs(4000, 3, 3);
+/** Sample weights (zeros included), so that the weights reach the workers in both ways too. */
+const sampleWeight = x.map((_, n) => (n % 7 === 0 ? 0 : 1 + (n % 4)));
 const options: GaussianMixtureOptions = {
   nComponents: 3,
   covarianceType: 'full',
@@ -100,7 +104,7 @@ for (const isolated of [true, false]) {
     before(async function () {
       requireChromium(this);
       await tf.setBackend('cpu');
-      const model = new GaussianMixture({...options, onWarning: () => {}}).fit(x);
+      const model = new GaussianMixture({...options, onWarning: () => {}}).fit(x, {sampleWeight});
       reference = {
         nIter: model.nIter,
         lowerBound: model.lowerBound,
@@ -119,7 +123,7 @@ for (const isolated of [true, false]) {
       await page.waitForFunction('window.ready === true');
       run = (await page.evaluate(
         (payload: unknown) => (window as unknown as {runFits: (p: unknown) => Promise<unknown>}).runFits(payload),
-        {x, options, backends: ['cpu', 'wasm']},
+        {x, sampleWeight, options, backends: ['cpu', 'wasm']},
       )) as PageRun;
     });
 
