@@ -160,7 +160,7 @@ for (const isolated of [true, false]) {
       expect(run.fitError).to.contain('use fitAsync with workers');
     });
 
-    it('a worker script that does not load, or a createWorker that returns no Worker, rejects clearly', async () => {
+    it('a worker script that does not load, a createWorker that returns no Worker, or wasm files not found reject clearly', async () => {
       // Another page: the failed request of the missing script is logged as a console error.
       const page = await browser.newPage();
       await page.goto(`${server.url}/test/browser/pages/em_workers.html`);
@@ -169,7 +169,7 @@ for (const isolated of [true, false]) {
         (payload: unknown) =>
           (window as unknown as {runFailures: (p: unknown) => Promise<unknown>}).runFailures(payload),
         {x, options},
-      )) as {missing: string; runningAfterMissing: number; notAWorker: string};
+      )) as {missing: string; runningAfterMissing: number; notAWorker: string; noWasm: string};
       expect(failures.missing).to.equal(
         'GaussianMixture.fitAsync: worker 0 of 2 failed: the worker script could not be started (check the URL ' +
           'createWorker uses, and that it is served as JavaScript); every worker was ended',
@@ -177,6 +177,9 @@ for (const isolated of [true, false]) {
       expect(failures.runningAfterMissing).to.equal(0);
       expect(failures.notAWorker).to.equal(
         'GaussianMixture.fitAsync: createWorker must return a Worker (with postMessage and terminate), but it returned object',
+      );
+      expect(failures.noWasm).to.match(
+        /^GaussianMixture\.fitAsync: worker 0 of 2 failed: the worker could not start tfjs \(.+\); every worker was ended$/,
       );
     });
   });
