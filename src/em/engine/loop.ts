@@ -19,7 +19,7 @@ export function emIteration(ctx: EmContext, state: ScaledState, exact: number[])
  * workers, which the driver runs blocking (`fit`) or awaits (`fitAsync`).
  */
 export function* emIterationProgram(ctx: EmContext, state: ScaledState, exact: number[]): EmProgram<MStepResult> {
-  const options = {exact, previousMeans: state.means, fastAllowed: true};
+  const options = {exact, previousMeans: state, fastAllowed: true};
   if (ctx.parallel) return yield* mStepProgram(ctx, ctx.parallel.runner(state, exact), options);
   const plan = planEStep(ctx.em, state, exact);
   try {

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {EmContext, ParallelPassSource} from '../engine/context';
-import {PassRequest, PassResult} from '../engine/pass';
+import {PassRequest, PassResult, readShifts} from '../engine/pass';
 import {PassArrays, arraysToPass, mergePassArrays} from '../engine/statistics';
 import {LogProbParameters} from '../log_prob_rows';
 import {ScaledState} from '../parameters';
@@ -20,9 +20,11 @@ function wire(t: tf.Tensor): WireTensor {
 }
 
 function wireState(s: ScaledState | (LogProbParameters & {covariances: tf.Tensor})): WireState {
+  const low = (s as ScaledState).meansLow;
   return {
     weights: wire(s.weights),
     means: wire(s.means),
+    meansLow: low ? wire(low) : null,
     covariances: wire(s.covariances),
     precisionsCholesky: wire(s.precisionsCholesky),
   };
@@ -64,19 +66,31 @@ function loadRequests(
   };
   if (sharedMemoryAvailable()) {
     const scaled = shared(data.scaled);
+    const residual = data.residual ? shared(data.residual) : null;
     const weights = data.sampleWeights ? shared(data.sampleWeights) : null;
-    return {requests: ranges.map(([start, end]) => ({...common, scaled, weights, start, end})), transfer: () => []};
+    return {
+      requests: ranges.map(([start, end]) => ({...common, scaled, residual, weights, start, end})),
+      transfer: () => [],
+    };
   }
   const requests = ranges.map(([start, end]): LoadMessage => {
     const rows = data.scaled.slice(start * D, end * D);
+    const residual = data.residual ? data.residual.slice(start * D, end * D) : null;
     const weights = data.sampleWeights ? data.sampleWeights.slice(start, end) : null;
-    return {...common, scaled: rows.buffer, weights: weights?.buffer ?? null, start: 0, end: end - start};
+    return {
+      ...common,
+      scaled: rows.buffer,
+      residual: residual?.buffer ?? null,
+      weights: weights?.buffer ?? null,
+      start: 0,
+      end: end - start,
+    };
   });
   return {
     requests,
     transfer: (i) => [
       requests[i].scaled as ArrayBuffer,
-      ...(requests[i].weights ? [requests[i].weights as ArrayBuffer] : []),
+      ...[requests[i].residual, requests[i].weights].filter((b): b is ArrayBuffer => b !== null),
     ],
   };
 }
@@ -98,9 +112,7 @@ export function parallelPasses(fn: string, pool: WorkerPool, ctx: EmContext, bat
     runner(state: ScaledState, eStepExact: number[]) {
       const wireS = wireState(state);
       const message = (request: PassRequest): {message: WorkerRequest; exactCount: number} => {
-        const exact = request.exact
-          ? {indices: request.exact.indices, shifts: Float32Array.from(request.exact.shifts.dataSync())}
-          : null;
+        const exact = request.exact ? {indices: request.exact.indices, shifts: readShifts(request.exact)} : null;
         const pass: WorkerRequest = {
           kind: 'pass',
           state: wireS,

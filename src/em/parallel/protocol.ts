@@ -16,6 +16,8 @@ export interface WireTensor {
 export interface WireState {
   weights: WireTensor;
   means: WireTensor;
+  /** The means' rounding residuals (scaled space), or null. */
+  meansLow: WireTensor | null;
   covariances: WireTensor;
   precisionsCholesky: WireTensor;
 }
@@ -53,6 +55,8 @@ export interface LoadMessage {
   scale: number;
   /** Scaled rows, Float32 [rows * D]. */
   scaled: SharedArrayBuffer | ArrayBuffer;
+  /** Their rounding residuals, Float32 [rows * D], or null. */
+  residual: SharedArrayBuffer | ArrayBuffer | null;
   /** Sample weights of the same rows, Float64 [rows], or null. */
   weights: SharedArrayBuffer | ArrayBuffer | null;
   start: number;
@@ -67,8 +71,8 @@ export interface PassMessage {
   eStepExact: number[];
   moments: boolean;
   logLikelihood: boolean;
-  /** Exact scatter of these components around `shifts` [Kf, D], or null. */
-  exact: {indices: number[]; shifts: Float32Array} | null;
+  /** Exact statistics of these components around `shifts` [Kf, D] (float64), or null. */
+  exact: {indices: number[]; shifts: Float64Array} | null;
 }
 
 /** Per-component log-probabilities log pi_k + log N(x | mu_k, Sigma_k) of rows [start, end). */
