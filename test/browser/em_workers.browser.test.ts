@@ -155,6 +155,43 @@ for (const isolated of [true, false]) {
       });
     }
 
+    it('rows that need their float32 residuals (a narrow component far from the other) carry them to the workers', async () => {
+      // As test/em/narrow_components.test.ts: half the rows at the origin with sd 1e-3, half at
+      // 1e4 with sd 1; the narrow variances (1e-6 per feature) rest on the residuals. In-thread
+      // over the workers' 2048-row shares as chunks, the two fits agree to 1e-6 / 1e-5.
+      let s = 11;
+      const uniform = () => (s = (s * 16807) % 2147483647) / 2147483647;
+      const normal = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+      const narrowX = Array.from({length: 4096}, (_, n) =>
+        n % 2 === 0 ? [1e-3 * normal(), 1e-3 * normal()] : [1e4 + normal(), normal()],
+      );
+      const narrowOptions = {
+        nComponents: 2,
+        covarianceType: 'diag',
+        meansInit: [
+          [0, 0],
+          [1e4, 0],
+        ],
+        maxIter: 10,
+        tol: 0,
+        batchSize: 2048,
+      };
+      const page = await browser.newPage();
+      const pageErrors = collectErrors(page);
+      await page.goto(`${server.url}/test/browser/pages/em_workers.html`);
+      await page.waitForFunction('window.ready === true');
+      const fits = (await page.evaluate(
+        (payload: unknown) => (window as unknown as {runNarrow: (p: unknown) => Promise<unknown>}).runNarrow(payload),
+        {x: narrowX, options: narrowOptions},
+      )) as Record<number, Reference & {running: number}>;
+      expect(pageErrors, 'console errors').to.deep.equal([]);
+      expect(fits[2].running).to.equal(2);
+      const narrow = (f: Reference) => f.covariances.slice(0, 2);
+      expect(narrow(fits[1])[0]).to.be.within(1.8e-6, 2.2e-6);
+      expectClose([fits[2].lowerBound], [fits[1].lowerBound], {rtol: 1e-6, atol: 0, label: 'lowerBound'});
+      expectClose(narrow(fits[2]), narrow(fits[1]), {rtol: 1e-5, atol: 0, label: 'narrow variances'});
+    });
+
     it('fit with workers = 2 refuses and names fitAsync', () => {
       expect(run.fitError).to.contain("GaussianMixture.fit: workers = 2 needs Node's worker_threads");
       expect(run.fitError).to.contain('use fitAsync with workers');
