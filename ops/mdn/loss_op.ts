@@ -7,8 +7,9 @@
  * Everything works in two widths, [N, K] per component and [N, K D] per coordinate (component-major,
  * as the packed means), with leading-axis broadcasts only. Pieces of the packed row are read by
  * matmuls with constant 0/1 matrices (column slices are slow on cpu and wasm, see
- * docs/DEVELOPING.md); sums over coordinates and copies of per-component values onto their
- * coordinates are matmuls too; the gradient is assembled by zero-padding each piece to [N, P].
+ * docs/DEVELOPING.md), and so are copies of per-component values onto their coordinates (sums over
+ * coordinates are reductions: a 0/1 matmul would turn a square that overflowed into NaN); the
+ * gradient is assembled by zero-padding each piece to [N, P].
  *
  * With z = (y - mu) / sigma (diag, spherical) or the autoregressive residuals e = (I - C^T) z
  * (full, see `spec.ts`), and cost_k = sum_d log sigma_kd + |e_k|^2 / 2:
@@ -49,8 +50,6 @@ interface LossMatrices {
   targetSums: Matrix;
   /** [P, S]: the raw scales (S = K D, or K for spherical). */
   scales: Matrix;
-  /** [K D, K]: sums over each component's coordinates. */
-  componentSums: Matrix;
   /** [K, K D]: a component's value on each of its coordinates. */
   expand: Matrix;
   /** full, D > 1: [P, K M] the coefficients c (M = D (D - 1) / 2). */
@@ -96,7 +95,7 @@ function lossMatrices(spec: ResolvedMdnSpec): LossMatrices {
   const targets = zeros(D, KD);
   const scales = zeros(P, S);
   const targetSums = zeros(KD, D);
-  const componentSums = zeros(KD, K);
+  const expand = zeros(K, KD);
   for (let k = 0; k < K; k++) {
     set(logits, k, k, 1);
     for (let d = 0; d < D; d++) {
@@ -104,7 +103,7 @@ function lossMatrices(spec: ResolvedMdnSpec): LossMatrices {
       set(means, K + i, i, -half);
       set(targets, d, i, half);
       set(targetSums, i, d, Math.SQRT2);
-      set(componentSums, i, k, 1);
+      set(expand, k, i, 1);
     }
   }
   for (let s = 0; s < S; s++) set(scales, K + KD + s, s, 1);
@@ -114,8 +113,7 @@ function lossMatrices(spec: ResolvedMdnSpec): LossMatrices {
     targets,
     targetSums,
     scales,
-    componentSums,
-    expand: transposed(componentSums),
+    expand,
   };
   const M = (D * (D - 1)) / 2;
   if (covarianceType === 'full' && M > 0) {
@@ -151,6 +149,11 @@ function constant([rows, cols, values]: Matrix): tf.Tensor2D {
   return tf.tensor2d(values, [rows, cols]);
 }
 
+/** [N, 1] onto [N, width]: a matmul with a row of ones, cheaper than a broadcast along the last axis. */
+function acrossRow(t: tf.Tensor, width: number): tf.Tensor {
+  return tf.matMul(t, tf.ones([1, width]));
+}
+
 /**
  * exp(x) for x <= 0 (or -Infinity) as sigmoid(x) / (1 - sigmoid(x)): exact to float32 rounding
  * (1 - sigmoid(x) lies in [1/2, 1)), and on wasm sigmoid is a fast vectorised kernel, ~5x cheaper
@@ -163,10 +166,9 @@ function expNonPositive(x: tf.Tensor): tf.Tensor {
 
 /**
  * Max-shifted log-sum-exp over the last axis of [N, K]: the max [N, 1] (clipped to finite), the
- * shifted values t - max [N, K], the log
- * of their exponentials' sums (the log-sum-exp minus the max) [N, 1], the exponentials and their
- * sums [N, 1], at least 1: a row of -Infinity gets a sum of 1 and exponentials 0, so its softmax is
- * 0 instead of NaN, and its log-sum-exp -Infinity.
+ * shifted values t - max [N, K], the log of their exponentials' sums (the log-sum-exp minus the
+ * max) [N, 1], the exponentials and their sums [N, 1], at least 1: a row of -Infinity gets a sum of
+ * 1 and exponentials 0, so its softmax is 0 instead of NaN, and its log-sum-exp -Infinity.
  */
 function logSumExp(t: tf.Tensor): {
   max: tf.Tensor;
@@ -176,7 +178,7 @@ function logSumExp(t: tf.Tensor): {
   sums: tf.Tensor;
 } {
   const max = tf.clipByValue(tf.max(t, -1, true), -FLOAT32_MAX, FLOAT32_MAX);
-  const shifted = tf.sub(t, max);
+  const shifted = tf.sub(t, acrossRow(max, t.shape[1]!));
   const exps = expNonPositive(shifted);
   const rawSums = tf.sum(exps, -1, true);
   return {max, shifted, logSums: tf.log(rawSums), exps, sums: tf.clipByValue(rawSums, 1, Infinity)};
@@ -187,11 +189,15 @@ function logSumExp(t: tf.Tensor): {
  * output [N, P] (both validated, N >= 1), with hand-written gradients w.r.t. both.
  */
 export function mdnNegLogLikelihood(yTrue: tf.Tensor2D, yPred: tf.Tensor2D, spec: ResolvedMdnSpec): tf.Tensor1D {
-  const {nComponents: K, outputDim: D, covarianceType, minScale} = spec;
+  const {nComponents: K, outputDim: D, covarianceType, minScale, paramsSize: P, coefficientsSize} = spec;
   const N = yPred.shape[0];
+  const KD = K * D;
   const matrices = lossMatrices(spec);
   const spherical = covarianceType === 'spherical';
   const full = matrices.coefficients !== undefined;
+  // Sums over each component's coordinates, [N, K D] -> [N, K]: a reduction, not a matmul, so that
+  // a square that overflowed to Infinity does not meet a 0 (Infinity * 0 = NaN).
+  const sumPerComponent = (t: tf.Tensor) => tf.sum(tf.reshape(t, [N, K, D]), -1);
 
   const forward = (save: tf.GradSaveFunc): tf.Tensor => {
     const logits = tf.matMul(yPred, constant(matrices.logits));
@@ -207,44 +213,34 @@ export function mdnNegLogLikelihood(yTrue: tf.Tensor2D, yPred: tf.Tensor2D, spec
     const coordinateSigma = spherical ? tf.matMul(sigma, constant(matrices.expand)) : sigma;
     const z = tf.div(differences, coordinateSigma);
     let residuals = z;
-    let coefficients: tf.Tensor | undefined;
-    let zAtCoefficients: tf.Tensor | undefined;
+    const extra: tf.Tensor[] = spherical ? [coordinateSigma] : [];
     if (full) {
-      coefficients = tf.matMul(yPred, constant(matrices.coefficients!));
-      zAtCoefficients = tf.matMul(z, constant(matrices.pickI!));
+      const coefficients = tf.matMul(yPred, constant(matrices.coefficients!));
+      const zAtCoefficients = tf.matMul(z, constant(matrices.pickI!));
       residuals = tf.sub(z, tf.matMul(tf.mul(coefficients, zAtCoefficients), constant(matrices.placeJ!)));
+      extra.push(residuals, coefficients, zAtCoefficients);
     }
     const logSigma = tf.log(sigma);
-    const componentSums = constant(matrices.componentSums);
     const cost = spherical
-      ? tf.add(tf.mul(logSigma, D), tf.matMul(tf.square(residuals), componentSums))
-      : tf.matMul(tf.add(logSigma, tf.square(residuals)), componentSums);
+      ? tf.add(tf.mul(logSigma, D), sumPerComponent(tf.square(residuals)))
+      : sumPerComponent(tf.add(logSigma, tf.square(residuals)));
     // Shifted logits first: logits of 1e30 would swallow the costs.
     const prior = logSumExp(logits);
     const weighted = logSumExp(tf.sub(prior.shifted, cost));
-    save([
-      weighted.exps,
-      weighted.sums,
-      prior.exps,
-      prior.sums,
-      raw,
-      sigma,
-      coordinateSigma,
-      z,
-      residuals,
-      ...(full ? [coefficients!, zAtCoefficients!] : []),
-    ]);
+    // Saved tensors are copied: only what the backward cannot get cheaper.
+    save([weighted.exps, weighted.sums, prior.exps, prior.sums, raw, sigma, z, ...extra]);
     const weightedLse = tf.add(weighted.max, weighted.logSums);
     return tf.reshape(tf.add(tf.sub(prior.logSums, weightedLse), (D / 2) * LOG_2PI), [N]);
   };
 
   const backward = (dy: tf.Tensor, saved: tf.Tensor[]): GradientThunks => {
-    const [exps, sums, priorExps, priorSums, raw, sigma, coordinateSigma, z, residuals, coefficients, zAtCoefficients] =
-      saved;
+    const [exps, sums, priorExps, priorSums, raw, sigma, z, ...extra] = saved;
+    const coordinateSigma = spherical ? extra[0] : sigma;
+    const [residuals, coefficients, zAtCoefficients] = full ? extra : [z];
     const g = tf.reshape(dy, [N, 1]);
     const expand = () => constant(matrices.expand);
     // g r [N, K], and g r / sigma on the coordinates [N, K D].
-    const responsibilities = () => tf.mul(exps, tf.div(g, sums));
+    const responsibilities = () => tf.mul(exps, acrossRow(tf.div(g, sums), K));
     const perCoordinate = (gr: tf.Tensor) => tf.div(tf.matMul(gr, expand()), coordinateSigma);
     // gz = e - C e: the residuals fed back through the coefficients (full), else z.
     const gz = () =>
@@ -257,51 +253,36 @@ export function mdnNegLogLikelihood(yTrue: tf.Tensor2D, yPred: tf.Tensor2D, spec
             ),
           )
         : z;
+    const padded = (t: tf.Tensor, before: number) =>
+      tf.pad(t, [
+        [0, 0],
+        [before, P - before - t.shape[1]!],
+      ]);
     return {
       yTrue: () => tf.matMul(tf.mul(perCoordinate(responsibilities()), gz()), constant(matrices.targetSums)),
       yPred: () => {
-        const P = spec.paramsSize;
-        const KD = K * D;
         const gr = responsibilities();
         const grOverSigma = perCoordinate(gr);
         const gzValue = gz();
-        const dLogits = tf.sub(tf.mul(priorExps, tf.div(g, priorSums)), gr);
+        const dLogits = tf.sub(tf.mul(priorExps, acrossRow(tf.div(g, priorSums), K)), gr);
         const dMeans = tf.mul(tf.mul(grOverSigma, gzValue), -Math.SQRT2);
         // g r sigmoid(raw) / sigma first: it is 0 wherever either factor is, and finite.
         const sig = tf.sigmoid(raw);
         let dRaw: tf.Tensor;
         if (spherical) {
           const scaled = tf.mul(tf.div(gr, sigma), sig); // [N, K]
-          const quadratic = tf.mul(tf.mul(tf.matMul(scaled, expand()), z), z);
-          dRaw = tf.sub(tf.mul(scaled, D), tf.mul(tf.matMul(quadratic, constant(matrices.componentSums)), 2));
+          const quadratic = tf.mul(tf.mul(tf.matMul(scaled, expand()), z), tf.add(z, z));
+          dRaw = tf.sub(tf.mul(scaled, D), sumPerComponent(quadratic));
         } else {
           const scaled = tf.mul(grOverSigma, sig);
-          dRaw = tf.sub(scaled, tf.mul(tf.mul(tf.mul(scaled, gzValue), z), 2));
+          dRaw = tf.sub(scaled, tf.mul(tf.mul(scaled, gzValue), tf.add(z, z)));
         }
-        const pieces = [
-          tf.pad(dLogits, [
-            [0, 0],
-            [0, P - K],
-          ]),
-          tf.pad(dMeans, [
-            [0, 0],
-            [K, P - K - KD],
-          ]),
-          tf.pad(dRaw, [
-            [0, 0],
-            [K + KD, P - K - KD - spec.scalesSize],
-          ]),
-        ];
+        const pieces = [padded(dLogits, 0), padded(dMeans, K), padded(dRaw, K + KD)];
         if (full) {
           const atCoefficients = tf.matMul(gr, constant(matrices.expandCoefficients!));
           const eJ = tf.matMul(residuals, constant(matrices.pickJ!));
           const dCoefficients = tf.mul(tf.mul(tf.mul(atCoefficients, eJ), zAtCoefficients), -2);
-          pieces.push(
-            tf.pad(dCoefficients, [
-              [0, 0],
-              [P - spec.coefficientsSize, 0],
-            ]),
-          );
+          pieces.push(padded(dCoefficients, P - coefficientsSize));
         }
         return tf.addN(pieces);
       },
