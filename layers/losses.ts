@@ -67,9 +67,9 @@ function assertFiniteLosses(fn: string, losses: tf.Tensor): void {
  * The loss of a mixture-density network, for `model.compile({loss: mdnLoss(head)})`: the negative
  * log-likelihood of each target row under the mixture its own output row predicts.
  *
- * The packed output (see `MixtureDensityHead`) is decoded into logits, means and precision
- * Cholesky factors with plain tfjs ops, and the likelihood goes through
- * {@link gmmLogProbPrecisionCholesky} with per-sample parameters (hand-written gradients).
+ * The packed output (see `MixtureDensityHead`) is scored by one op: decoding and the per-sample
+ * log-density are fused, and the hand-written gradient goes straight to the packed output (and to
+ * the targets, computed only when asked for).
  * Standard deviations are at least `minScale`, the weights stay in log space and the log-sum-exp
  * is max-shifted, so targets far out in a tail and components whose weight underflows give
  * finite values and gradients, never NaN, wherever the NLL itself fits float32: |y - mu| / sigma
