@@ -104,6 +104,26 @@ describeOnBackends('mdnLoss: the fused op', () => {
       });
     });
 
+    it(`${type}: the gradient w.r.t. yTrue is computed only when asked for`, async () => {
+      const spec: MdnRefSpec = {K: 3, D: 2, type, minScale: 1e-3};
+      const {yPred, yTrue} = randomCase(spec, 4, 5);
+      const kernels = async (wrt: 'yPred' | 'both') => {
+        const info = await tf.profile(() =>
+          tf.tidy(() => {
+            const loss = mdnLoss(configOf(spec));
+            const f = (y: tf.Tensor, p: tf.Tensor) => tf.sum(loss(y, p));
+            const y = tf.tensor2d(yTrue);
+            const p = tf.tensor2d(yPred);
+            const out = wrt === 'both' ? tf.grads(f)([y, p]) : [tf.grad((t: tf.Tensor) => f(y, t))(p)];
+            out.forEach((t) => t.dataSync());
+          }),
+        );
+        return info.kernels.length;
+      };
+      // The targets' gradient costs at least its final matmul and product: more kernels when asked for.
+      expect(await kernels('yPred')).to.be.lessThan(await kernels('both'));
+    });
+
     it(`${type}: K = 8, D = 2 (the benchmark's shape): values and gradients equal float64 and plain autodiff`, async () => {
       const spec: MdnRefSpec = {K: 8, D: 2, type, minScale: 1e-3};
       const {yPred, yTrue, cotangent} = randomCase(spec, 16, 3 + TYPES.indexOf(type));
