@@ -6,8 +6,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
-
-import {expectClose} from '../helpers/assertions';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
