@@ -25,6 +25,34 @@ import * as tf from '@tensorflow/tfjs-core';
 import {Kernel, KernelGradients} from './kernel';
 import {sharedTriangularWasmKernel} from './shared_triangular_wasm';
 
+/**
+ * sum_n g_nk z_n z_n^T [K, M, M] from the upper triangle alone, in circulant order: the products
+ * z_i z_(i+s mod M) for shifts s = 0..floor(M/2) cover every pair. They are one broadcast
+ * multiply of a periodic stack of z's rows (block s = z rotated by s, built by concatenation: on
+ * wasm, slicing copies its whole input, concatenating rows is cheap) with z, then one matmul with
+ * g; the symmetric matrix is gathered from the small result.
+ */
+function symmetricMoments(zT: tf.Tensor, uT: tf.Tensor, ones: tf.Tensor, g: tf.Tensor2D): tf.Tensor {
+  const [M, N] = zT.shape;
+  const K = g.shape[1];
+  const shifts = Math.floor(M / 2) + 1;
+  // Blocks of M + 1 rows of the periodic sequence z_0, z_1, ..., z_(M-1), z_0, ...: block s starts
+  // at row s (M + 1 = 1 mod M) and its row i is z_(s+i mod M); `shifts` whole copies and the
+  // first `shifts` rows of z fill them. Row M of each block (z_s z_0 again) is unused.
+  const head = tf.concat([ones, tf.slice(uT, [0, 0], [shifts - 1, N])], 0);
+  const periodic = tf.reshape(tf.concat([...Array.from({length: shifts}, () => zT), head], 0), [shifts, M + 1, N]);
+  const multiplier = tf.reshape(tf.concat([zT, ones], 0), [1, M + 1, N]); // z_M = z_0 = 1
+  const products = tf.reshape(tf.mul(periodic, multiplier), [shifts * (M + 1), N]);
+  const triangle = tf.matMul(products, g); // [shifts (M+1), K]
+  const rows = new Int32Array(M * M);
+  for (let a = 0; a < M; a++)
+    for (let b = 0; b < M; b++) {
+      const s = (b - a + M) % M;
+      rows[a * M + b] = s < shifts ? s * (M + 1) + a : ((a - b + M) % M) * (M + 1) + b;
+    }
+  return tf.reshape(tf.transpose(tf.gather(triangle, tf.tensor1d(rows, 'int32'))), [K, M, M]);
+}
+
 export const sharedTriangularFeatureKernel: Kernel = {
   cancellation: 'quadratic',
   fallback: sharedTriangularWasmKernel,
@@ -36,13 +64,13 @@ export const sharedTriangularFeatureKernel: Kernel = {
     const [centeredX, centeredMeans, factor] = saved;
     const [N, K] = g.shape;
     const D = centeredX.shape[1]!;
-    const M = D + 1;
     // The moments, formed up front: every gradient but d/dx needs them, and thunks run in scopes
     // of their own.
     const scale = tf.max(tf.abs(factor), [0, 2]); // r [D]
-    const zT = tf.concat([tf.ones([1, N]), tf.transpose(tf.mul(centeredX, scale))], 0); // [1; u^T], [M, N]
-    const products = tf.reshape(tf.mul(tf.reshape(zT, [M, 1, N]), tf.reshape(zT, [1, M, N])), [M * M, N]);
-    const moments = tf.reshape(tf.transpose(tf.matMul(products, g)), [K, M, M]);
+    const uT = tf.transpose(tf.mul(centeredX, scale));
+    const ones = tf.ones([1, N]);
+    const zT = tf.concat([ones, uT], 0); // z^T = [1; u^T], [D+1, N]
+    const moments = symmetricMoments(zT, uT, ones, g); // [K, D+1, D+1]
     const gSum = tf.reshape(tf.slice(moments, [0, 0, 0], [K, 1, 1]), [K]);
     const s1 = tf.reshape(tf.slice(moments, [0, 0, 1], [K, 1, D]), [K, D]); // sum_n g u
     const s2 = tf.slice(moments, [0, 1, 1], [K, D, D]); // sum_n g u u^T
