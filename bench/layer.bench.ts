@@ -1,7 +1,9 @@
 /**
  * One GMMLayer training step (model.trainOnBatch: forward, backward, Adam update) at N = 16384,
  * D = 16, K = 16, against the same model whose layer computes the same math with plain tfjs ops
- * (tfjs autodiff for the gradient). The layer is the model's first layer, so no input gradient
+ * (tfjs autodiff for the gradient), and on wasm, for full, against the same layer with the
+ * linear wasm layout of the shared triangular kernel (GMM_TRIANGULAR_LAYOUT = 'wasm', the default
+ * before the feature-basis backward). The layer is the model's first layer, so no input gradient
  * is needed; our op skips it.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,6 +11,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 
 import {GMMLayer, gmmNLLLoss} from '../src';
+import {gmmFlag} from '../ops/flags';
 import {diagMatrix, triangleMask} from '../ops/linalg/matrix_utils';
 import {torchMsPerStep} from './torch';
 import {BenchRow, TimingOptions, timeStepAsync} from './harness';
@@ -49,6 +52,23 @@ class PlainGMMLayer extends tfl.layers.Layer {
   }
 }
 
+/** stepTime with the GMM_TRIANGULAR_LAYOUT flag set to `layout` for the measurement. */
+async function stepTimeWithLayout(
+  layout: 'wasm',
+  layer: tfl.layers.Layer,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  timing: TimingOptions,
+): Promise<number> {
+  const previous = gmmFlag('GMM_TRIANGULAR_LAYOUT');
+  tf.env().set('GMM_TRIANGULAR_LAYOUT', layout);
+  try {
+    return await stepTime(layer, x, y, timing);
+  } finally {
+    tf.env().set('GMM_TRIANGULAR_LAYOUT', previous);
+  }
+}
+
 async function stepTime(layer: tfl.layers.Layer, x: tf.Tensor, y: tf.Tensor, timing: TimingOptions): Promise<number> {
   const model = tfl.sequential({layers: [tfl.layers.inputLayer({inputShape: [D]}), layer]});
   model.compile({optimizer: tf.train.adam(1e-3), loss: gmmNLLLoss});
@@ -72,6 +92,22 @@ export async function benchLayer(backend: string, _matMulGflops: number, timing:
       baselineMs,
       baseline: 'same layer in plain tf ops, autodiff',
     });
+    if (backend === 'wasm' && type === 'full') {
+      const layoutMs = await stepTimeWithLayout(
+        'wasm',
+        new GMMLayer({nComponents: K, covarianceType: type}),
+        x,
+        y,
+        timing,
+      );
+      rows.push({
+        backend,
+        case: `GMMLayer training step (trainOnBatch + Adam), ${type}`,
+        oursMs,
+        baselineMs: layoutMs,
+        baseline: "same GMMLayer, GMM_TRIANGULAR_LAYOUT = 'wasm' (linear backward)",
+      });
+    }
     const means = tf.randomNormal([K, D], 0, 1, 'float32', 1);
     const torch = torchMsPerStep('layer', type, {x, means});
     means.dispose();
