@@ -1,29 +1,35 @@
 /**
  * Shared mixture, triangular factors (full, tied), with the backward in the quadratic-feature
- * basis: every factor, mean and weight gradient from one [(D+1)^2, N] x [N, K] matmul of the
- * products z z^T (z = [1, u]) with the upstream gradient, instead of the [K*D, N] differences
- * g (x - mu_k) of `shared_triangular_wasm.ts`.
+ * basis: every factor, mean and weight gradient from one [F, N] x [N, K] matmul of the products
+ * z_i z_j (z = [1, u], F ~ (D+1) (D+2) / 2) with the upstream gradient, instead of the [K*D, N]
+ * differences g (x - mu_k) of `shared_triangular_wasm.ts` (two passes over K*D*N values and a
+ * K*D-row matmul). The forward is the wasm layout's (it saves x', mu', P).
  *
- * Forward: the wasm layout's (x' = x - c, mu' = mu - c, c: see grouped.ts; it saves x', mu', P).
- * Backward (upstream g [N, K]), with a per-feature scale r_i = max_k,j |P_k[i, j]| and u = x' r
- * (whitened by the narrowest component, so that u u^T neither overflows nor goes subnormal where
- * |y|^2 does not), v = mu' r, P~ = P / r (rows):
- *   [G, S1^T ; S1, S2] = sum_n g z z^T,   z = [1, u],
+ * With x' = x - c, mu' = mu - c (c: see grouped.ts), a per-feature scale r_i = max_k,j |P_k[i, j]|,
+ * u = x' r (whitened by the narrowest component, so that u u^T neither overflows nor goes
+ * subnormal where its |y|^2 does not), v = mu' r and P~ = P / r (rows), for upstream g [N, K]:
+ *   [G, S1^T ; S1, S2] = sum_n g z z^T,
  *   C~_k = S2 - S1 v^T - v S1^T + G v v^T = r (sum_n g (x - mu_k)(x - mu_k)^T) r,
  *   sum_n g (x - mu) y^T = (C~ P~) / r,   d/dmu = P P^T (S1 - G v) / r,   sum_n g = G.
  * d/dx (only when x needs a gradient) is the wasm layout's.
  *
- * Why: the matmul's left operand is built by one broadcast multiply over leading axes (fast on
- * wasm) and the right operand is g [N, K] alone; the [K*D, N] differences and their weighting
- * (two passes over K*D*N values) are gone. The price is quadratic cancellation in C~ (its error
- * is ~eps (m + |y|)^2 for a component m of its own standard deviations from c), so grouped.ts
- * plans this kernel with the smaller conditioning limit and falls back to the linear wasm kernel
- * otherwise, as for `shared_diagonal_features.ts`.
+ * The products z_i z_(i+s mod D+1), s = 0..floor((D+1)/2), cover every pair (the upper triangle
+ * in circulant order); they come from one broadcast multiply over leading axes of a periodic stack
+ * of z's rows, built by concatenating rows (slicing copies its whole input on wasm). The matmul
+ * has the large fresh operand on the left and g alone on the right.
+ *
+ * The price is quadratic cancellation in C~: its error is ~eps (m + |y|)^2 for a component m of
+ * its own standard deviations from c, so grouped.ts plans this kernel with the smaller
+ * conditioning limit and falls back to the linear wasm kernel otherwise, as for
+ * `shared_diagonal_features.ts`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import {Kernel, KernelGradients} from './kernel';
 import {sharedTriangularWasmKernel} from './shared_triangular_wasm';
+
+/** |u| bound of the backward's products: 2^126 (their largest) stays below float32's maximum. */
+const LARGEST_ENTRY = 2 ** 63;
 
 /**
  * sum_n g_nk z_n z_n^T [K, M, M] from the upper triangle alone, in circulant order: the products
@@ -57,7 +63,9 @@ export const sharedTriangularFeatureKernel: Kernel = {
   cancellation: 'quadratic',
   fallback: sharedTriangularWasmKernel,
 
-  // The forward is the wasm layout's (measured: a bias fused into the matmul is slower on wasm).
+  // The wasm layout's forward: in this basis (sum_ij A_ij u_i u_j) a point whose products u_i u_j
+  // overflow gives Inf - Inf (A has entries of both signs), where the differences give Infinity;
+  // and the basis saved only ~4% of the step (measured).
   forward: sharedTriangularWasmKernel.forward,
 
   gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients {
@@ -67,7 +75,9 @@ export const sharedTriangularFeatureKernel: Kernel = {
     // The moments, formed up front: every gradient but d/dx needs them, and thunks run in scopes
     // of their own.
     const scale = tf.max(tf.abs(factor), [0, 2]); // r [D]
-    const uT = tf.transpose(tf.mul(centeredX, scale));
+    // Clamped so that no product overflows: a row beyond 2^63 of the narrowest standard deviations
+    // from c has no finite log-probability but for components ~1e19 times wider (its g is zero).
+    const uT = tf.transpose(tf.clipByValue(tf.mul(centeredX, scale), -LARGEST_ENTRY, LARGEST_ENTRY));
     const ones = tf.ones([1, N]);
     const zT = tf.concat([ones, uT], 0); // z^T = [1; u^T], [D+1, N]
     const moments = symmetricMoments(zT, uT, ones, g); // [K, D+1, D+1]
