@@ -40,8 +40,8 @@ export type FactorLayout = 'triangular' | 'diagonal';
 
 /** m_k(c): the magnitude bound of P_k^T (mu_k - c) (see the file comment). */
 function conditioning(
-  means: Float32Array,
-  factor: Float32Array,
+  means: ArrayLike<number>,
+  factor: ArrayLike<number>,
   layout: FactorLayout,
   k: number,
   center: ArrayLike<number>,
@@ -64,8 +64,8 @@ function conditioning(
  * where they give NaN as before.
  */
 export function planComponentGroups(
-  means: Float32Array,
-  factor: Float32Array,
+  means: ArrayLike<number>,
+  factor: ArrayLike<number>,
   layout: FactorLayout,
   K: number,
   D: number,
@@ -73,7 +73,7 @@ export function planComponentGroups(
 ): ComponentGroup[] {
   const all = Array.from({length: K}, (_, k) => k);
   if (limit === Infinity) return [{indices: all, center: null}];
-  const ownMean = (k: number) => means.slice(k * D, (k + 1) * D);
+  const ownMean = (k: number) => Float32Array.from({length: D}, (_, j) => means[k * D + j]);
   if (limit === 0) return all.map((k) => ({indices: [k], center: ownMean(k)}));
 
   const meanOfMeans = new Float32Array(D);

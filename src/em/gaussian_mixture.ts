@@ -12,8 +12,7 @@ import {EmData, autoBatchSize, prepareData} from './data';
 import {EmCovariance} from './covariance/em_covariance';
 import {EmContext, createContext} from './engine/context';
 import {IterationInfo, LoopResult, emProgram} from './engine/loop';
-import {runPass} from './engine/pass';
-import {EmProgram, IterationEnd, runProgram} from './engine/program';
+import {EmProgram, IterationEnd, runPassCall, runProgram} from './engine/program';
 import {
   OnlineState,
   PARTIAL_FIT_OPTION_KEYS,
@@ -60,7 +59,7 @@ import {
 import {SklearnGaussianMixtureJSON, parseSklearnJSON, sklearnJSONOf} from './sklearn_json';
 import {MixtureModel} from './mixture_model';
 import {EmThreads} from './parallel/em_threads';
-import {streamWorkerPassRunner} from './parallel/stream_passes';
+import {streamWorkerPasses} from './parallel/stream_passes';
 import {FactorFieldNames, readConsistentParameters} from './factor_consistency';
 
 const CLASS = 'GaussianMixture';
@@ -101,21 +100,25 @@ export class GaussianMixture extends MixtureModel {
   readonly warmStart: boolean;
   readonly seed: number;
   readonly batchSize: number | null;
-  /** Worker threads (see {@link GaussianMixtureOptions.workers}). */
+  /** Workers (see {@link GaussianMixtureOptions.workers}). */
   readonly workers: number | 'auto';
+  /** Starts a Web Worker (see {@link GaussianMixtureOptions.createWorker}), or null for the default. */
+  readonly createWorker: (() => Worker) | null;
   onIteration?: (info: IterationInfo) => void;
   onWarning: (message: string) => void;
   protected readonly className = CLASS;
   private readonly options: ResolvedGaussianMixtureOptions;
-  private readonly threads = new EmThreads();
+  private readonly threads: EmThreads;
   /** The running statistics of online EM ({@link partialFit}), or null. */
   private online: OnlineState | null = null;
 
   constructor(options: GaussianMixtureOptions = {}) {
     super();
     const resolved = resolveOptions(CLASS, options);
-    const {onIteration, onWarning, workers, ...serialisable} = resolved;
+    const {onIteration, onWarning, workers, createWorker, ...serialisable} = resolved;
     this.workers = workers;
+    this.createWorker = createWorker;
+    this.threads = new EmThreads(createWorker);
     this.options = serialisable;
     ({
       nComponents: this.nComponents,
@@ -155,7 +158,7 @@ export class GaussianMixture extends MixtureModel {
     let em: EmCovariance | null = null;
     try {
       em = this.emFor(fn, data);
-      const ctx = this.inMemoryContext(fn, data, em);
+      const ctx = this.inMemoryContext(fn, data, em, true);
       const inits = this.initsFor();
       this.finish(fn, runProgram(ctx, this.initializationsProgram(fn, ctx, ctx, inits)), data, inits);
       return this;
@@ -185,11 +188,10 @@ export class GaussianMixture extends MixtureModel {
    * `options.signal` aborts: the promise rejects with the signal's reason (an `AbortError`), no
    * tensor is leaked, and the model is left at its last complete iteration (or as it was before
    * the call, when no iteration had ended). A failure (a bad batch, a source that throws) leaves
-   * it the same way. Workers (`workers`) run the passes of in-memory data (the one-time load of
-   * the rows waits for them; the passes do not block) and of streams (for a
+   * it the same way. Workers (`workers`) run the passes of in-memory data and of streams (for a
    * stream, `'auto'` decides from the row count of the first pass; batch i goes to worker i mod
-   * W, and the next batch is read while the workers work); an abort or a failure mid-pass ends
-   * every worker.
+   * W, and the next batch is read while the workers work); the passes do not block, and an abort
+   * or a failure mid-pass ends every worker.
    *
    * @param X data [N, D], or a stream source (whose batches carry their own sample weights, if
    *   any: `options.sampleWeight` is for in-memory data).
@@ -221,21 +223,12 @@ export class GaussianMixture extends MixtureModel {
     let em: EmCovariance | null = null;
     try {
       em = this.emFor(fn, data);
-      const ctx = this.inMemoryContext(fn, data, em);
-      // With workers, the program yields every pass (no parallel source in its context) and the
-      // driver runs it on the workers without blocking; an abort or a failure ends them.
-      const parallel = ctx.parallel;
-      ctx.parallel = null;
+      const ctx = this.inMemoryContext(fn, data, em, false);
       const inits = this.initsFor();
       const best = await runProgramAsync(
         this.initializationsProgram(fn, ctx, ctx, inits),
-        parallel
-          ? (call) =>
-              guard.race(parallel.runAsync(call.eStep.state, call.eStep.exact, call.request)).catch((e: unknown) => {
-                this.threads.end();
-                throw e;
-              })
-          : async (call) => runPass(ctx, call.responsibilities(ctx), call.request),
+        async (call) =>
+          call.remote ? this.awaitWorkers(guard, call.remote.runAsync(call.request)) : runPassCall(ctx, call),
         guard,
         (end) => this.showIteration(end, data),
       );
@@ -283,13 +276,14 @@ export class GaussianMixture extends MixtureModel {
       const ctx = createContext(fn, summary, em, this.regCovar);
       const inits = this.initsFor();
       const chunkSize = this.batchSizeOf()(scan.D);
+      // With workers, the stream's context gets their passes (which the driver awaits).
       const pool = this.threads.streamPool(fn, this.workers, scan.N, scan.D, K, scan.batches);
-      const runner = pool
-        ? await streamWorkerPassRunner(fn, pool, source, ctx, scan.weighted, chunkSize, guard)
-        : streamPassRunner(fn, source, ctx, scan.weighted, chunkSize, guard);
+      if (pool) ctx.parallel = await streamWorkerPasses(fn, pool, source, ctx, scan.weighted, chunkSize, guard);
       const best = await runProgramAsync(
         this.initializationsProgram(fn, ctx, createContext(fn, startData, em, this.regCovar), inits),
-        runner,
+        pool
+          ? (call) => this.awaitWorkers(guard, call.remote!.runAsync(call.request))
+          : streamPassRunner(fn, source, ctx, scan.weighted, chunkSize, guard),
         guard,
         (end) => this.showIteration(end, summary),
       );
@@ -302,10 +296,26 @@ export class GaussianMixture extends MixtureModel {
     }
   }
 
-  /** The context of in-memory data, with the worker threads when `workers` asks for them. */
-  private inMemoryContext(fn: string, data: EmData, em: EmCovariance): EmContext {
+  /**
+   * A pass of the workers, or a rejection as soon as the abort signal fires; an abort or a failure
+   * ends every worker (they may be mid-pass; the next fit starts new ones).
+   */
+  private async awaitWorkers<T>(guard: AsyncGuard, pass: Promise<T>): Promise<T> {
+    try {
+      return await guard.race(pass);
+    } catch (e) {
+      this.threads.end();
+      throw e;
+    }
+  }
+
+  /**
+   * The context of in-memory data, with the workers when `workers` asks for them; `blocking`:
+   * for `fit`, which waits for them synchronously.
+   */
+  private inMemoryContext(fn: string, data: EmData, em: EmCovariance, blocking: boolean): EmContext {
     const ctx = createContext(fn, data, em, this.regCovar);
-    ctx.parallel = this.threads.passes(fn, this.workers, ctx, this.batchSizeOf()(data.D));
+    ctx.parallel = this.threads.passes(fn, this.workers, ctx, this.batchSizeOf()(data.D), blocking);
     return ctx;
   }
 
@@ -570,7 +580,17 @@ export class GaussianMixture extends MixtureModel {
     D: number,
     parameters: FittedParameters,
   ): tf.Tensor2D | null {
-    return this.threads.logProb(fn, this.workers, values, N, D, parameters, this.covarianceType, this.batchSize);
+    return this.threads.logProb(
+      fn,
+      this.workers,
+      values,
+      N,
+      D,
+      parameters,
+      this.covarianceType,
+      this.batchSize,
+      this.nComponents,
+    );
   }
 
   /** Releases the fitted parameters and ends the worker threads; the model can be fitted again. */
@@ -580,7 +600,7 @@ export class GaussianMixture extends MixtureModel {
     this.threads.end();
   }
 
-  /** Number of worker threads running (0 when in-thread or after {@link dispose}). */
+  /** Number of workers running (0 when in-thread or after {@link dispose}). */
   get runningWorkers(): number {
     return this.threads.running;
   }
@@ -588,7 +608,7 @@ export class GaussianMixture extends MixtureModel {
   /** Rebuilds an estimator (options and, if fitted, parameters) from {@link toJSON}'s output. */
   static fromJSON(
     json: GaussianMixtureJSON,
-    callbacks: Pick<GaussianMixtureOptions, 'onIteration' | 'onWarning' | 'workers'> = {},
+    callbacks: Pick<GaussianMixtureOptions, 'onIteration' | 'onWarning' | 'workers' | 'createWorker'> = {},
   ): GaussianMixture {
     const fn = `${CLASS}.fromJSON`;
     checkGaussianMixtureJSON(fn, json);

@@ -71,6 +71,17 @@ describe("workers: the 'auto' rule", () => {
     );
     expectThrowsWith(() => new GaussianMixture({workers: 'all' as never}), 'workers', '"all"');
   });
+
+  it('validates createWorker (browsers; Node runs worker threads and ignores it)', () => {
+    expectThrowsWith(
+      () => new GaussianMixture({createWorker: 'worker.js' as never}),
+      'GaussianMixture: createWorker must be a function returning a Worker, but got string',
+    );
+    const create = () => {
+      throw new Error('not called in Node');
+    };
+    expect(new GaussianMixture({createWorker: create}).createWorker).to.equal(create);
+  });
 });
 
 describeOnBackends('GaussianMixture with workers: 2 equals in-thread', () => {
@@ -100,6 +111,19 @@ describeOnBackends('GaussianMixture with workers: 2 equals in-thread', () => {
       parallel.dispose();
       inThread.dispose();
     });
+  });
+
+  it('fitAsync runs the passes on the workers too: the same fit as in-thread', async () => {
+    const base = {nComponents: 3, covarianceType: 'full' as const, maxIter: 15, tol: 0, seed: 1, onWarning: () => {}};
+    const inThread = new GaussianMixture(base).fit(x);
+    const before = tf.memory().numTensors;
+    const parallel = await new GaussianMixture({...base, workers: 2}).fitAsync(x);
+    expect(parallel.runningWorkers).to.equal(2);
+    expectSameFit(inThread, parallel);
+    parallel.dispose();
+    expect(parallel.runningWorkers, 'after dispose').to.equal(0);
+    expect(tf.memory().numTensors, 'tensors').to.equal(before);
+    inThread.dispose();
   });
 
   it('sample weights (zeros included) and nInit = 2', async () => {
@@ -161,15 +185,15 @@ describeOnBackends('GaussianMixture with workers: 2 equals in-thread', () => {
       expect(model.lowerBounds).to.deep.equal(reference.lowerBounds);
       expect(flat(model.means)).to.deep.equal(flat(reference.means));
       expect(model.runningWorkers).to.equal(2);
-      // An abort while the workers compute a pass (right after the 5th request is posted).
+      // An abort while the workers compute a pass (right after the 3rd request is posted).
       const controller = new AbortController();
       const pool = (model as unknown as {threads: {pool: WorkerPool}}).threads.pool;
-      const request = pool.request.bind(pool);
+      const runAsync = pool.runAsync.bind(pool);
       let requests = 0;
-      pool.request = (...args) => {
-        const reply = request(...args);
-        if (++requests === 5) controller.abort();
-        return reply;
+      pool.runAsync = (...args) => {
+        const replies = runAsync(...args);
+        if (++requests === 3) controller.abort();
+        return replies;
       };
       let error: unknown = null;
       await model.fitAsync(x, {signal: controller.signal}).catch((e: unknown) => (error = e));

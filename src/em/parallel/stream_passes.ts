@@ -8,23 +8,23 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {EmContext} from '../engine/context';
-import {PassResult, accumulate} from '../engine/pass';
-import {PassCall} from '../engine/program';
+import {EmContext, ParallelPassSource} from '../engine/context';
+import {PassRequest, PassResult, accumulate, readShifts} from '../engine/pass';
 import {PassArrays, arraysToPass, mergePassArrays} from '../engine/statistics';
-import {AsyncPassRunner} from '../stream/driver';
+import {ScaledState} from '../parameters';
 import {AsyncGuard} from '../stream/guard';
 import {StreamSource} from '../stream/source';
 import {batchData, checkPassTotals, forEachBatch} from '../stream/stream_data';
-import {passFields, wireState} from './parallel_passes';
+import {wireState} from './parallel_passes';
 import {WorkerPool} from './pool';
-import {WorkerReply} from './protocol';
+import {StreamPassMessage, WorkerReply} from './protocol';
 
 /**
- * The pass runner of a stream on the workers of `pool` (see the module comment); `ctx` is the
- * context of the whole stream, as for the in-thread runner (stream_data.ts's streamPassRunner).
+ * The workers' passes over a stream (see the module comment), loaded with what every batch
+ * shares; `ctx` is the context of the whole stream (its data from streamSummaryData), as for the
+ * in-thread runner (stream_data.ts's streamPassRunner). Failures end every worker.
  */
-export async function streamWorkerPassRunner(
+export async function streamWorkerPasses(
   fn: string,
   pool: WorkerPool,
   source: StreamSource,
@@ -32,7 +32,7 @@ export async function streamWorkerPassRunner(
   weighted: boolean,
   chunkSize: number,
   guard: AsyncGuard,
-): Promise<AsyncPassRunner> {
+): Promise<ParallelPassSource> {
   const {data, em} = ctx;
   const workers = Array.from({length: pool.size}, (_, i) => i);
   const all = (requests: (i: number) => Promise<WorkerReply>) => guard.race(Promise.all(workers.map(requests)));
@@ -54,7 +54,7 @@ export async function streamWorkerPassRunner(
     throw e;
   }
   let pass = 1; // the scan was pass 1
-  return async (call: PassCall): Promise<PassResult> => {
+  const runAsync = async (state: ScaledState, eStepExact: number[], request: PassRequest): Promise<PassResult> => {
     pass++;
     // tied's data statistic (sum w x' x'^T) is summed on the main thread in the first EM pass,
     // while the workers run the E-steps.
@@ -62,9 +62,13 @@ export async function streamWorkerPassRunner(
     let rows = 0;
     let weight = 0;
     try {
-      const message = {
-        kind: 'streamPass' as const,
-        ...passFields(wireState(call.eStep.state), call.eStep.exact, call.request),
+      const message: StreamPassMessage = {
+        kind: 'streamPass',
+        state: wireState(state),
+        eStepExact,
+        moments: request.moments,
+        logLikelihood: request.logLikelihood,
+        exact: request.exact ? {indices: request.exact.indices, shifts: readShifts(request.exact)} : null,
       };
       await all((i) => pool.request(fn, i, message));
       const inFlight: Array<Promise<WorkerReply> | null> = workers.map(() => null);
@@ -96,7 +100,7 @@ export async function streamWorkerPassRunner(
       const replies = await all((i) => pool.request(fn, i, {kind: 'streamEnd'}));
       const merged = replies.map((r) => (r as {arrays: PassArrays}).arrays).reduce((a, b) => mergePassArrays(a, b));
       if (statistic !== null) data.provideExtra(em.dataStatisticKey!, tf.clone(statistic));
-      return arraysToPass(em, merged, call.request.exact?.indices.length ?? 0);
+      return arraysToPass(em, merged, request.exact?.indices.length ?? 0);
     } catch (e) {
       // Workers mid-pass hold a half-summed pass (and maybe batches still queued): end them all.
       pool.end();
@@ -104,5 +108,13 @@ export async function streamWorkerPassRunner(
     } finally {
       (statistic as tf.Tensor | null)?.dispose();
     }
+  };
+  return {
+    runner: (state, eStepExact) => ({
+      run: () => {
+        throw new Error(`${fn}: the passes over a stream are asynchronous`);
+      },
+      runAsync: (request) => runAsync(state, eStepExact, request),
+    }),
   };
 }

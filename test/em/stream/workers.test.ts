@@ -210,13 +210,13 @@ describeOnBackends('GaussianMixture.fitAsync on a stream with workers: aborts an
       const model = new GaussianMixture({nComponents: 3, workers: 2, ...quiet});
       await model.fitAsync(asyncSource(rows, 200));
       // A crash as Node reports it: the thread exits (worker_entry.ts's 'exit' request) mid-pass.
-      const pool = (model as unknown as {threads: {pool: {slots: Array<{worker: {postMessage(m: unknown): void}}>}}})
-        .threads.pool;
+      const pool = (model as unknown as {threads: {pool: {endpoints: Array<{post(m: unknown, t: []): void}>}}}).threads
+        .pool;
       let opened = 0;
       const source = async function* () {
         opened++;
         for (const [i, batch] of batches(rows, 200).entries()) {
-          if (opened === 2 && i === 3) pool.slots[1].worker.postMessage({kind: 'exit'});
+          if (opened === 2 && i === 3) pool.endpoints[1].post({kind: 'exit'}, []);
           yield batch;
         }
       };
@@ -242,7 +242,7 @@ describe('WorkerPool.request: the asynchronous path of stream passes', () => {
       expect(pool.busy, 'pending right after the call: no blocking wait').to.equal(true);
       expectThrowsWith(
         () => pool.run('test', [{...load, center: [0, 0], scale: 1}]),
-        'test: the worker threads are busy with a fitAsync call of this model',
+        'test: the workers are busy with a fitAsync call of this model',
       );
       expect(await reply).to.deep.equal({ok: true});
       expect(pool.busy).to.equal(false);
