@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- --only em-stream-workers`: fitAsync over a stream of in-memory batches
- * (400,000 x 16 rows in batches of 20,000, diag, K = 16; TFJS_GMM_STREAM_ROWS to change N) with
- * `workers: 2` against the in-thread streamed fit (`workers: 1`) in the same run: milliseconds
- * per EM iteration (each iteration is one pass over the stream), the median of 2 alternating runs
- * of 4 iterations each (the first iteration, which follows the scan and the init, is left out).
+ * (N x 16 rows in batches of 20,000, K = 16: diag with N = 400,000, full with N = 200,000;
+ * TFJS_GMM_STREAM_ROWS sets N for both) with `workers: 2` against the in-thread streamed fit
+ * (`workers: 1`) in the same run: milliseconds per EM iteration (each iteration is one pass over
+ * the stream), the median of 2 alternating runs of 4 iterations each (the first iteration, which
+ * follows the scan and the init, is left out).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -33,7 +34,12 @@ function mixture(N: number): Float32Array {
 }
 
 /** Mean ms per EM iteration after the first of a streamed fit with `workers`. */
-async function msPerIteration(values: Float32Array, N: number, workers: number): Promise<number> {
+async function msPerIteration(
+  values: Float32Array,
+  N: number,
+  covarianceType: 'diag' | 'full',
+  workers: number,
+): Promise<number> {
   const source = async function* () {
     for (let start = 0; start < N; start += BATCH) {
       const rows = Math.min(BATCH, N - start);
@@ -45,7 +51,7 @@ async function msPerIteration(values: Float32Array, N: number, workers: number):
   const stamps: number[] = [];
   const model = new GaussianMixture({
     nComponents: K,
-    covarianceType: 'diag',
+    covarianceType,
     maxIter: ITERATIONS,
     tol: 0,
     workers,
@@ -58,22 +64,27 @@ async function msPerIteration(values: Float32Array, N: number, workers: number):
 }
 
 export async function benchEmStreamWorkers(backend: string): Promise<BenchRow[]> {
-  const N = Number(process.env.TFJS_GMM_STREAM_ROWS ?? 400_000);
-  const values = mixture(N);
-  const two: number[] = [];
-  const one: number[] = [];
-  for (let rep = 0; rep < 2; rep++) {
-    two.push(await msPerIteration(values, N, 2));
-    one.push(await msPerIteration(values, N, 1));
-  }
+  const rows: BenchRow[] = [];
   const median = (t: number[]) => t.slice().sort((a, b) => a - b)[Math.floor(t.length / 2)];
-  return [
-    {
+  for (const [covarianceType, defaultN] of [
+    ['diag', 400_000],
+    ['full', 200_000],
+  ] as const) {
+    const N = Number(process.env.TFJS_GMM_STREAM_ROWS ?? defaultN);
+    const values = mixture(N);
+    const two: number[] = [];
+    const one: number[] = [];
+    for (let rep = 0; rep < 2; rep++) {
+      two.push(await msPerIteration(values, N, covarianceType, 2));
+      one.push(await msPerIteration(values, N, covarianceType, 1));
+    }
+    rows.push({
       backend,
-      case: `stream ${N} x ${D} in batches of ${BATCH}, diag K=${K}: ms per EM pass, workers: 2`,
+      case: `stream ${N} x ${D} in batches of ${BATCH}, ${covarianceType} K=${K}: ms per EM pass, workers: 2`,
       oursMs: median(two),
       baselineMs: median(one),
       baseline: 'workers: 1 (in-thread stream)',
-    },
-  ];
+    });
+  }
+  return rows;
 }
