@@ -59,7 +59,8 @@ export class WorkerPool {
 
   /** Starts the workers (on first use). */
   private start(fn: string): WorkerEndpoint[] {
-    if (this.isEnded) throw new Error('the worker pool has been ended');
+    // A request after a failure (e.g. the next batch of a pass) reports that failure.
+    if (this.isEnded) throw new Error(this.failure ?? `${fn}: the worker pool has been ended`);
     if (this.endpoints.length > 0) return this.endpoints;
     const flags: Record<string, number | boolean | string> = {};
     for (const name of Object.keys(GMM_FLAGS)) flags[name] = tf.env().get(name);
