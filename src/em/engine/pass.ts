@@ -95,9 +95,9 @@ export function runPass(ctx: EmContext, responsibilities: ChunkResponsibilities,
         const weighted = chunk.weightColumn ? (tf.mul(resp, chunk.weightColumn) as tf.Tensor2D) : resp;
         let chunkMoments: tf.Tensor | null = null;
         if (request.moments) {
-          chunkMoments = em.transposedMoments
-            ? tf.matMul(f.zT ?? tf.transpose(f.z), weighted) // [width, K]
-            : tf.matMul(tf.transpose(weighted), f.z); // [K, width]
+          // [K, featureWidth]. Z^T R with the cached Z^T on the left and the fresh R as the small
+          // right operand; else R^T Z (transposing R is cheaper than transposing a fresh Z).
+          chunkMoments = f.zT ? tf.transpose(tf.matMul(f.zT, weighted)) : tf.matMul(tf.transpose(weighted), f.z);
         }
         const chunkScatter = exact
           ? em.scatter.exactChunk(chunk.x, tf.gather(weighted, exact.indexTensor, 1) as tf.Tensor2D, exact.shifts)
@@ -114,10 +114,10 @@ export function runPass(ctx: EmContext, responsibilities: ChunkResponsibilities,
     tf.dispose([moments, scatter, logLikelihood].filter((t): t is tf.Tensor => t !== null));
     throw e;
   }
-  if (moments && em.transposedMoments) {
-    const transposed = tf.transpose(moments);
-    moments.dispose();
-    moments = transposed;
+  if (moments) {
+    const expanded = tf.tidy(() => em.expandMoments(moments as tf.Tensor2D));
+    if (expanded !== moments) moments.dispose();
+    moments = expanded;
   }
   return {moments: moments as tf.Tensor2D | null, exactScatter: scatter, logLikelihoodSum: logLikelihood};
 }
