@@ -149,6 +149,11 @@ export abstract class EmCovariance {
    */
   abstract covariancesFromScatter(scatter: tf.Tensor, nk: tf.Tensor1D, regCovar: number, scale: number): tf.Tensor;
 
+  /** The precision Cholesky factors of the covariances an M-step computed (`caller` names it in messages). */
+  precisionCholesky(covariances: tf.Tensor, caller: string): tf.Tensor {
+    return this.type.precisionCholeskyFromCovariance(covariances, {caller});
+  }
+
   /** kappa_k (see the file comment), [K]. */
   abstract conditioning(state: ScaledState): tf.Tensor1D;
 

@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {diagPart, triangleMask} from '../../../ops/linalg/matrix_utils';
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
+import {hostPrecisionCholesky} from './host_cholesky';
 import {EmCovariance, Moments, replaceRows} from './em_covariance';
 import {MATRIX_SCATTER} from './scatter';
 
@@ -144,6 +145,11 @@ export class FullEm extends EmCovariance {
   covariancesFromScatter(scatter: tf.Tensor, nk: tf.Tensor1D, regCovar: number): tf.Tensor {
     const {K, D} = this;
     return tf.add(tf.div(scatter, tf.reshape(nk, [K, 1, 1])), tf.mul(tf.eye(D), regCovar));
+  }
+
+  /** On the host (see host_cholesky.ts). */
+  override precisionCholesky(covariances: tf.Tensor): tf.Tensor {
+    return hostPrecisionCholesky(covariances);
   }
 
   conditioning(state: ScaledState): tf.Tensor1D {

@@ -100,7 +100,7 @@ function finalize(
       cancellation = replaceRows(cancellation, tf.div(trace(exactScatter), trace(centered)), exact.indices);
     }
     const covariances = em.covariancesFromScatter(scatter, nk, ctx.regCovar, ctx.data.transform.scale);
-    const precisionsCholesky = em.type.precisionCholeskyFromCovariance(covariances, {caller: ctx.fn});
+    const precisionsCholesky = em.precisionCholesky(covariances, ctx.fn);
     const state: ScaledState = {weights, means, covariances, precisionsCholesky};
     const kappa = em.conditioning(state);
     const perComponent = tf.reshape(precisionsCholesky, em.perComponentExact ? [K, -1] : [1, -1]);
