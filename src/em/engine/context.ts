@@ -32,7 +32,8 @@ export interface EmContext {
 
 /** Creates the context of a fit; the caller disposes `em` and `data`. */
 export function createContext(fn: string, data: EmData, em: EmCovariance, regCovar: number): EmContext {
-  const bytesPerRow = em.featureWidth * 4 * (em.transposedMoments ? 2 : 1);
+  // Z and its transpose (the M-step's left operand, see pass.ts).
+  const bytesPerRow = em.featureWidth * 4 * 2;
   return {
     fn,
     data,
