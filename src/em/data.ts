@@ -29,8 +29,15 @@ export interface Chunk {
   start: number;
   /** Number of rows B. */
   size: number;
-  /** Scaled rows x' [B, D]. */
+  /** Scaled rows x' [B, D] (float32). */
   x: tf.Tensor2D;
+  /**
+   * What float32 rounding took off x': x' = x + xLow to about float32 eps squared, or null when
+   * the rows were exact in float32. The exact path forms differences (x - mu_hi) + (xLow - mu_lo)
+   * from it, so that a component narrower than float32's resolution at its offset in the scaled
+   * space (sd 1e-3 at 0 next to sd 1 at 1e4) keeps its digits.
+   */
+  xLow: tf.Tensor2D | null;
   /** Sample weights as a column [B, 1], or null when unweighted. */
   weightColumn: tf.Tensor2D | null;
   /** Sample weights as a row [1, B], or null when unweighted. */
@@ -83,6 +90,8 @@ export class EmData {
     readonly sampleWeights: Float64Array | null,
     /** The scaled rows on the host, row-major [N * D] (for picking data points as centers). */
     readonly scaled: Float32Array,
+    /** Their rounding residuals (see {@link Chunk.xLow}), or null. */
+    readonly residual: Float32Array | null = null,
   ) {}
 
   /** Row n of the scaled data as a plain array. */
@@ -139,7 +148,9 @@ export class EmData {
     if (this.disposed) return;
     this.disposed = true;
     for (const chunk of this.chunks)
-      tf.dispose([chunk.x, chunk.weightColumn, chunk.weightRow].filter((t): t is tf.Tensor2D => t !== null));
+      tf.dispose(
+        [chunk.x, chunk.xLow, chunk.weightColumn, chunk.weightRow].filter((t): t is tf.Tensor2D => t !== null),
+      );
     for (const list of this.featureCache.values()) for (const f of list) if (f) tf.dispose(f.zT ? [f.z, f.zT] : [f.z]);
     for (const t of this.extras.values()) t.dispose();
     this.featureCache.clear();
@@ -344,16 +355,36 @@ function resolutionWarning(
   return null;
 }
 
-/** The rows x' = (x - c) / s in float32 (negligible values set to zero, see NEGLIGIBLE). */
-export function scaleRows(values: ArrayLike<number>, N: number, D: number, t: DataTransform): Float32Array {
+/** Scaled rows in float32, and what rounding took off them (see {@link Chunk.xLow}). */
+export interface ScaledRows {
+  /** x' = (x - c) / s rounded to float32, row-major [N * D]. */
+  scaled: Float32Array;
+  /** x' - scaled rounded to float32, or null when every residual is negligible. */
+  residual: Float32Array | null;
+}
+
+/**
+ * The rows x' = (x - c) / s in float32 and their rounding residuals (values and residuals below
+ * NEGLIGIBLE set to zero).
+ */
+export function scaleRows(values: ArrayLike<number>, N: number, D: number, t: DataTransform): ScaledRows {
   const scaled = new Float32Array(N * D);
+  const residual = new Float32Array(N * D);
+  let anyResidual = false;
   for (let n = 0; n < N; n++) {
     for (let j = 0; j < D; j++) {
-      const v = (values[n * D + j] - t.center[j]) / t.scale;
-      scaled[n * D + j] = Math.abs(v) < NEGLIGIBLE ? 0 : v;
+      const i = n * D + j;
+      const v = (values[i] - t.center[j]) / t.scale;
+      if (Math.abs(v) < NEGLIGIBLE) continue;
+      scaled[i] = v;
+      const low = v - scaled[i];
+      if (Math.abs(low) >= NEGLIGIBLE) {
+        residual[i] = low;
+        anyResidual = true;
+      }
     }
   }
-  return scaled;
+  return {scaled, residual: anyResidual ? residual : null};
 }
 
 /**
@@ -384,11 +415,12 @@ export function prepareData(
 }
 
 /**
- * EmData over already scaled rows (row-major [N * D]), uploaded in chunks of `batchSize` rows:
- * the last step of {@link prepareData}, and how a worker builds its share of the rows.
+ * EmData over already scaled rows (row-major [N * D], with their rounding residuals), uploaded in
+ * chunks of `batchSize` rows: the last step of {@link prepareData}, and how a worker builds its
+ * share of the rows.
  */
 export function chunkedData(
-  scaled: Float32Array,
+  rows: ScaledRows,
   N: number,
   D: number,
   transform: DataTransform,
@@ -396,10 +428,11 @@ export function chunkedData(
   totalWeight: number,
   batchSize: number,
 ): EmData {
+  const {scaled, residual} = rows;
   const chunks: Chunk[] = [];
   for (let start = 0; start < N; start += batchSize) {
     const size = Math.min(batchSize, N - start);
-    const xChunk = tf.tensor2d(scaled.subarray(start * D, (start + size) * D), [size, D]);
+    const block = (values: Float32Array) => tf.tensor2d(values.subarray(start * D, (start + size) * D), [size, D]);
     let weightColumn: tf.Tensor2D | null = null;
     let weightRow: tf.Tensor2D | null = null;
     if (weights) {
@@ -407,7 +440,7 @@ export function chunkedData(
       weightColumn = tf.tensor2d(w, [size, 1]);
       weightRow = tf.tensor2d(w, [1, size]);
     }
-    chunks.push({start, size, x: xChunk, weightColumn, weightRow});
+    chunks.push({start, size, x: block(scaled), xLow: residual ? block(residual) : null, weightColumn, weightRow});
   }
-  return new EmData(N, D, transform, chunks, totalWeight, weights, scaled);
+  return new EmData(N, D, transform, chunks, totalWeight, weights, scaled, residual);
 }

@@ -14,10 +14,13 @@ import {createContext} from './engine/context';
 import {IterationInfo, emIteration, runEm} from './engine/loop';
 import {readExactSet} from './engine/m_step';
 import {readMixtureParameters} from '../../ops/mixture_parameters';
+import {tidyNullable} from '../../ops/util/tidy';
 import {
   GaussianMixtureParameters,
   GaussianMixtureParametersInput,
+  ScaledState,
   disposeState,
+  float64Rows,
   fromScaledState,
   toScaledState,
 } from './parameters';
@@ -119,16 +122,24 @@ function withScaledProblem<T>(
   const data = prepareData(fn, 'x', x, options.sampleWeights, batchSize);
   let em: ReturnType<typeof createEmCovariance> | null = null;
   try {
-    const scaled = tf.tidy(() => {
+    const scaled = tidyNullable(() => {
       const p = readMixtureParameters(fn, params, getCovarianceType(type), {argName: 'params', nFeatures: data.D});
-      const s = toScaledState(type, data.transform, p.weights, p.means, p.precisionsCholesky);
-      return [s.weights, s.means, s.covariances, s.precisionsCholesky];
+      const s = toScaledState(
+        type,
+        data.transform,
+        p.weights,
+        p.means,
+        p.precisionsCholesky,
+        float64Rows(params.means),
+      );
+      return [s.weights, s.means, s.covariances, s.precisionsCholesky, s.meansLow ?? null];
     });
-    const state = {
+    const state: ScaledState = {
       weights: scaled[0] as tf.Tensor1D,
       means: scaled[1] as tf.Tensor2D,
-      covariances: scaled[2],
-      precisionsCholesky: scaled[3],
+      covariances: scaled[2]!,
+      precisionsCholesky: scaled[3]!,
+      meansLow: scaled[4] as tf.Tensor2D | null,
     };
     // constant: the variance of params (data units) is the one EM keeps.
     const variance = type === 'constant' ? state.covariances.dataSync()[0] * data.transform.scale ** 2 : undefined;

@@ -39,7 +39,16 @@ import {
   ResolvedGaussianMixtureOptions,
   resolveOptions,
 } from './options';
-import {FittedParameters, ScaledState, disposeState, fromScaledState, toScaledState} from './parameters';
+import {
+  FittedParameters,
+  ScaledState,
+  dataSpaceMeans,
+  disposeState,
+  float64Rows,
+  fromScaledState,
+  rowsOf,
+  toScaledState,
+} from './parameters';
 import {
   FitDiagnostics,
   GaussianMixtureJSON,
@@ -295,26 +304,27 @@ export class GaussianMixture extends MixtureModel {
 
   /** Shows the state after an iteration as the model's parameters (fitAsync). */
   private showIteration(end: IterationEnd, data: EmData): void {
-    this.setFitted(fromScaledState(data.transform, end.state), data.D, {
-      converged: false,
-      nIter: end.iteration,
-      lowerBound: end.lowerBound,
-      lowerBounds: end.lowerBounds,
-    });
+    this.setFitted(
+      fromScaledState(data.transform, end.state),
+      data.D,
+      {converged: false, nIter: end.iteration, lowerBound: end.lowerBound, lowerBounds: end.lowerBounds},
+      dataSpaceMeans(data.transform, end.state),
+    );
   }
 
   /** Takes the best initialisation's result as the fitted model (and warns when it did not converge). */
   private finish(fn: string, best: LoopResult, data: EmData, inits: number): void {
     const params = fromScaledState(data.transform, best.state);
+    const meanValues = dataSpaceMeans(data.transform, best.state);
     disposeState(best.state);
     const lowerBound = this.maxIter === 0 ? -Infinity : best.lowerBound;
     this.online = null;
-    this.setFitted(params, data.D, {
-      converged: best.converged,
-      nIter: best.nIter,
-      lowerBound,
-      lowerBounds: best.lowerBounds,
-    });
+    this.setFitted(
+      params,
+      data.D,
+      {converged: best.converged, nIter: best.nIter, lowerBound, lowerBounds: best.lowerBounds},
+      meanValues,
+    );
     if (!best.converged && this.maxIter > 0) {
       this.onWarning(
         `${fn}: the best of ${inits} initialisation(s) did not converge within maxIter = ${this.maxIter} iterations ` +
@@ -396,7 +406,14 @@ export class GaussianMixture extends MixtureModel {
       em = createEmCovariance(this.covarianceType, this.nComponents, data.D, fn, this.variance ?? undefined);
       if (fitted) {
         const p = fitted.store.parameters();
-        current = toScaledState(this.covarianceType, data.transform, p.weights, p.means, p.precisionsCholesky);
+        current = toScaledState(
+          this.covarianceType,
+          data.transform,
+          p.weights,
+          p.means,
+          p.precisionsCholesky,
+          fitted.store.meanValues,
+        );
       } else {
         const ctx = createContext(fn, data, em, this.regCovar);
         current = userStart(fn, ctx, new SeededRandom(this.seed), this.options);
@@ -404,13 +421,14 @@ export class GaussianMixture extends MixtureModel {
       const update = onlineUpdate(fn, data, em, this.regCovar, current, previous, steps);
       if (update.state) {
         const params = fromScaledState(data.transform, update.state);
+        const meanValues = dataSpaceMeans(data.transform, update.state);
         disposeState(update.state);
-        this.setFitted(params, data.D, {
-          converged: false,
-          nIter: update.online.steps,
-          lowerBound: update.logLikelihood,
-          lowerBounds: [],
-        });
+        this.setFitted(
+          params,
+          data.D,
+          {converged: false, nIter: update.online.steps, lowerBound: update.logLikelihood, lowerBounds: []},
+          meanValues,
+        );
       }
       this.online = update.online;
       return this;
@@ -443,8 +461,16 @@ export class GaussianMixture extends MixtureModel {
 
   /** The fitted parameters mapped into the scaled space of new data (warm start). */
   private warmState(ctx: EmContext): ScaledState {
-    const p = this.fitted!.store.parameters();
-    return toScaledState(this.covarianceType, ctx.data.transform, p.weights, p.means, p.precisionsCholesky);
+    const {store} = this.fitted!;
+    const p = store.parameters();
+    return toScaledState(
+      this.covarianceType,
+      ctx.data.transform,
+      p.weights,
+      p.means,
+      p.precisionsCholesky,
+      store.meanValues,
+    );
   }
 
   /**
@@ -485,7 +511,7 @@ export class GaussianMixture extends MixtureModel {
             nFeatures: f.nFeatures,
             arrays: {
               weights: f.store.tensor('weights').arraySync() as number[],
-              means: f.store.tensor('means').arraySync() as number[][],
+              means: rowsOf(f.store.meanValues, f.nFeatures),
               covariances: f.store.tensor('covariances').arraySync() as NestedNumbers,
               precisionsCholesky: f.store.tensor('precisionsCholesky').arraySync() as NestedNumbers,
             },
@@ -566,7 +592,7 @@ export class GaussianMixture extends MixtureModel {
    */
   toSklearnJSON(): SklearnGaussianMixtureJSON {
     const f = this.require('toSklearnJSON');
-    return sklearnJSONOf(this.covarianceType, f.nFeatures, f.store.parameters(), f);
+    return sklearnJSONOf(this.covarianceType, f.nFeatures, f.store.parameters(), f.store.meanValues, f);
   }
 
   /**
@@ -643,6 +669,6 @@ export class GaussianMixture extends MixtureModel {
         );
       }
     }
-    this.setFitted(read, read.means.shape[1]!, diagnostics);
+    this.setFitted(read, read.means.shape[1]!, diagnostics, float64Rows(params.means));
   }
 }

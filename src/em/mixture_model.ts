@@ -6,9 +6,11 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceType, CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/registry';
+import {gmmFlag} from '../../ops/flags';
 import {ConditionalMixtures, conditionMixture, remainingFeaturesOf} from '../../ops/gmm_condition';
 import {gmmLogProbPrecisionCholesky} from '../../ops/gmm_log_prob_precision_cholesky';
 import {mixtureLogLikelihood} from '../../ops/mixture_log_likelihood';
+import {diagPart} from '../../ops/linalg/matrix_utils';
 import {mixtureResponsibilities} from '../../ops/mixture_responsibilities';
 import {
   TensorInput,
@@ -23,6 +25,7 @@ import {autoBatchSize, readMatrix, readSampleWeights} from './data';
 import {FIT_OPTION_KEYS, FitOptions, SAMPLE_OPTION_KEYS, SampleOptions} from './options';
 import {ParameterStore} from './parameter_store';
 import {FittedParameters} from './parameters';
+import {ScoringFrame, scoringFrames, shiftRows} from './scoring_frames';
 import {sampleMixture} from './sample';
 import {FitDiagnostics} from './serialization';
 
@@ -116,9 +119,15 @@ export abstract class MixtureModel {
   /**
    * Takes ownership of new parameters (and releases the old ones). The model keeps a host copy:
    * its tensors survive an enclosing tf.tidy, and one disposed by a user is re-created on access.
+   * `meanValues` are the means in float64 where they are known (see ParameterStore).
    */
-  protected setFitted(params: FittedParameters, nFeatures: number, diagnostics: FitDiagnostics): void {
-    const store = new ParameterStore(params);
+  protected setFitted(
+    params: FittedParameters,
+    nFeatures: number,
+    diagnostics: FitDiagnostics,
+    meanValues?: ArrayLike<number>,
+  ): void {
+    const store = new ParameterStore(params, meanValues);
     this.fitted?.store.dispose();
     this.fitted = {store, nFeatures, ...diagnostics, lowerBounds: diagnostics.lowerBounds.slice()};
   }
@@ -139,36 +148,70 @@ export abstract class MixtureModel {
     const fitted = this.require(fn.slice(this.className.length + 1));
     const {values, N, D} = readMatrix(fn, 'X', X, fitted.nFeatures, allowEmpty);
     const p = fitted.store.parameters();
-    if (N === 0) return tf.tidy(() => body(tf.zeros([0, p.weights.shape[0]])));
-    // X and the means are shifted by the mean of the means in float64, before X is rounded to
+    const K = p.weights.shape[0];
+    if (N === 0) return tf.tidy(() => body(tf.zeros([0, K])));
+    // X and the means are shifted by a frame's center in float64, before X is rounded to
     // float32: data far from the origin keep their digits (a Gaussian is shift-invariant, and
-    // componentLogProb depends on x - mu only).
-    const center = meanOfMeans(p.means.dataSync(), D);
-    const shifted = new Float32Array(N * D);
-    for (let i = 0; i < N * D; i++) shifted[i] = values[i] - center[i % D];
-    const shiftedMeans = tf.tidy(() => tf.sub(p.means, tf.tensor2d(center, [1, D])));
+    // componentLogProb depends on x - mu only). A component far from the others in its own
+    // standard deviations gets a frame of its own (see scoring_frames.ts).
+    const meanValues = fitted.store.meanValues;
+    const frames = this.scoringFramesOf(p, meanValues, D);
+    const framed = frames.map((frame) => ({
+      rows: shiftRows(values, N, D, frame.center),
+      parameters: {...p, means: tf.tensor2d(shiftRows(meanValues, K, D, frame.center), [K, D])},
+    }));
+    // The frames' columns, put back in component order.
+    const order = frames.flatMap((f) => f.components);
+    const inverse = tf.tensor1d(
+      order.map((_, k) => order.indexOf(k)),
+      'int32',
+    );
+    const assemble = (perFrame: tf.Tensor2D[]): tf.Tensor2D =>
+      frames.length === 1
+        ? perFrame[0]
+        : (tf.gather(
+            tf.concat(
+              perFrame.map((lp, i) => tf.gather(lp, frames[i].components, 1)),
+              1,
+            ),
+            inverse,
+            1,
+          ) as tf.Tensor2D);
     try {
-      const shiftedParameters = {...p, means: shiftedMeans};
-      const parallel = this.parallelLogProb(fn, shifted, N, D, shiftedParameters);
-      if (parallel) {
-        const result = tf.tidy(() => body(parallel));
-        parallel.dispose();
+      const parallel = framed.map((f) => this.parallelLogProb(fn, f.rows, N, D, f.parameters));
+      if (parallel.every((t) => t !== null)) {
+        const result = tf.tidy(() => body(assemble(parallel as tf.Tensor2D[])));
+        tf.dispose(parallel as tf.Tensor2D[]);
         return result;
       }
+      tf.dispose(parallel.filter((t): t is tf.Tensor2D => t !== null));
       // The direct kernel's working set is [rows, K D].
       const batchSize = this.batchSize ?? autoBatchSize(this.nComponents * D + this.nComponents);
       return tf.tidy(() => {
         const parts: tf.Tensor[] = [];
         for (let start = 0; start < N; start += batchSize) {
           const size = Math.min(batchSize, N - start);
-          const rows = tf.tensor2d(shifted.subarray(start * D, (start + size) * D), [size, D]);
-          parts.push(body(this.componentLogProb(rows, shiftedParameters)));
+          const perFrame = framed.map((f) =>
+            this.componentLogProb(tf.tensor2d(f.rows.subarray(start * D, (start + size) * D), [size, D]), f.parameters),
+          );
+          parts.push(body(assemble(perFrame)));
         }
         return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
       });
     } finally {
-      shiftedMeans.dispose();
+      tf.dispose([inverse, ...framed.map((f) => f.parameters.means)]);
     }
+  }
+
+  /** The scoring frames of fitted parameters (see scoring_frames.ts). */
+  private scoringFramesOf(p: FittedParameters, meanValues: Float64Array, D: number): ScoringFrame[] {
+    const K = p.weights.shape[0];
+    const spreads = tf.tidy(() =>
+      tf.sqrt(diagPart(getCovarianceType(this.covarianceType).toDense(p.covariances, K, D))),
+    );
+    const spreadValues = spreads.dataSync();
+    spreads.dispose();
+    return scoringFrames(meanValues, spreadValues, K, D, gmmFlag('GMM_KERNEL_EXACT_LIMIT'));
   }
 
   /**
@@ -326,16 +369,4 @@ export abstract class MixtureModel {
     this.fitted?.store.dispose();
     this.fitted = null;
   }
-}
-
-/** The mean of K rows of D values, rounded to float32 (a shift both X and the means take exactly). */
-function meanOfMeans(means: ArrayLike<number>, D: number): Float32Array {
-  const K = means.length / D;
-  const center = new Float32Array(D);
-  for (let j = 0; j < D; j++) {
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += means[k * D + j];
-    center[j] = sum / K;
-  }
-  return center;
 }

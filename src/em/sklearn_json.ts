@@ -10,7 +10,7 @@ import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {SKLEARN_COVARIANCE_TYPES, getCovarianceType} from '../../ops/covariance/registry';
 import {assertOneOf, fail} from '../../ops/util/args';
 import {assertBoolean, assertInteger, assertNumberArray, assertNumberOrNull} from './json_fields';
-import {FittedParameters} from './parameters';
+import {FittedParameters, rowsOf} from './parameters';
 import {FitDiagnostics} from './serialization';
 
 /** Nested arrays of numbers. */
@@ -92,11 +92,15 @@ export function parseSklearnJSON(fn: string, json: SklearnGaussianMixtureJSON): 
   };
 }
 
-/** scikit-learn's fitted attributes of a fitted model (`precisions_` computed from the factors). */
+/**
+ * scikit-learn's fitted attributes of a fitted model (`precisions_` computed from the factors);
+ * `means_` from `meanValues`, the means in float64 (row-major).
+ */
 export function sklearnJSONOf(
   covarianceType: CovarianceTypeName,
   nFeatures: number,
   params: FittedParameters,
+  meanValues: Float64Array,
   diagnostics: FitDiagnostics,
 ): SklearnGaussianMixtureJSON {
   if (!(SKLEARN_COVARIANCE_TYPES as readonly string[]).includes(covarianceType))
@@ -112,7 +116,7 @@ export function sklearnJSONOf(
     n_components: params.weights.shape[0],
     n_features_in_: nFeatures,
     weights_: params.weights.arraySync() as number[],
-    means_: params.means.arraySync() as number[][],
+    means_: rowsOf(meanValues, nFeatures),
     covariances_: params.covariances.arraySync() as Nested,
     precisions_cholesky_: params.precisionsCholesky.arraySync() as Nested,
     precisions_: precisions.arraySync() as Nested,

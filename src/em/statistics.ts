@@ -20,15 +20,17 @@ import {DataTransform, EmData, autoBatchSize, prepareData} from './data';
 import {readType} from './em_step';
 import {createContext} from './engine/context';
 import {disposeEStepPlan, eStepResponsibilities, planEStep} from './engine/e_step';
-import {firstStage, readExactSet, secondStage} from './engine/m_step';
-import {ExactPlan, disposePass, disposePlan, makeExactPlan, runPass} from './engine/pass';
+import {disposeCenters, exactPlanAround, firstStage, readExactSet, secondStage} from './engine/m_step';
+import {ExactPlan, disposePass, disposePlan, exactPlanFromValues, readShifts, runPass} from './engine/pass';
 import {arraysToPass, passToArrays} from './engine/statistics';
 import {
   GaussianMixtureParameters,
   GaussianMixtureParametersInput,
   ScaledState,
   disposeState,
+  float64Rows,
   fromScaledState,
+  readMeans,
   toScaledState,
 } from './parameters';
 
@@ -54,11 +56,13 @@ export interface EmExactStatistics {
   stage: 'estep' | 'exactPass';
   /** Component indices, ascending. */
   components: number[];
-  /** Centers in the frame, [Kf * D] row-major. */
+  /** Centers in the frame (float64), [Kf * D] row-major. */
   centers: number[];
   /**
-   * sum_n w r_nk (x'_n - c_k)(x'_n - c_k)^T in the frame: [Kf * D * D] for full and tied, its
-   * diagonal [Kf * D] for diag and spherical.
+   * Per component, packed: the scatter sum_n w r_nk (x'_n - c_k)(x'_n - c_k)^T in the frame,
+   * then the first moment sum_n w r_nk (x'_n - c_k): [Kf * (D + 1) * D] for full and tied
+   * (the D x D scatter, then one row), [Kf * 2D] for diag and spherical (the scatter's diagonal,
+   * then the first moment).
    */
   scatter: number[];
 }
@@ -227,17 +231,15 @@ export function emStatistics(
     if (data.D !== D) fail(fn, `x must have shape [N, ${D}] (D of params.means), but got [${data.N}, ${data.D}]`);
     em = createEmCovariance(type, K, D, fn);
     const ctx = createContext(fn, data, em, 0);
-    state = toScaledState(type, frame, weights, means, factor);
+    state = toScaledState(type, frame, weights, means, factor, float64Rows(params.means));
     const eStepExact = readExactSet(ctx, state);
     let stage: EmExactStatistics['stage'] = 'estep';
     if (options.exactPass !== undefined) {
       const centers = readExactPass(fn, options.exactPass, K, D, frame);
-      const centerTensor = tf.tensor2d(centers.flat(), [centers.length, D]);
-      plan = makeExactPlan(options.exactPass.components, centerTensor);
-      centerTensor.dispose();
+      plan = exactPlanFromValues(options.exactPass.components, centers.flat(), D);
       stage = 'exactPass';
     } else if (eStepExact.length > 0) {
-      plan = makeExactPlan(eStepExact, state.means);
+      plan = exactPlanAround(eStepExact, state);
     }
     const ePlan = planEStep(em, state, eStepExact);
     let pass;
@@ -248,7 +250,7 @@ export function emStatistics(
     }
     const arrays = passToArrays(pass);
     const dataStatistic = em.dataStatistic(data);
-    const shifts = plan ? Array.from(plan.shifts.dataSync()) : [];
+    const shifts = plan ? Array.from(readShifts(plan)) : [];
     return {
       format: EM_STATISTICS_FORMAT,
       version: EM_STATISTICS_VERSION,
@@ -311,7 +313,7 @@ function checkStatistics(fn: string, argName: string, s: EmStatistics): void {
     if (!e || (e.stage !== 'estep' && e.stage !== 'exactPass') || !Array.isArray(e.components))
       bad('exact', "null or {stage: 'estep' | 'exactPass', components, centers, scatter}");
     const Kf = e.components.length;
-    const perComponent = type === 'full' || type === 'tied' ? D * D : D;
+    const perComponent = type === 'full' || type === 'tied' ? (D + 1) * D : 2 * D;
     if (!isNumberArray(e.centers, Kf * D)) bad('exact.centers', `a number array of length ${Kf * D}`);
     if (!isNumberArray(e.scatter, Kf * perComponent))
       bad('exact.scatter', `a number array of length ${Kf * perComponent}`);
@@ -404,9 +406,7 @@ export function emMStep(statistics: EmStatistics, options: EmMStepOptions = {}):
     const ctx = createContext(fn, data, em, regCovar);
     const logLikelihood = s.logLikelihoodSum / s.totalWeight;
     if (s.exact) {
-      const centers = tf.tensor2d(Float32Array.from(s.exact.centers), [s.exact.components.length, D]);
-      plan = makeExactPlan(s.exact.components, centers);
-      centers.dispose();
+      plan = exactPlanFromValues(s.exact.components, s.exact.centers, D);
     }
     let state: ScaledState;
     if (s.exact?.stage === 'exactPass') {
@@ -414,9 +414,11 @@ export function emMStep(statistics: EmStatistics, options: EmMStepOptions = {}):
     } else {
       const first = firstStage(ctx, pass, plan, true);
       if (!first.state) {
-        const rows = first.newMeans!.arraySync();
-        first.newMeans!.dispose();
-        const centers = first.redo.map((k) => rows[k].map((v, j) => frame.center[j] + frame.scale * v));
+        const values = readMeans(first.newMeans!);
+        disposeCenters(first.newMeans!);
+        const centers = first.redo.map((k) =>
+          Array.from({length: D}, (_, j) => frame.center[j] + frame.scale * values[k * D + j]),
+        );
         return {parameters: null, logLikelihood, exactPass: {components: first.redo, centers}};
       }
       state = first.state;

@@ -47,15 +47,16 @@ function variationalResponsibilities(
   const {em, data} = ctx;
   const all = Array.from({length: em.K}, (_, k) => k);
   return (index: number, z: tf.Tensor2D) => {
-    const x = data.chunks[index].x;
+    const chunk = data.chunks[index];
+    const x = chunk.x;
     let logits: tf.Tensor2D;
     if (!plan.coefficients) {
-      logits = em.directLogits(x, state, all);
+      logits = em.directLogits(chunk, state, all);
     } else {
       logits = tf.matMul(z, plan.coefficients);
       const shared = em.sharedLogit(x, state);
       if (shared) logits = tf.add(logits, shared);
-      if (plan.placement) logits = tf.add(logits, tf.matMul(em.directLogits(x, state, plan.exact), plan.placement));
+      if (plan.placement) logits = tf.add(logits, tf.matMul(em.directLogits(chunk, state, plan.exact), plan.placement));
     }
     logits = tf.add(logits, offset);
     const {resp, logLikelihood} = softmaxPosterior(logits);
@@ -121,7 +122,7 @@ export function variationalIteration(vc: VariationalContext, p: Posterior): {pos
   try {
     const step = mStep(ctx, variationalResponsibilities(ctx, state, plan, offset), {
       exact,
-      previousMeans: p.means,
+      previousMeans: {means: p.means},
       fastAllowed: true,
     });
     moments = step.state;

@@ -33,7 +33,7 @@ import {CovarianceType, CovarianceTypeName} from '../../../ops/covariance/covari
 import {getCovarianceType} from '../../../ops/covariance/registry';
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
-import {ScatterShape} from './scatter';
+import {ExactOperands, ExactShifts, ScatterShape, difference} from './scatter';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -178,17 +178,21 @@ export abstract class EmCovariance {
 
   /**
    * Log-probabilities of the components `indices`, [B, Kf], with the differences formed first:
-   * y = (x' - mu_k) P_k, so that points near a component (which decide a collapsing
-   * component's fate) get their log-probabilities to float32 accuracy whatever the component's
-   * scale. (The ops' shared kernels compute x' P - mu' P, which cancels when P is large.)
+   * y = (x' - mu_k) P_k, with the residuals of x' and mu_k (`rows.xLow`, `state.meansLow`) when
+   * there are any, so that points near a component (which decide a collapsing component's fate)
+   * get their log-probabilities to float32 accuracy whatever the component's scale and offset.
+   * (The ops' shared kernels compute x' P - mu' P, which cancels when P is large.)
    * One [B, D] product per component; only the exact-path components come here.
    */
-  directLogits(x: tf.Tensor2D, state: ScaledState, indices: number[]): tf.Tensor2D {
-    const D = this.D;
+  directLogits(rows: ExactOperands, state: ScaledState, indices: number[]): tf.Tensor2D {
     const idx = tf.tensor1d(indices, 'int32');
     const factor = this.canonicalFactor(state, idx); // [Kf, D, D] upper or [Kf, D]
-    const columns = indices.map((k, f) => {
-      const d = tf.sub(x, tf.slice(state.means, [k, 0], [1, D])) as tf.Tensor2D;
+    const shifts: ExactShifts = {
+      shifts: tf.gather(state.means, idx) as tf.Tensor2D,
+      shiftsLow: state.meansLow ? (tf.gather(state.meansLow, idx) as tf.Tensor2D) : null,
+    };
+    const columns = indices.map((_, f) => {
+      const d = difference(rows, shifts, f);
       return tf.sum(tf.square(this.type.whiten(d, this.type.componentFactor(factor, f))), -1, true);
     });
     const squaredNorms = columns.length === 1 ? columns[0] : tf.concat(columns, 1);

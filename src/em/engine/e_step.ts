@@ -74,12 +74,13 @@ export function eStepResponsibilities(ctx: EmContext, state: ScaledState, plan: 
   const {em, data} = ctx;
   const all = Array.from({length: em.K}, (_, k) => k);
   return (index: number, z: tf.Tensor2D) => {
-    const x = data.chunks[index].x;
-    if (!plan.coefficients) return posterior(em.directLogits(x, state, all));
+    const chunk = data.chunks[index];
+    const x = chunk.x;
+    if (!plan.coefficients) return posterior(em.directLogits(chunk, state, all));
     let logits: tf.Tensor2D = tf.matMul(z, plan.coefficients);
     const shared = em.sharedLogit(x, state);
     if (shared) logits = tf.add(logits, shared);
-    if (plan.placement) logits = tf.add(logits, tf.matMul(em.directLogits(x, state, plan.exact), plan.placement));
+    if (plan.placement) logits = tf.add(logits, tf.matMul(em.directLogits(chunk, state, plan.exact), plan.placement));
     return posterior(logits);
   };
 }

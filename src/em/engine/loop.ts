@@ -19,7 +19,7 @@ export function emIteration(ctx: EmContext, state: ScaledState, exact: number[])
  * synchronously, and the program yields none.
  */
 export function* emIterationProgram(ctx: EmContext, state: ScaledState, exact: number[]): EmProgram<MStepResult> {
-  const options = {exact, previousMeans: state.means, fastAllowed: true};
+  const options = {exact, previousMeans: state, fastAllowed: true};
   if (ctx.parallel) return mStepWith(ctx, ctx.parallel.runner(state, exact), options);
   const plan = planEStep(ctx.em, state, exact);
   try {

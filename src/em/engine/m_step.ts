@@ -6,8 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {gmmFlag} from '../../../ops/flags';
+import {tidyNullable} from '../../../ops/util/tidy';
 import {EmCovariance, Moments, NK_EPSILON, replaceRows} from '../covariance/em_covariance';
-import {ScaledState, disposeState, stateTensors} from '../parameters';
+import {ScaledState, disposeState} from '../parameters';
 import {EmContext, meanLogLikelihood} from './context';
 import {EmProgram, PassCall, pass} from './program';
 import {
@@ -22,10 +23,10 @@ import {
 } from './pass';
 
 /**
- * An exact scatter taken around shifts c has to be centred: sum r (x - mu)(x - mu)^T =
- * S_c - n (mu - c)(mu - c)^T (+ tiny terms). When the component moved far in this iteration,
- * that subtraction cancels; above this ratio trace(S_c) / trace(centred) (one bit lost), the
- * component is redone around its new mean.
+ * An exact scatter taken around shifts c is centred on the component's new mean c + a / n:
+ * S_c - a a^T / n. When the component moved far in this iteration, that subtraction cancels;
+ * above this ratio trace(S_c) / trace(centred) (one bit lost), the component is redone around
+ * its new mean.
  */
 const MAX_SHIFT_CANCELLATION = 2;
 
@@ -71,8 +72,21 @@ function meansFromMoments(moments: Moments): tf.Tensor2D {
 }
 
 /**
- * New parameters from the moments, with the exact scatter (`exactScatter`, taken around the
- * plan's shifts) for the planned components.
+ * TwoSum: a + b as a float32 sum and its rounding error, both exact (elementwise float32 ops
+ * round correctly on every backend the tests run).
+ */
+function twoSum(a: tf.Tensor2D, b: tf.Tensor2D): {sum: tf.Tensor2D; error: tf.Tensor2D} {
+  const sum = tf.add(a, b) as tf.Tensor2D;
+  const bPart = tf.sub(sum, a);
+  const error = tf.add(tf.sub(a, tf.sub(sum, bPart)), tf.sub(b, bPart)) as tf.Tensor2D;
+  return {sum, error};
+}
+
+/**
+ * New parameters from the moments, with the exact statistics (`exactScatter`, packed, taken
+ * around the plan's shifts) for the planned components: their scatter, and their means
+ * c + a / N_k in two float32 parts (`meansLow`), so that a component narrower than float32's
+ * resolution at its offset keeps its mean.
  */
 function finalize(
   ctx: EmContext,
@@ -82,36 +96,51 @@ function finalize(
 ): Finalized {
   const {em, data} = ctx;
   const {K, D} = em;
-  const result = tf.tidy(() => {
+  const [weights, means, meansLow, covariances, precisionsCholesky, packedChecks] = tidyNullable(() => {
     const moments = unpackMoments(momentsAll, K, D);
     const nk = tf.add(moments.n, NK_EPSILON) as tf.Tensor1D;
-    const means = meansFromMoments(moments);
+    let means = meansFromMoments(moments);
+    let meansLow: tf.Tensor2D | null = null;
     const weights = tf.div(nk, tf.sum(nk)) as tf.Tensor1D;
     const allExact = exact !== null && exact.indices.length === K;
     const fast = allExact ? null : em.scatterFromMoments(moments, means, data);
     let scatter = fast!;
     let cancellation: tf.Tensor = tf.ones([K]);
     if (exact && exactScatter) {
-      const idx = exact.indexTensor;
-      const pick = <T extends tf.Tensor>(t: T) => tf.gather(t, idx) as T;
-      const centered = em.scatter.center(exactScatter, pick(moments.n), pick(moments.m1), pick(means), exact.shifts);
+      const pick = <T extends tf.Tensor>(t: T) => tf.gather(t, exact.indexTensor) as T;
+      const nExact = pick(moments.n);
+      const {scatter: aroundShifts, first} = em.scatter.unpack(exactScatter);
+      // scikit-learn's mean m1 / N_k (N_k = n + 10 eps) around the shift c: c + t with
+      // t = (a - 10 eps c) / N_k, a = sum r (x' - c); t is small unless the component moved far
+      // (or emptied: then the mean shrinks towards the origin, as scikit-learn's does).
+      const step = tf.div(
+        tf.sub(first, tf.mul(exact.shifts, NK_EPSILON)),
+        tf.reshape(pick(nk), [-1, 1]),
+      ) as tf.Tensor2D;
+      const centered = em.scatter.centerExact(aroundShifts, nExact, first, step);
       scatter = em.combineScatter(fast, centered, exact.indices);
       const trace = (t: tf.Tensor) => tf.add(em.scatter.trace(t), 1e-30);
-      cancellation = replaceRows(cancellation, tf.div(trace(exactScatter), trace(centered)), exact.indices);
+      cancellation = replaceRows(cancellation, tf.div(trace(aroundShifts), trace(centered)), exact.indices);
+      const {sum, error} = twoSum(exact.shifts, step);
+      const low = exact.shiftsLow ? tf.add(error, exact.shiftsLow) : error;
+      means = replaceRows(means, sum, exact.indices) as tf.Tensor2D;
+      meansLow = replaceRows(tf.zerosLike(means), low, exact.indices) as tf.Tensor2D;
     }
     const covariances = em.covariancesFromScatter(scatter, nk, ctx.regCovar, ctx.data.transform.scale);
     const precisionsCholesky = em.precisionCholesky(covariances, ctx.fn);
-    const state: ScaledState = {weights, means, covariances, precisionsCholesky};
-    const kappa = em.conditioning(state);
+    const kappa = em.conditioning({weights, means, meansLow, covariances, precisionsCholesky});
     const perComponent = tf.reshape(precisionsCholesky, em.perComponentExact ? [K, -1] : [1, -1]);
     const finite = tf.mul(tf.ones([K]), tf.cast(tf.isFinite(tf.sum(perComponent, -1)), 'float32'));
-    return [...stateTensors(state), tf.concat([kappa, finite, cancellation])];
+    return [weights, means, meansLow, covariances, precisionsCholesky, tf.concat([kappa, finite, cancellation])];
   });
-  const [weights, means, covariances, precisionsCholesky, packedChecks] = result;
-  return {
-    state: {weights: weights as tf.Tensor1D, means: means as tf.Tensor2D, covariances, precisionsCholesky},
-    packedChecks: packedChecks as tf.Tensor1D,
+  const state: ScaledState = {
+    weights: weights as tf.Tensor1D,
+    means: means as tf.Tensor2D,
+    meansLow: meansLow as tf.Tensor2D | null,
+    covariances: covariances!,
+    precisionsCholesky: precisionsCholesky!,
   };
+  return {state, packedChecks: packedChecks as tf.Tensor1D};
 }
 
 /** Components that must take the exact path: kappa above the limit (all of them for tied). */
@@ -162,6 +191,19 @@ function assertPositiveDefinite(ctx: EmContext, checks: ComponentChecks): void {
   );
 }
 
+/** Means [K, D] in two float32 parts (see `ScaledState.meansLow`), as exact plans are centred. */
+export type CenterSet = Pick<ScaledState, 'means' | 'meansLow'>;
+
+/** An exact plan for `indices` around their means in `centers`. */
+export function exactPlanAround(indices: number[], centers: CenterSet): ExactPlan {
+  return makeExactPlan(indices, centers.means, centers.meansLow);
+}
+
+/** Releases the tensors of a center set. */
+export function disposeCenters(centers: CenterSet): void {
+  tf.dispose([centers.means, centers.meansLow].filter((t): t is tf.Tensor2D => !!t));
+}
+
 /** Result of an M-step. */
 export interface MStepResult {
   state: ScaledState;
@@ -176,7 +218,7 @@ export interface MStepOptions {
   /** Components whose scatter is taken exactly in the first pass, around `previousMeans`. */
   exact: number[];
   /** The means of the E-step's state (null for an initialisation). */
-  previousMeans: tf.Tensor2D | null;
+  previousMeans: CenterSet | null;
   /**
    * false when the fast formula does not apply (tied with responsibilities that do not sum to one
    * per row): every component then takes the exact path.
@@ -197,10 +239,10 @@ export interface FirstStage {
   state: ScaledState | null;
   /** Weighted mean log-likelihood of the pass's E-step (NaN without one). */
   logLikelihood: number;
-  /** Components to redo with their exact scatter around `newMeans` (empty when `state` is set). */
+  /** Components to redo with their exact statistics around `newMeans` (empty when `state` is set). */
   redo: number[];
   /** The new means when `redo` is not empty (the caller disposes them), else null. */
-  newMeans: tf.Tensor2D | null;
+  newMeans: CenterSet | null;
   /** Components that should take the exact path next time (when `state` is set). */
   exactNext: number[];
 }
@@ -217,7 +259,7 @@ export function firstStage(ctx: EmContext, pass: PassResult, plan: ExactPlan | n
   if (!fastAllowed) {
     const logLikelihood = pass.logLikelihoodSum ? meanLogLikelihood(ctx, pass.logLikelihoodSum.dataSync()[0]) : NaN;
     const redo = Array.from({length: K}, (_, k) => k);
-    const newMeans = tf.tidy(() => meansFromMoments(unpackMoments(moments, K, em.D)));
+    const newMeans = {means: tf.tidy(() => meansFromMoments(unpackMoments(moments, K, em.D))), meansLow: null};
     return {state: null, logLikelihood, redo, newMeans, exactNext: []};
   }
   const first = finalize(ctx, moments, plan, pass.exactScatter);
@@ -232,7 +274,8 @@ export function firstStage(ctx: EmContext, pass: PassResult, plan: ExactPlan | n
   const redo = componentsToRedo(em, checks, plan);
   if (redo.length === 0)
     return {state: first.state, logLikelihood, redo, newMeans: null, exactNext: exactSetFromKappa(em, checks.kappa)};
-  const newMeans = tf.clone(first.state.means);
+  const {means, meansLow} = first.state;
+  const newMeans = {means: tf.clone(means), meansLow: meansLow ? tf.clone(meansLow) : null};
   disposeState(first.state);
   return {state: null, logLikelihood, redo, newMeans, exactNext: []};
 }
@@ -279,14 +322,14 @@ export function* mStepProgram(
   options: MStepOptions,
 ): EmProgram<MStepResult> {
   const firstPlan =
-    options.exact.length && options.previousMeans ? makeExactPlan(options.exact, options.previousMeans) : null;
+    options.exact.length && options.previousMeans ? exactPlanAround(options.exact, options.previousMeans) : null;
   let result: PassResult | null = null;
   try {
     result = yield* pass({responsibilities, request: {moments: true, exact: firstPlan, logLikelihood: true}});
     const first = firstStage(ctx, result, firstPlan, options.fastAllowed);
     if (first.state) return {state: first.state, logLikelihood: first.logLikelihood, exactNext: first.exactNext};
-    const plan = makeExactPlan(first.redo, first.newMeans!);
-    first.newMeans!.dispose();
+    const plan = exactPlanAround(first.redo, first.newMeans!);
+    disposeCenters(first.newMeans!);
     try {
       const second = yield* pass({responsibilities, request: {moments: false, exact: plan, logLikelihood: false}});
       try {
@@ -312,14 +355,14 @@ export function* mStepProgram(
  */
 export function mStepWith(ctx: EmContext, runner: PassRunner, options: MStepOptions): MStepResult {
   const firstPlan =
-    options.exact.length && options.previousMeans ? makeExactPlan(options.exact, options.previousMeans) : null;
+    options.exact.length && options.previousMeans ? exactPlanAround(options.exact, options.previousMeans) : null;
   let pass: PassResult | null = null;
   try {
     pass = runner({moments: true, exact: firstPlan, logLikelihood: true});
     const first = firstStage(ctx, pass, firstPlan, options.fastAllowed);
     if (first.state) return {state: first.state, logLikelihood: first.logLikelihood, exactNext: first.exactNext};
-    const plan = makeExactPlan(first.redo, first.newMeans!);
-    first.newMeans!.dispose();
+    const plan = exactPlanAround(first.redo, first.newMeans!);
+    disposeCenters(first.newMeans!);
     try {
       const second = runner({moments: false, exact: plan, logLikelihood: false});
       try {

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {tidyNullable} from '../../../ops/util/tidy';
 import {ChunkFeatures} from '../data';
+import {readMeans, toFloat32Pair} from '../parameters';
 import {EmContext} from './context';
 
 /** Responsibilities (and, in an E-step, log-likelihoods [B, 1]) of one chunk. */
@@ -21,6 +22,8 @@ export interface ExactPlan {
   indices: number[];
   indexTensor: tf.Tensor1D;
   shifts: tf.Tensor2D;
+  /** What float32 rounding took off the shifts (see `ScaledState.meansLow`), or null. */
+  shiftsLow: tf.Tensor2D | null;
 }
 
 /** What a pass computes. */
@@ -43,17 +46,35 @@ export interface PassResult {
   logLikelihoodSum: tf.Tensor | null;
 }
 
-/** An exact plan for `indices` around the rows `indices` of `centers` (the caller disposes it). */
-export function makeExactPlan(indices: number[], centers: tf.Tensor2D): ExactPlan {
-  return tf.tidy(() => {
-    const indexTensor = tf.tensor1d(indices, 'int32');
-    return {indices, indexTensor, shifts: tf.gather(centers, indexTensor) as tf.Tensor2D};
-  });
+/**
+ * An exact plan for `indices` around the rows `indices` of `centers` (+ `centersLow`, their
+ * rounding residuals); the caller disposes it.
+ */
+export function makeExactPlan(indices: number[], centers: tf.Tensor2D, centersLow?: tf.Tensor2D | null): ExactPlan {
+  const indexTensor = tf.tensor1d(indices, 'int32');
+  return {
+    indices,
+    indexTensor,
+    shifts: tf.gather(centers, indexTensor) as tf.Tensor2D,
+    shiftsLow: centersLow ? (tf.gather(centersLow, indexTensor) as tf.Tensor2D) : null,
+  };
+}
+
+/** An exact plan for `indices` around `centers` [Kf * D] (float64, row-major, one row per index). */
+export function exactPlanFromValues(indices: number[], centers: ArrayLike<number>, D: number): ExactPlan {
+  const {high, low} = toFloat32Pair(centers, indices.length, D);
+  return {indices, indexTensor: tf.tensor1d(indices, 'int32'), shifts: high, shiftsLow: low};
+}
+
+/** The shifts of a plan in float64 (shifts + shiftsLow), row-major [Kf * D]. */
+export function readShifts(plan: ExactPlan): Float64Array {
+  return readMeans({means: plan.shifts, meansLow: plan.shiftsLow});
 }
 
 /** Releases a plan's tensors. */
 export function disposePlan(plan: ExactPlan | null): void {
-  if (plan) tf.dispose([plan.indexTensor, plan.shifts]);
+  if (plan)
+    tf.dispose(plan.shiftsLow ? [plan.indexTensor, plan.shifts, plan.shiftsLow] : [plan.indexTensor, plan.shifts]);
 }
 
 /** Releases a pass result's tensors. */
@@ -101,7 +122,7 @@ export function runPass(ctx: EmContext, responsibilities: ChunkResponsibilities,
           chunkMoments = f.zT ? tf.transpose(tf.matMul(f.zT, weighted)) : tf.matMul(tf.transpose(weighted), f.z);
         }
         const chunkScatter = exact
-          ? em.scatter.exactChunk(chunk.x, tf.gather(weighted, exact.indexTensor, 1) as tf.Tensor2D, exact.shifts)
+          ? em.scatter.exactChunk(chunk, tf.gather(weighted, exact.indexTensor, 1) as tf.Tensor2D, exact)
           : null;
         const chunkLogLikelihood =
           ll && request.logLikelihood ? (chunk.weightRow ? tf.matMul(chunk.weightRow, ll) : tf.sum(ll)) : null;

@@ -6,7 +6,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {EmCovariance} from '../covariance/em_covariance';
-import {MATRIX_SCATTER} from '../covariance/scatter';
 import {PassResult} from './pass';
 
 /** The sums of one pass over some rows, on the host. */
@@ -52,9 +51,9 @@ export function mergePassArrays(a: PassArrays, b: PassArrays): PassArrays {
   };
 }
 
-/** Shape of the exact scatter of `Kf` components. */
+/** Shape of the exact statistics (scatter and first moments, packed) of `Kf` components. */
 export function exactScatterShape(em: EmCovariance, Kf: number): number[] {
-  return em.scatter === MATRIX_SCATTER ? [Kf, em.D, em.D] : [Kf, em.D];
+  return em.scatter.packedShape(Kf, em.D);
 }
 
 /** Host sums back to the tensors of a pass (the caller owns them). */

@@ -11,7 +11,7 @@ import {tidyNullable} from '../../../ops/util/tidy';
 import {SeededRandom} from '../../util/random';
 import {EmContext} from '../engine/context';
 import {ResolvedGaussianMixtureOptions} from '../options';
-import {ScaledState, toScaledState} from '../parameters';
+import {ScaledState, float64Rows, toScaledState} from '../parameters';
 import {initialResponsibilities, stateFromResponsibilities} from './methods';
 
 /** The user-given parts of the start as tensors (data space), validated against K and D. */
@@ -59,9 +59,11 @@ export function userStart(
   const {data} = ctx;
   const K = options.nComponents;
   const {weights, means, factor} = userParts(fn, options, data.D);
+  // meansInit in float64 where given as arrays (see toScaledState).
+  const meanValues = float64Rows(options.meansInit);
   try {
     if (weights && means && factor)
-      return toScaledState(options.covarianceType, data.transform, weights, means, factor);
+      return toScaledState(options.covarianceType, data.transform, weights, means, factor, meanValues);
     const base = stateFromResponsibilities(ctx, initialResponsibilities(options.initParams, data, K, rng));
     if (!weights && !means && !factor) return base;
     // The given parts replace those estimated from the initialisation. They are mapped into the
@@ -74,15 +76,19 @@ export function userStart(
       weights ?? base.weights,
       means ?? placeholder!,
       factor ?? base.precisionsCholesky,
+      meanValues,
     );
     placeholder?.dispose();
     const pick = (useGiven: boolean, a: tf.Tensor, b: tf.Tensor) => {
       (useGiven ? b : a).dispose();
       return useGiven ? a : b;
     };
+    const [unusedLow, meansLow] = means !== null ? [base.meansLow, given.meansLow] : [given.meansLow, base.meansLow];
+    unusedLow?.dispose();
     return {
       weights: pick(weights !== null, given.weights, base.weights) as tf.Tensor1D,
       means: pick(means !== null, given.means, base.means) as tf.Tensor2D,
+      meansLow: meansLow ?? null,
       covariances: pick(factor !== null, given.covariances, base.covariances),
       precisionsCholesky: pick(factor !== null, given.precisionsCholesky, base.precisionsCholesky),
     };

@@ -14,8 +14,8 @@ import {EmCovariance} from '../covariance/em_covariance';
 import {DataTransform, EmData} from '../data';
 import {EmContext, createContext, meanLogLikelihood} from '../engine/context';
 import {disposeEStepPlan, eStepResponsibilities, planEStep} from '../engine/e_step';
-import {firstStage, readExactSet, secondStage} from '../engine/m_step';
-import {disposePass, disposePlan, makeExactPlan, runPass} from '../engine/pass';
+import {disposeCenters, exactPlanAround, firstStage, readExactSet, secondStage} from '../engine/m_step';
+import {disposePass, disposePlan, runPass} from '../engine/pass';
 import {ScaledState} from '../parameters';
 
 /** Options of `GaussianMixture.partialFit`. */
@@ -171,8 +171,8 @@ function mStepOfRunning(
       if (first.state) return first.state;
       // The moment formula failed for `redo`: their scatter from this batch, exactly, around the
       // new means, scaled from the batch's N_k to the running N_k.
-      const plan = makeExactPlan(first.redo, first.newMeans!);
-      first.newMeans!.dispose();
+      const plan = exactPlanAround(first.redo, first.newMeans!);
+      disposeCenters(first.newMeans!);
       try {
         const pass = runPass(batchCtx, responsibilities, {moments: true, exact: plan, logLikelihood: false});
         try {

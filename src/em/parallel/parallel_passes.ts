@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {EmContext, ParallelPassSource} from '../engine/context';
 import {PassRunner} from '../engine/m_step';
+import {readShifts} from '../engine/pass';
 import {PassArrays, arraysToPass, mergePassArrays} from '../engine/statistics';
 import {LogProbParameters} from '../log_prob_rows';
 import {ScaledState} from '../parameters';
@@ -19,9 +20,11 @@ function wire(t: tf.Tensor): WireTensor {
 }
 
 function wireState(s: ScaledState | (LogProbParameters & {covariances: tf.Tensor})): WireState {
+  const low = (s as ScaledState).meansLow;
   return {
     weights: wire(s.weights),
     means: wire(s.means),
+    meansLow: low ? wire(low) : null,
     covariances: wire(s.covariances),
     precisionsCholesky: wire(s.precisionsCholesky),
   };
@@ -47,6 +50,7 @@ function shared(values: Float32Array | Float64Array): SharedArrayBuffer {
 export function parallelPasses(fn: string, pool: WorkerPool, ctx: EmContext, batchSize: number): ParallelPassSource {
   const {data, em} = ctx;
   const scaled = shared(data.scaled);
+  const residual = data.residual ? shared(data.residual) : null;
   const weights = data.sampleWeights ? shared(data.sampleWeights) : null;
   const ranges = shares(data.N, pool.size);
   pool.run(
@@ -61,6 +65,7 @@ export function parallelPasses(fn: string, pool: WorkerPool, ctx: EmContext, bat
       center: Array.from(data.transform.center),
       scale: data.transform.scale,
       scaled,
+      residual,
       weights,
       start,
       end,
@@ -70,9 +75,7 @@ export function parallelPasses(fn: string, pool: WorkerPool, ctx: EmContext, bat
     runner(state: ScaledState, eStepExact: number[]): PassRunner {
       const wireS = wireState(state);
       return (request) => {
-        const exact = request.exact
-          ? {indices: request.exact.indices, shifts: Float32Array.from(request.exact.shifts.dataSync())}
-          : null;
+        const exact = request.exact ? {indices: request.exact.indices, shifts: readShifts(request.exact)} : null;
         const message: WorkerRequest = {
           kind: 'pass',
           state: wireS,

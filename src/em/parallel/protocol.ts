@@ -14,6 +14,8 @@ export interface WireTensor {
 export interface WireState {
   weights: WireTensor;
   means: WireTensor;
+  /** The means' rounding residuals (scaled space), or null. */
+  meansLow: WireTensor | null;
   covariances: WireTensor;
   precisionsCholesky: WireTensor;
 }
@@ -41,6 +43,8 @@ export interface LoadMessage {
   scale: number;
   /** Scaled rows of the whole data set, Float32 [N * D]. */
   scaled: SharedArrayBuffer;
+  /** Their rounding residuals, Float32 [N * D], or null. */
+  residual: SharedArrayBuffer | null;
   /** Sample weights, Float64 [N], or null. */
   weights: SharedArrayBuffer | null;
   start: number;
@@ -55,8 +59,8 @@ export interface PassMessage {
   eStepExact: number[];
   moments: boolean;
   logLikelihood: boolean;
-  /** Exact scatter of these components around `shifts` [Kf, D], or null. */
-  exact: {indices: number[]; shifts: Float32Array} | null;
+  /** Exact statistics of these components around `shifts` [Kf, D] (float64), or null. */
+  exact: {indices: number[]; shifts: Float64Array} | null;
 }
 
 /** Per-component log-probabilities log pi_k + log N(x | mu_k, Sigma_k) of rows [start, end). */

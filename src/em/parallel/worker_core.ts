@@ -10,10 +10,10 @@ import {createEmCovariance} from '../covariance/registry';
 import {EmData, chunkedData} from '../data';
 import {EmContext, createContext} from '../engine/context';
 import {disposeEStepPlan, eStepResponsibilities, planEStep} from '../engine/e_step';
-import {ExactPlan, runPass} from '../engine/pass';
+import {ExactPlan, disposePlan, exactPlanFromValues, runPass} from '../engine/pass';
 import {passToArrays} from '../engine/statistics';
 import {mapRowLogProb} from '../log_prob_rows';
-import {ScaledState} from '../parameters';
+import {ScaledState, disposeState} from '../parameters';
 import {LoadMessage, LogProbMessage, PassMessage, WireState, WireTensor, WorkerReply, WorkerRequest} from './protocol';
 
 const FN = 'GaussianMixture worker';
@@ -26,6 +26,7 @@ function stateOf(s: WireState): ScaledState {
   return {
     weights: tensorOf(s.weights) as tf.Tensor1D,
     means: tensorOf(s.means) as tf.Tensor2D,
+    meansLow: s.meansLow ? (tensorOf(s.meansLow) as tf.Tensor2D) : null,
     covariances: tensorOf(s.covariances),
     precisionsCholesky: tensorOf(s.precisionsCholesky),
   };
@@ -56,11 +57,12 @@ export class WorkerCore {
     this.release();
     const rows = m.end - m.start;
     const scaled = new Float32Array(m.scaled, m.start * m.D * 4, rows * m.D);
+    const residual = m.residual ? new Float32Array(m.residual, m.start * m.D * 4, rows * m.D) : null;
     const weights = m.weights ? new Float64Array(m.weights, m.start * 8, rows) : null;
     let total = rows;
     if (weights) total = weights.reduce((s, w) => s + w, 0);
     const transform = {center: Float64Array.from(m.center), scale: m.scale};
-    this.data = chunkedData(scaled, rows, m.D, transform, weights, total, m.batchSize);
+    this.data = chunkedData({scaled, residual}, rows, m.D, transform, weights, total, m.batchSize);
     this.em = createEmCovariance(m.covarianceType, m.K, m.D, FN, m.variance ?? undefined);
     this.ctx = createContext(FN, this.data, this.em, 0);
     return {ok: true};
@@ -73,14 +75,7 @@ export class WorkerCore {
     const plan = planEStep(ctx.em, state, m.eStepExact);
     let exact: ExactPlan | null = null;
     try {
-      if (m.exact) {
-        const {indices, shifts} = m.exact;
-        exact = {
-          indices,
-          indexTensor: tf.tensor1d(indices, 'int32'),
-          shifts: tf.tensor2d(shifts, [indices.length, ctx.em.D]),
-        };
-      }
+      if (m.exact) exact = exactPlanFromValues(m.exact.indices, m.exact.shifts, ctx.em.D);
       const pass = runPass(ctx, eStepResponsibilities(ctx, state, plan), {
         moments: m.moments,
         exact,
@@ -89,8 +84,8 @@ export class WorkerCore {
       return {ok: true, arrays: passToArrays(pass)};
     } finally {
       disposeEStepPlan(plan);
-      if (exact) tf.dispose([exact.indexTensor, exact.shifts]);
-      tf.dispose([state.weights, state.means, state.covariances, state.precisionsCholesky]);
+      disposePlan(exact);
+      disposeState(state);
     }
   }
 
