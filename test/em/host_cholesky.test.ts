@@ -1,11 +1,12 @@
 /**
  * The M-step's host precision Cholesky factors (src/em/covariance/host_cholesky.ts): upper
- * triangular P with P^T Sigma P = I (so P P^T = Sigma^-1), of the symmetric part, and
- * non-finite entries for a matrix that is not positive definite.
+ * triangular P with P^T Sigma P = I (so P P^T = Sigma^-1), of the symmetric part, non-finite
+ * entries for a matrix that is not positive definite, and the same bits as the ops' conversion.
  */
 import {expect} from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 
+import {getCovarianceType} from '../../ops/covariance/registry';
 import {hostPrecisionCholesky} from '../../src/em/covariance/host_cholesky';
 import {expectClose, expectNoLeak} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
@@ -54,6 +55,15 @@ describeOnBackends('hostPrecisionCholesky', () => {
         for (let i = 0; i < D; i++) for (let j = 0; j < i; j++) expect(p[i][j]).to.equal(0);
       });
     }
+  });
+
+  it("gives the ops' factors bit for bit", () => {
+    const random = rng(9);
+    const input = tf.tensor([0, 1, 2].map(() => spd(random, 7)));
+    const host = hostPrecisionCholesky(input);
+    const ops = getCovarianceType('full').precisionCholeskyFromCovariance(input, {caller: 'test'});
+    expectClose(host, ops, {atol: 0, rtol: 0});
+    tf.dispose([input, host, ops]);
   });
 
   it('reads the symmetric part, and gives non-finite entries for an indefinite matrix', () => {

@@ -1,11 +1,14 @@
 /**
- * The precision Cholesky factors of an M-step's covariances, computed on the host in float64.
- * They are small ([K, D, D] or [D, D]) and the M-step reads its checks back anyway; the ops'
- * portable Cholesky and triangular inverse are a column loop of several kernels per column,
- * which on wasm costs a few ms per M-step in kernel launches (measured: 2.4 ms for
- * [16, 16, 16]), against ~0.1 ms here.
+ * The precision Cholesky factors of an M-step's covariances, computed on the host. They are
+ * small ([K, D, D] or [D, D]) and the M-step reads its checks back anyway; the ops' portable
+ * Cholesky and triangular inverse are a column loop of several kernels per column, which on wasm
+ * costs a few ms per M-step in kernel launches (measured: 2.4 ms for [16, 16, 16]), against
+ * ~0.1 ms here. The host runs the same float32 operations in the same order (symmetrize,
+ * right-looking Cholesky, forward substitution), so the factors are those of the ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
+
+const f32 = Math.fround;
 
 /**
  * As the covariance types' `precisionCholeskyFromCovariance` (of the symmetric part, upper
@@ -20,33 +23,35 @@ export function hostPrecisionCholesky(covariances: tf.Tensor): tf.Tensor {
   const count = covariances.size / (D * D);
   const c = covariances.dataSync();
   const out = new Float32Array(covariances.size);
-  const L = new Float64Array(D * D);
-  const inverse = new Float64Array(D * D);
+  const trailing = new Float32Array(D * D);
+  const L = new Float32Array(D * D);
+  const remaining = new Float32Array(D * D);
+  const x = new Float32Array(D);
   for (let b = 0; b < count; b++) {
     const base = b * D * D;
-    const symmetric = (i: number, j: number) => (c[base + i * D + j] + c[base + j * D + i]) / 2;
+    // The symmetric part (S + S^T) / 2; the Cholesky below updates it in place (row-major, the
+    // trailing block of step j starts at (j, j)).
+    for (let i = 0; i < D; i++)
+      for (let j = 0; j < D; j++) trailing[i * D + j] = f32(f32(c[base + i * D + j] + c[base + j * D + i]) * 0.5);
+    L.fill(0);
     for (let j = 0; j < D; j++) {
-      let pivot = symmetric(j, j);
-      for (let p = 0; p < j; p++) pivot -= L[j * D + p] * L[j * D + p];
-      const ljj = Math.sqrt(pivot); // NaN for a negative pivot
-      L[j * D + j] = ljj;
-      for (let i = j + 1; i < D; i++) {
-        let v = symmetric(i, j);
-        for (let p = 0; p < j; p++) v -= L[i * D + p] * L[j * D + p];
-        L[i * D + j] = v / ljj;
-      }
+      const root = f32(Math.sqrt(trailing[j * D + j])); // NaN for a negative pivot
+      for (let i = j; i < D; i++) L[i * D + j] = f32(trailing[i * D + j] / root);
+      for (let i = j + 1; i < D; i++)
+        for (let k = j + 1; k < D; k++)
+          trailing[i * D + k] = f32(trailing[i * D + k] - f32(L[i * D + j] * L[k * D + j]));
     }
-    // inverse = L^-1 (lower), by forward substitution column by column.
+    // L^-1 by forward substitution on the identity: row j of the inverse is x, then x is
+    // eliminated from the rows below.
+    remaining.fill(0);
+    for (let i = 0; i < D; i++) remaining[i * D + i] = 1;
     for (let j = 0; j < D; j++) {
-      inverse[j * D + j] = 1 / L[j * D + j];
-      for (let i = j + 1; i < D; i++) {
-        let v = 0;
-        for (let p = j; p < i; p++) v -= L[i * D + p] * inverse[p * D + j];
-        inverse[i * D + j] = v / L[i * D + i];
-      }
+      for (let k = 0; k < D; k++) x[k] = f32(remaining[j * D + k] / L[j * D + j]);
+      // P = (L^-1)^T: row j of L^-1 is column j of P.
+      for (let k = 0; k < D; k++) out[base + k * D + j] = x[k];
+      for (let i = j + 1; i < D; i++)
+        for (let k = 0; k < D; k++) remaining[i * D + k] = f32(remaining[i * D + k] - f32(L[i * D + j] * x[k]));
     }
-    // P = inverse^T: upper triangular.
-    for (let i = 0; i < D; i++) for (let j = i; j < D; j++) out[base + i * D + j] = inverse[j * D + i];
   }
   return tf.tensor(out, shape);
 }
