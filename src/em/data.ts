@@ -63,7 +63,7 @@ export function autoBatchSize(width: number): number {
 /** Rows per chunk: a number, or a function of D (the number of features) for automatic sizes. */
 export type BatchSizeOption = number | ((D: number) => number);
 
-/** Features of one chunk: the basis Z [B, W] and, when cached, Z^T [W, B]. */
+/** Cached features of one chunk: the basis Z [B, W] and, for wide bases, Z^T [W, B]. */
 export interface ChunkFeatures {
   z: tf.Tensor2D;
   zT: tf.Tensor2D | null;

@@ -88,6 +88,15 @@ export abstract class EmCovariance {
   abstract readonly scatter: ScatterShape;
 
   /**
+   * Whether the M-step computes Z^T R (wide bases with cached features: Z^T is cached next to Z
+   * and the fresh R is the small right operand) rather than R^T Z (narrow bases, where Z is the
+   * cached right operand, and features rebuilt every pass).
+   */
+  get transposedMoments(): boolean {
+    return this.featureWidth > 64;
+  }
+
+  /**
    * Whether the exact path can be taken per component. `tied` shares one covariance, so it takes
    * it for all components or none.
    */

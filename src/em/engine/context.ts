@@ -32,8 +32,7 @@ export interface EmContext {
 
 /** Creates the context of a fit; the caller disposes `em` and `data`. */
 export function createContext(fn: string, data: EmData, em: EmCovariance, regCovar: number): EmContext {
-  // Z and its transpose (the M-step's left operand, see pass.ts).
-  const bytesPerRow = em.featureWidth * 4 * 2;
+  const bytesPerRow = em.featureWidth * 4 * (em.transposedMoments ? 2 : 1);
   return {
     fn,
     data,
