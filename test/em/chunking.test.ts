@@ -116,8 +116,7 @@ describeOnBackends('chunked E/M-steps', () => {
         setGmmFlag('GMM_EM_FEATURE_CACHE_BYTES', previous);
         const cached = fit(x, type, 3000);
         setGmmFlag('GMM_EM_FEATURE_CACHE_BYTES', 0);
-        // The same features in the same order: only the moments are summed differently (R^T Z
-        // instead of the cached Z^T times R).
+        // The same features in the same order: only the transposed copy is built differently.
         expectSameFit(rebuilt, cached, 1e-6, type);
       }
     } finally {

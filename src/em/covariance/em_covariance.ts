@@ -88,9 +88,9 @@ export abstract class EmCovariance {
   abstract readonly scatter: ScatterShape;
 
   /**
-   * Whether the M-step computes Z^T R (wide bases with cached features: Z^T is cached next to Z
-   * and the fresh R is the small right operand) rather than R^T Z (narrow bases, where Z is the
-   * cached right operand, and features rebuilt every pass).
+   * Whether the M-step computes Z^T R (wide bases: Z^T is cached next to Z, or transposed from
+   * features rebuilt every pass, and the fresh R is the small right operand) rather than R^T Z
+   * (narrow bases: Z is the cached right operand).
    */
   get transposedMoments(): boolean {
     return this.featureWidth > 64;

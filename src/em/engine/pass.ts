@@ -116,9 +116,12 @@ export function runPass(ctx: EmContext, responsibilities: ChunkResponsibilities,
         const weighted = chunk.weightColumn ? (tf.mul(resp, chunk.weightColumn) as tf.Tensor2D) : resp;
         let chunkMoments: tf.Tensor | null = null;
         if (request.moments) {
-          // [K, featureWidth]. Z^T R with the cached Z^T on the left and the fresh R as the small
-          // right operand; else R^T Z (transposing R is cheaper than transposing a fresh Z).
-          chunkMoments = f.zT ? tf.transpose(tf.matMul(f.zT, weighted)) : tf.matMul(tf.transpose(weighted), f.z);
+          // [K, featureWidth]. Wide bases: Z^T R, the fresh R as the small right operand (XNNPACK
+          // packs a new right operand, ~10 ns per element: a fresh Z there costs more than its
+          // transpose). Narrow bases: R^T Z, the cached Z on the right.
+          chunkMoments = em.transposedMoments
+            ? tf.transpose(tf.matMul(f.zT ?? tf.transpose(f.z), weighted))
+            : tf.matMul(tf.transpose(weighted), f.z);
         }
         const chunkScatter = exact
           ? em.scatter.exactChunk(chunk, tf.gather(weighted, exact.indexTensor, 1) as tf.Tensor2D, exact)
