@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {benchEm, benchEmLarge} from './em.bench';
+import {benchEmBrowser} from './em_browser.bench';
 import {benchEmScale} from './em_scale.bench';
 import {benchEmStream} from './em_stream.bench';
 import {BenchRow, TimingOptions, describeRow, markdownTable, matMulGflops} from './harness';
@@ -26,10 +27,11 @@ const SECTIONS: Record<string, Section> = {
   'em-large': benchEmLarge,
   'em-scale': benchEmScale,
   'em-stream': benchEmStream,
+  'em-browser': benchEmBrowser,
 };
 
 /** Sections that run only when named with --only (minutes long). */
-const OPT_IN = new Set(['em-large', 'em-scale', 'em-stream']);
+const OPT_IN = new Set(['em-large', 'em-scale', 'em-stream', 'em-browser']);
 
 function parseArgs(argv: string[]): {backends: string[]; only: string[]} {
   const backends: string[] = [];

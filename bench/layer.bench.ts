@@ -1,14 +1,18 @@
 /**
  * One GMMLayer training step (model.trainOnBatch: forward, backward, Adam update) at N = 16384,
  * D = 16, K = 16, against the same model whose layer computes the same math with plain tfjs ops
- * (tfjs autodiff for the gradient). The layer is the model's first layer, so no input gradient
- * is needed; our op skips it.
+ * (tfjs autodiff for the gradient), and on wasm, for full, against the same layer with the
+ * linear wasm layout of the shared triangular kernel (GMM_TRIANGULAR_LAYOUT = 'wasm', the default
+ * before the feature-basis backward), the two models' steps alternating (a difference of ~10% is
+ * lost in the drift of a loaded machine between two sequential measurements). The layer is the
+ * model's first layer, so no input gradient is needed; our op skips it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 
 import {GMMLayer, gmmNLLLoss} from '../src';
+import {gmmFlag} from '../ops/flags';
 import {diagMatrix, triangleMask} from '../ops/linalg/matrix_utils';
 import {torchMsPerStep} from './torch';
 import {BenchRow, TimingOptions, timeStepAsync} from './harness';
@@ -49,6 +53,44 @@ class PlainGMMLayer extends tfl.layers.Layer {
   }
 }
 
+/**
+ * Median ms per step of two GMMLayer models, one on the default layout and one with
+ * GMM_TRIANGULAR_LAYOUT = `layout`, their steps alternating so that both see the same load.
+ */
+async function interleavedLayoutTimes(
+  layout: 'wasm',
+  type: 'full',
+  x: tf.Tensor,
+  y: tf.Tensor,
+  {warmup = 2, minReps = 5, minMs = 1000, maxReps = 50}: TimingOptions,
+): Promise<{defaultMs: number; layoutMs: number}> {
+  const previous = gmmFlag('GMM_TRIANGULAR_LAYOUT');
+  const models = [previous, layout].map((flag) => {
+    const model = tfl.sequential({
+      layers: [tfl.layers.inputLayer({inputShape: [D]}), new GMMLayer({nComponents: K, covarianceType: type})],
+    });
+    model.compile({optimizer: tf.train.adam(1e-3), loss: gmmNLLLoss});
+    return {model, flag, times: [] as number[]};
+  });
+  try {
+    const start = performance.now();
+    for (let i = 0; i < warmup + maxReps; i++) {
+      if (i >= warmup + minReps && performance.now() - start >= minMs) break;
+      for (const m of models) {
+        tf.env().set('GMM_TRIANGULAR_LAYOUT', m.flag);
+        const t0 = performance.now();
+        await m.model.trainOnBatch(x, y);
+        if (i >= warmup) m.times.push(performance.now() - t0);
+      }
+    }
+  } finally {
+    tf.env().set('GMM_TRIANGULAR_LAYOUT', previous);
+    for (const m of models) m.model.dispose();
+  }
+  const median = (t: number[]) => [...t].sort((p, q) => p - q)[Math.floor(t.length / 2)];
+  return {defaultMs: median(models[0].times), layoutMs: median(models[1].times)};
+}
+
 async function stepTime(layer: tfl.layers.Layer, x: tf.Tensor, y: tf.Tensor, timing: TimingOptions): Promise<number> {
   const model = tfl.sequential({layers: [tfl.layers.inputLayer({inputShape: [D]}), layer]});
   model.compile({optimizer: tf.train.adam(1e-3), loss: gmmNLLLoss});
@@ -72,6 +114,16 @@ export async function benchLayer(backend: string, _matMulGflops: number, timing:
       baselineMs,
       baseline: 'same layer in plain tf ops, autodiff',
     });
+    if (backend === 'wasm' && type === 'full') {
+      const {defaultMs, layoutMs} = await interleavedLayoutTimes('wasm', type, x, y, timing);
+      rows.push({
+        backend,
+        case: `GMMLayer training step (trainOnBatch + Adam), ${type}, steps interleaved with the baseline's`,
+        oursMs: defaultMs,
+        baselineMs: layoutMs,
+        baseline: "same GMMLayer, GMM_TRIANGULAR_LAYOUT = 'wasm' (linear backward)",
+      });
+    }
     const means = tf.randomNormal([K, D], 0, 1, 'float32', 1);
     const torch = torchMsPerStep('layer', type, {x, means});
     means.dispose();

@@ -1,9 +1,8 @@
 /**
  * Forward + backward (gradient w.r.t. the head's output) of the mixture-density loss at
- * batch 4096, K = 8, D = 2: `mdnLoss` (decoding, then the per-sample op with hand-written
- * gradients) against the same loss with the likelihood written as plain tfjs ops, differentiated
- * by autodiff. Both decode the head's output with the same plain ops, so the ratio is the
- * likelihood's.
+ * batch 4096, K = 8, D = 2: `mdnLoss` (one op from the packed output, with a hand-written VJP to
+ * it) against the same loss written as plain tfjs ops (the head's decoding, then the per-sample
+ * likelihood), differentiated by autodiff.
  */
 import * as tf from '@tensorflow/tfjs-core';
 

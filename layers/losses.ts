@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import {gmmLogProbPrecisionCholeskyFor} from '../ops/gmm_log_prob_precision_cholesky';
 import {decodeMdn, toPackedTensor} from '../ops/mdn/decode';
+import {mdnNegLogLikelihood} from '../ops/mdn/loss_op';
 import {MdnSpec, resolveMdnSpec} from '../ops/mdn/spec';
 import {mixtureLogLikelihood} from '../ops/mixture_log_likelihood';
 import {gmmFlag} from '../ops/flags';
@@ -67,9 +67,9 @@ function assertFiniteLosses(fn: string, losses: tf.Tensor): void {
  * The loss of a mixture-density network, for `model.compile({loss: mdnLoss(head)})`: the negative
  * log-likelihood of each target row under the mixture its own output row predicts.
  *
- * The packed output (see `MixtureDensityHead`) is decoded into logits, means and precision
- * Cholesky factors with plain tfjs ops, and the likelihood goes through
- * {@link gmmLogProbPrecisionCholesky} with per-sample parameters (hand-written gradients).
+ * The packed output (see `MixtureDensityHead`) is scored by one op: decoding and the per-sample
+ * log-density are fused, and the hand-written gradient goes straight to the packed output (and to
+ * the targets, computed only when asked for).
  * Standard deviations are at least `minScale`, the weights stay in log space and the log-sum-exp
  * is max-shifted, so targets far out in a tail and components whose weight underflows give
  * finite values and gradients, never NaN, wherever the NLL itself fits float32: |y - mu| / sigma
@@ -84,7 +84,7 @@ function assertFiniteLosses(fn: string, losses: tf.Tensor): void {
 export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
   const fn = 'mdnLoss';
   const resolved = resolveMdnSpec(fn, spec);
-  const {outputDim: D, covarianceType} = resolved;
+  const {outputDim: D} = resolved;
   const scaleCheck = scaleCheckOf(spec);
   const owner = spec instanceof tfl.layers.Layer ? `MixtureDensityHead '${spec.name}'` : 'mdnLoss';
   return (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor =>
@@ -108,17 +108,16 @@ export function mdnLoss(spec: MdnSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => 
         const values = valuesToCheck(given, converted);
         if (values) assertEach(fn, argName, values, converted.shape, 'be finite', Number.isFinite);
       }
-      const decoded = decodeMdn(packed, resolved);
       scaleCheck.check(
         targets,
-        () => tf.sqrt(tf.add(tf.mean(tf.square(decoded.means)), tf.mean(tf.square(decoded.scales)))),
+        () => {
+          const decoded = decodeMdn(packed, resolved);
+          return tf.sqrt(tf.add(tf.mean(tf.square(decoded.means)), tf.mean(tf.square(decoded.scales))));
+        },
         (data, mixture) =>
           `${owner}: the first batch of targets has root-mean-square ${data.toPrecision(3)}, far from the scale of the predicted mixtures (${mixture.toPrecision(3)}); the head's default start (means near 0, standard deviations near 0.7) and minScale = ${resolved.minScale} assume standardised targets: standardise them, or start the head from them with initializeFrom(yTrain) (warned once)`,
       );
-      const {logits, means, factor} = decoded;
-      const losses = tf.neg(
-        mixtureLogLikelihood(gmmLogProbPrecisionCholeskyFor(fn, targets, logits, means, factor, covarianceType)),
-      );
+      const losses = mdnNegLogLikelihood(targets as tf.Tensor2D, packed, resolved);
       if (gmmFlag('GMM_VALIDATE_VALUES')) assertFiniteLosses(fn, losses);
       return losses;
     });

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Layouts of the shared triangular kernel (see ops/kernels/select.ts). */
-export const TRIANGULAR_LAYOUTS = ['auto', 'generic', 'wasm'] as const;
+export const TRIANGULAR_LAYOUTS = ['auto', 'generic', 'wasm', 'features'] as const;
 
 /** A layout of the shared triangular kernel: chosen from the backend (`auto`), or forced. */
 export type TriangularLayout = (typeof TRIANGULAR_LAYOUTS)[number];
@@ -44,7 +44,7 @@ export const GMM_FLAGS = {
    * `runKernelFunc`, feature-detected); false forces the eager `tf.customGrad` path.
    */
   GMM_LAZY_GRADIENTS: {defaultValue: true, check: requireBoolean('GMM_LAZY_GRADIENTS')},
-  /** Layout of the shared full/tied kernel: 'auto' (by backend), 'generic' or 'wasm'. */
+  /** Layout of the shared full/tied kernel: 'auto' (by backend), 'generic', 'wasm' or 'features'. */
   GMM_TRIANGULAR_LAYOUT: {
     defaultValue: 'auto',
     check: (value: FlagValue) => {

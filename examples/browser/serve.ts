@@ -3,7 +3,7 @@
  * tests use it. It serves the whole repository because the pages import the bundle from `/dist/`
  * and tfjs from `/node_modules/` (see the import map in examples/browser/index.html).
  *
- *   npx tsx examples/browser/serve.ts [--port 8080] [--host 127.0.0.1]   (or PORT=8080)
+ *   npx tsx examples/browser/serve.ts [--port 8080] [--host 127.0.0.1] [--cross-origin-isolated]   (or PORT=8080)
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -33,6 +33,11 @@ export interface ServerOptions {
   port?: number;
   /** Interface to listen on (default 127.0.0.1: the server is not reachable from other machines). */
   host?: string;
+  /**
+   * Sends the COOP/COEP headers that make the pages cross-origin isolated, so that they can
+   * share memory (SharedArrayBuffer) with their workers (default false).
+   */
+  crossOriginIsolated?: boolean;
 }
 
 /** A running server: its base URL (no trailing slash), its port, and how to stop it. */
@@ -50,8 +55,12 @@ export async function startServer({
   root = ROOT,
   port = 0,
   host = '127.0.0.1',
+  crossOriginIsolated = false,
 }: ServerOptions = {}): Promise<RunningServer> {
   const base = path.resolve(root);
+  const isolation: Record<string, string> = crossOriginIsolated
+    ? {'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp'}
+    : {};
   const server = http.createServer((req, res) => {
     let pathname: string;
     try {
@@ -79,6 +88,7 @@ export async function startServer({
           .writeHead(200, {
             'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
             'Cache-Control': 'no-store',
+            ...isolation,
           })
           .end(body);
       });
@@ -113,7 +123,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const host = flag(args, 'host') ?? '127.0.0.1';
-  const server = await startServer({port, host});
+  const server = await startServer({port, host, crossOriginIsolated: args.includes('--cross-origin-isolated')});
   const name = ['127.0.0.1', '::1', '0.0.0.0', '::'].includes(host) ? 'localhost' : host;
   console.log(`tfjs-gmm browser demo: http://${name}:${server.port}/examples/browser/  (Ctrl-C stops the server)`);
 }

@@ -40,8 +40,8 @@ export type FactorLayout = 'triangular' | 'diagonal';
 
 /** m_k(c): the magnitude bound of P_k^T (mu_k - c) (see the file comment). */
 function conditioning(
-  means: Float32Array,
-  factor: Float32Array,
+  means: ArrayLike<number>,
+  factor: ArrayLike<number>,
   layout: FactorLayout,
   k: number,
   center: ArrayLike<number>,
@@ -64,8 +64,8 @@ function conditioning(
  * where they give NaN as before.
  */
 export function planComponentGroups(
-  means: Float32Array,
-  factor: Float32Array,
+  means: ArrayLike<number>,
+  factor: ArrayLike<number>,
   layout: FactorLayout,
   K: number,
   D: number,
@@ -73,7 +73,7 @@ export function planComponentGroups(
 ): ComponentGroup[] {
   const all = Array.from({length: K}, (_, k) => k);
   if (limit === Infinity) return [{indices: all, center: null}];
-  const ownMean = (k: number) => means.slice(k * D, (k + 1) * D);
+  const ownMean = (k: number) => Float32Array.from({length: D}, (_, j) => means[k * D + j]);
   if (limit === 0) return all.map((k) => ({indices: [k], center: ownMean(k)}));
 
   const meanOfMeans = new Float32Array(D);
@@ -120,21 +120,26 @@ export function quadraticLimit(limit: number, D: number): number {
 
 /**
  * The shared kernel for these parameters: a quadratic (feature-basis) kernel when every component
- * fits one group within its limit, else its linear fallback over the planned groups.
+ * fits one group within its limit, else its fallback: as it is when it forms differences first
+ * (`cancellation: 'none'`), over the planned groups when it is linear.
  */
 export function planSharedKernel(kernel: Kernel, means: tf.Tensor, factor: tf.Tensor, layout: FactorLayout): Kernel {
   const [K, D] = means.shape;
   const limit = gmmFlag('GMM_KERNEL_EXACT_LIMIT');
+  if (kernel.cancellation === 'none') return kernel;
   if (kernel.cancellation === 'quadratic' && kernel.fallback) {
     if (limit === Infinity) return kernel;
+    const fallback = kernel.fallback;
     if (limit > 0) {
       const means32 = means.dataSync() as Float32Array;
       const factor32 = factor.dataSync() as Float32Array;
       const groups = planComponentGroups(means32, factor32, layout, K, D, quadraticLimit(limit, D));
       if (groups.length === 1) return groupedKernel(kernel, groups);
-      return groupedKernel(kernel.fallback, planComponentGroups(means32, factor32, layout, K, D, limit));
+      if (fallback.cancellation === 'none') return fallback;
+      return groupedKernel(fallback, planComponentGroups(means32, factor32, layout, K, D, limit));
     }
-    kernel = kernel.fallback;
+    if (fallback.cancellation === 'none') return fallback;
+    kernel = fallback;
   }
   return groupedKernel(kernel, componentGroups(means, factor, layout));
 }

@@ -42,10 +42,12 @@ export interface KernelGradients {
 export interface Kernel {
   /**
    * How the rounding error of a shared kernel grows with a component's distance m from the
-   * centre, in its own standard deviations: `linear` (differences, default) or `quadratic`
-   * (expanded squares); grouped.ts plans the groups accordingly.
+   * centre, in its own standard deviations: `linear` (products formed before differences,
+   * default), `quadratic` (expanded squares) or `none` (differences formed first: exact per
+   * component anywhere, needing neither a centre nor groups); grouped.ts plans the groups
+   * accordingly.
    */
-  cancellation?: 'linear' | 'quadratic';
+  cancellation?: 'none' | 'linear' | 'quadratic';
   /** A linear kernel to use when the components do not fit one group of this (quadratic) one. */
   fallback?: Kernel;
   /**

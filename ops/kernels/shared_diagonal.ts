@@ -1,44 +1,41 @@
 /**
  * Shared mixture, diagonal factors (diag, spherical): elementwise with samples on the last axis.
  *
- * y^T[j, k, n] = p_kj (x'_nj - mu'_kj) with x' = x - c, mu' = mu - c (c: see grouped.ts). The
- * gradient w.r.t. x needs no [N, K, D] tensor: -sum_k g_k p_k^2 (x' - mu'_k) =
- * -(x' * (g p^2) - g (p^2 mu')), two [N, K] x [K, D] matmuls. See shared_triangular_wasm.ts for
- * why samples go on the last axis.
+ * y^T[j, k, n] = p_kj (x_nj - mu_kj), with the differences formed first: each entry is exact to
+ * float32 rounding of its own difference, so every component is accurate relative to its own
+ * scale wherever it is, without a centre or groups (`cancellation: 'none'`). The gradients come
+ * from y too: dMeans = p sum_n g y, cross = sum_n g y^2, dx = -sum_k g p y. See
+ * shared_triangular_wasm.ts for why samples go on the last axis.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {centerOn} from './center';
 import {Kernel, KernelForward, KernelGradients} from './kernel';
 
 export const sharedDiagonalKernel: Kernel = {
-  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor, center?: tf.Tensor): KernelForward {
+  cancellation: 'none',
+
+  forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor): KernelForward {
     const [N, D] = x.shape;
     const K = means.shape[0];
-    const {centeredX, centeredMeans} = centerOn(x, means, center);
     const factorT = tf.reshape(tf.transpose(factor), [D, K, 1]);
-    const scaledMeansT = tf.mul(tf.reshape(tf.transpose(centeredMeans), [D, K, 1]), factorT);
-    const yT = tf.sub(tf.mul(tf.reshape(tf.transpose(centeredX), [D, 1, N]), factorT), scaledMeansT); // [D, K, N]
+    const differencesT = tf.sub(tf.reshape(tf.transpose(x), [D, 1, N]), tf.reshape(tf.transpose(means), [D, K, 1]));
+    const yT = tf.mul(differencesT, factorT); // [D, K, N]
     const squaredNorms = tf.transpose(tf.sum(tf.square(yT), 0));
-    return {squaredNorms, saved: [yT, centeredX, centeredMeans, factor]};
+    return {squaredNorms, saved: [yT, factor]};
   },
 
   gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients {
-    const [yT, centeredX, centeredMeans, factor] = saved;
+    const [yT, factor] = saved;
     const [N, K] = g.shape;
-    const gSum = tf.sum(g, 0);
-    const precision = tf.square(factor);
+    const D = yT.shape[0];
+    const gyT = tf.mul(yT, tf.reshape(tf.transpose(g), [1, K, N])); // g y, [D, K, N]
     return {
-      dx: () => tf.sub(tf.matMul(g, tf.mul(precision, centeredMeans)), tf.mul(centeredX, tf.matMul(g, precision))),
-      // p^2 sum_n g (x' - mu')
-      dMeans: () =>
-        tf.mul(
-          precision,
-          tf.sub(tf.matMul(tf.transpose(g), centeredX), tf.mul(tf.reshape(gSum, [K, 1]), centeredMeans)),
-        ),
-      // sum_n g y^2
-      cross: () => tf.transpose(tf.sum(tf.mul(tf.mul(yT, tf.reshape(tf.transpose(g), [1, K, N])), yT), -1)),
-      gSum: () => gSum,
+      // -sum_k g p y: the sum over components (the middle axis) as one matmul per row of D would
+      // cost more than the reduction.
+      dx: () => tf.neg(tf.transpose(tf.sum(tf.mul(gyT, tf.reshape(tf.transpose(factor), [D, K, 1])), 1))),
+      dMeans: () => tf.mul(factor, tf.transpose(tf.sum(gyT, -1))),
+      cross: () => tf.transpose(tf.sum(tf.mul(gyT, yT), -1)),
+      gSum: () => tf.sum(g, 0),
     };
   },
 };

@@ -12,8 +12,7 @@ import {EmData, autoBatchSize, prepareData} from './data';
 import {EmCovariance} from './covariance/em_covariance';
 import {EmContext, createContext} from './engine/context';
 import {IterationInfo, LoopResult, emProgram} from './engine/loop';
-import {runPass} from './engine/pass';
-import {EmProgram, IterationEnd, runProgram} from './engine/program';
+import {EmProgram, IterationEnd, runPassCall, runProgram} from './engine/program';
 import {
   OnlineState,
   PARTIAL_FIT_OPTION_KEYS,
@@ -100,21 +99,25 @@ export class GaussianMixture extends MixtureModel {
   readonly warmStart: boolean;
   readonly seed: number;
   readonly batchSize: number | null;
-  /** Worker threads (see {@link GaussianMixtureOptions.workers}). */
+  /** Workers (see {@link GaussianMixtureOptions.workers}). */
   readonly workers: number | 'auto';
+  /** Starts a Web Worker (see {@link GaussianMixtureOptions.createWorker}), or null for the default. */
+  readonly createWorker: (() => Worker) | null;
   onIteration?: (info: IterationInfo) => void;
   onWarning: (message: string) => void;
   protected readonly className = CLASS;
   private readonly options: ResolvedGaussianMixtureOptions;
-  private readonly threads = new EmThreads();
+  private readonly threads: EmThreads;
   /** The running statistics of online EM ({@link partialFit}), or null. */
   private online: OnlineState | null = null;
 
   constructor(options: GaussianMixtureOptions = {}) {
     super();
     const resolved = resolveOptions(CLASS, options);
-    const {onIteration, onWarning, workers, ...serialisable} = resolved;
+    const {onIteration, onWarning, workers, createWorker, ...serialisable} = resolved;
     this.workers = workers;
+    this.createWorker = createWorker;
+    this.threads = new EmThreads(createWorker);
     this.options = serialisable;
     ({
       nComponents: this.nComponents,
@@ -154,7 +157,7 @@ export class GaussianMixture extends MixtureModel {
     let em: EmCovariance | null = null;
     try {
       em = this.emFor(fn, data);
-      const ctx = this.inMemoryContext(fn, data, em);
+      const ctx = this.inMemoryContext(fn, data, em, true);
       const inits = this.initsFor();
       this.finish(fn, runProgram(ctx, this.initializationsProgram(fn, ctx, ctx, inits)), data, inits);
       return this;
@@ -212,11 +215,11 @@ export class GaussianMixture extends MixtureModel {
     let em: EmCovariance | null = null;
     try {
       em = this.emFor(fn, data);
-      const ctx = this.inMemoryContext(fn, data, em);
+      const ctx = this.inMemoryContext(fn, data, em, false);
       const inits = this.initsFor();
       const best = await runProgramAsync(
         this.initializationsProgram(fn, ctx, ctx, inits),
-        async (call) => runPass(ctx, call.responsibilities(ctx), call.request),
+        async (call) => (call.remote ? call.remote.runAsync(call.request) : runPassCall(ctx, call)),
         guard,
         (end) => this.showIteration(end, data),
       );
@@ -265,10 +268,13 @@ export class GaussianMixture extends MixtureModel {
     }
   }
 
-  /** The context of in-memory data, with the worker threads when `workers` asks for them. */
-  private inMemoryContext(fn: string, data: EmData, em: EmCovariance): EmContext {
+  /**
+   * The context of in-memory data, with the workers when `workers` asks for them; `blocking`:
+   * for `fit`, which waits for them synchronously.
+   */
+  private inMemoryContext(fn: string, data: EmData, em: EmCovariance, blocking: boolean): EmContext {
     const ctx = createContext(fn, data, em, this.regCovar);
-    ctx.parallel = this.threads.passes(fn, this.workers, ctx, this.batchSizeOf()(data.D));
+    ctx.parallel = this.threads.passes(fn, this.workers, ctx, this.batchSizeOf()(data.D), blocking);
     return ctx;
   }
 
@@ -533,7 +539,17 @@ export class GaussianMixture extends MixtureModel {
     D: number,
     parameters: FittedParameters,
   ): tf.Tensor2D | null {
-    return this.threads.logProb(fn, this.workers, values, N, D, parameters, this.covarianceType, this.batchSize);
+    return this.threads.logProb(
+      fn,
+      this.workers,
+      values,
+      N,
+      D,
+      parameters,
+      this.covarianceType,
+      this.batchSize,
+      this.nComponents,
+    );
   }
 
   /** Releases the fitted parameters and ends the worker threads; the model can be fitted again. */
@@ -543,7 +559,7 @@ export class GaussianMixture extends MixtureModel {
     this.threads.end();
   }
 
-  /** Number of worker threads running (0 when in-thread or after {@link dispose}). */
+  /** Number of workers running (0 when in-thread or after {@link dispose}). */
   get runningWorkers(): number {
     return this.threads.running;
   }
@@ -551,7 +567,7 @@ export class GaussianMixture extends MixtureModel {
   /** Rebuilds an estimator (options and, if fitted, parameters) from {@link toJSON}'s output. */
   static fromJSON(
     json: GaussianMixtureJSON,
-    callbacks: Pick<GaussianMixtureOptions, 'onIteration' | 'onWarning' | 'workers'> = {},
+    callbacks: Pick<GaussianMixtureOptions, 'onIteration' | 'onWarning' | 'workers' | 'createWorker'> = {},
   ): GaussianMixture {
     const fn = `${CLASS}.fromJSON`;
     checkGaussianMixtureJSON(fn, json);

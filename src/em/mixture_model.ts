@@ -8,9 +8,8 @@ import {CovarianceType, CovarianceTypeName} from '../../ops/covariance/covarianc
 import {getCovarianceType} from '../../ops/covariance/registry';
 import {gmmFlag} from '../../ops/flags';
 import {ConditionalMixtures, conditionMixture, remainingFeaturesOf} from '../../ops/gmm_condition';
-import {gmmLogProbPrecisionCholesky} from '../../ops/gmm_log_prob_precision_cholesky';
 import {mixtureLogLikelihood} from '../../ops/mixture_log_likelihood';
-import {diagPart} from '../../ops/linalg/matrix_utils';
+import {planComponentGroups} from '../../ops/kernels/grouped';
 import {mixtureResponsibilities} from '../../ops/mixture_responsibilities';
 import {
   TensorInput,
@@ -22,10 +21,10 @@ import {
   toFloatTensor,
 } from '../../ops/util/args';
 import {autoBatchSize, readMatrix, readSampleWeights} from './data';
+import {logWeightedDensities} from './log_prob_rows';
 import {FIT_OPTION_KEYS, FitOptions, SAMPLE_OPTION_KEYS, SampleOptions} from './options';
 import {ParameterStore} from './parameter_store';
 import {FittedParameters} from './parameters';
-import {ScoringFrame, scoringFrames, shiftRows} from './scoring_frames';
 import {sampleMixture} from './sample';
 import {FitDiagnostics} from './serialization';
 
@@ -150,35 +149,30 @@ export abstract class MixtureModel {
     const p = fitted.store.parameters();
     const K = p.weights.shape[0];
     if (N === 0) return tf.tidy(() => body(tf.zeros([0, K])));
-    // X and the means are shifted by a frame's center in float64, before X is rounded to
+    // X and the means are shifted by a group's center in float64, before X is rounded to
     // float32: data far from the origin keep their digits (a Gaussian is shift-invariant, and
-    // componentLogProb depends on x - mu only). A component far from the others in its own
-    // standard deviations gets a frame of its own (see scoring_frames.ts).
+    // componentLogProb depends on x - mu only). The groups are the ops' (planComponentGroups):
+    // the mean of the means, and a center of its own for a component more than
+    // GMM_KERNEL_EXACT_LIMIT of its own standard deviations from it.
     const meanValues = fitted.store.meanValues;
-    const frames = this.scoringFramesOf(p, meanValues, D);
-    const framed = frames.map((frame) => ({
-      rows: shiftRows(values, N, D, frame.center),
-      parameters: {...p, means: tf.tensor2d(shiftRows(meanValues, K, D, frame.center), [K, D])},
+    const groups = this.scoringGroups(p, meanValues, D);
+    const perGroup = groups.map((g) => ({
+      rows: shiftRows(values, N, D, g.center),
+      parameters: this.groupParameters(p, meanValues, g, D),
     }));
-    // The frames' columns, put back in component order.
-    const order = frames.flatMap((f) => f.components);
+    // The groups' columns, put back in component order.
+    const order = groups.flatMap((g) => g.indices);
+    const inOrder = order.every((k, i) => k === i);
     const inverse = tf.tensor1d(
       order.map((_, k) => order.indexOf(k)),
       'int32',
     );
-    const assemble = (perFrame: tf.Tensor2D[]): tf.Tensor2D =>
-      frames.length === 1
-        ? perFrame[0]
-        : (tf.gather(
-            tf.concat(
-              perFrame.map((lp, i) => tf.gather(lp, frames[i].components, 1)),
-              1,
-            ),
-            inverse,
-            1,
-          ) as tf.Tensor2D);
+    const assemble = (parts: tf.Tensor2D[]): tf.Tensor2D => {
+      const all = parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor2D);
+      return inOrder ? all : (tf.gather(all, inverse, 1) as tf.Tensor2D);
+    };
     try {
-      const parallel = framed.map((f) => this.parallelLogProb(fn, f.rows, N, D, f.parameters));
+      const parallel = perGroup.map((g) => this.parallelLogProb(fn, g.rows, N, D, g.parameters));
       if (parallel.every((t) => t !== null)) {
         const result = tf.tidy(() => body(assemble(parallel as tf.Tensor2D[])));
         tf.dispose(parallel as tf.Tensor2D[]);
@@ -191,27 +185,78 @@ export abstract class MixtureModel {
         const parts: tf.Tensor[] = [];
         for (let start = 0; start < N; start += batchSize) {
           const size = Math.min(batchSize, N - start);
-          const perFrame = framed.map((f) =>
-            this.componentLogProb(tf.tensor2d(f.rows.subarray(start * D, (start + size) * D), [size, D]), f.parameters),
+          const columns = perGroup.map((g, i) =>
+            this.componentLogProb(
+              tf.tensor2d(g.rows.subarray(start * D, (start + size) * D), [size, D]),
+              g.parameters,
+              groups.length === 1 ? null : groups[i].indices,
+            ),
           );
-          parts.push(body(assemble(perFrame)));
+          parts.push(body(assemble(columns)));
         }
         return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
       });
     } finally {
-      tf.dispose([inverse, ...framed.map((f) => f.parameters.means)]);
+      tf.dispose([
+        inverse,
+        ...perGroup.flatMap((g) => [
+          g.parameters.weights,
+          g.parameters.means,
+          g.parameters.covariances,
+          g.parameters.precisionsCholesky,
+        ]),
+      ]);
     }
   }
 
-  /** The scoring frames of fitted parameters (see scoring_frames.ts). */
-  private scoringFramesOf(p: FittedParameters, meanValues: Float64Array, D: number): ScoringFrame[] {
+  /** The component groups of the scoring methods, with their centers (float32 values). */
+  private scoringGroups(
+    p: FittedParameters,
+    meanValues: Float64Array,
+    D: number,
+  ): Array<{indices: number[]; center: Float32Array}> {
     const K = p.weights.shape[0];
-    const spreads = tf.tidy(() =>
-      tf.sqrt(diagPart(getCovarianceType(this.covarianceType).toDense(p.covariances, K, D))),
-    );
-    const spreadValues = spreads.dataSync();
-    spreads.dispose();
-    return scoringFrames(meanValues, spreadValues, K, D, gmmFlag('GMM_KERNEL_EXACT_LIMIT'));
+    const type = getCovarianceType(this.covarianceType);
+    // toCanonical may return its input (diag): read it inside a tidy instead of disposing it.
+    const factorValues = tf.tidy(() => type.toCanonical(p.precisionsCholesky, K, D).dataSync() as Float32Array);
+    const meanOfMeans = Float32Array.from({length: D}, (_, j) => {
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += meanValues[k * D + j];
+      return sum / K;
+    });
+    const limit = gmmFlag('GMM_KERNEL_EXACT_LIMIT');
+    return planComponentGroups(meanValues, factorValues, type.canonicalLayout, K, D, limit).map((g) => ({
+      indices: g.indices,
+      center: g.center ?? meanOfMeans,
+    }));
+  }
+
+  /**
+   * The parameters of one group's components (new tensors), means shifted by its center in
+   * float64; per-component parameters are gathered, shared ones (tied) copied.
+   */
+  private groupParameters(
+    p: FittedParameters,
+    meanValues: Float64Array,
+    group: {indices: number[]; center: Float32Array},
+    D: number,
+  ): FittedParameters {
+    const {indices, center} = group;
+    const shifted = new Float32Array(indices.length * D);
+    indices.forEach((k, f) => {
+      for (let j = 0; j < D; j++) shifted[f * D + j] = meanValues[k * D + j] - center[j];
+    });
+    const perComponent = getCovarianceType(this.covarianceType).symbolicShape[0] === 'K';
+    return tf.tidy(() => {
+      const index = tf.tensor1d(indices, 'int32');
+      const pick = (t: tf.Tensor, gather: boolean) => (gather ? tf.gather(t, index) : tf.clone(t));
+      return {
+        weights: pick(p.weights, true) as tf.Tensor1D,
+        means: tf.tensor2d(shifted, [indices.length, D]),
+        covariances: pick(p.covariances, perComponent),
+        precisionsCholesky: pick(p.precisionsCholesky, perComponent),
+      };
+    });
   }
 
   /**
@@ -229,17 +274,12 @@ export abstract class MixtureModel {
   }
 
   /**
-   * The per-component log-probabilities [B, K] the scoring methods reduce: here
+   * The per-component log-probabilities [B, Kg] the scoring methods reduce: here
    * log pi_k + log N(x | mu_k, Sigma_k); a variational model adds its expectations instead.
+   * `p` holds the parameters of the model's components `components` (all of them when null).
    */
-  protected componentLogProb(x: tf.Tensor2D, p: FittedParameters): tf.Tensor2D {
-    return gmmLogProbPrecisionCholesky(
-      x,
-      tf.log(p.weights),
-      p.means,
-      p.precisionsCholesky,
-      this.covarianceType,
-    ) as tf.Tensor2D;
+  protected componentLogProb(x: tf.Tensor2D, p: FittedParameters, _components: number[] | null): tf.Tensor2D {
+    return logWeightedDensities(x, p, this.covarianceType);
   }
 
   /** Label (most probable component) of every sample: int32 [N] (scikit-learn's `predict`). */
@@ -369,4 +409,11 @@ export abstract class MixtureModel {
     this.fitted?.store.dispose();
     this.fitted = null;
   }
+}
+
+/** The rows `values` ([N * D]) minus `center`, in float64, then rounded to float32. */
+function shiftRows(values: ArrayLike<number>, N: number, D: number, center: ArrayLike<number>): Float32Array {
+  const shifted = new Float32Array(N * D);
+  for (let i = 0; i < N * D; i++) shifted[i] = values[i] - center[i % D];
+  return shifted;
 }

@@ -70,12 +70,24 @@ export interface GaussianMixtureOptions {
    */
   batchSize?: number | null;
   /**
-   * Worker threads for the EM passes and the scoring methods (Node): a number >= 1 (1: in-thread,
-   * the default), or 'auto': one per core when N * D * K >= 2^22 (about 4 million, e.g.
-   * 16,384 rows at D = 16, K = 16) and the machine has more than one core, else in-thread.
+   * Workers for the EM passes of in-memory data and the scoring methods: a number >= 1 (1:
+   * in-thread, the default), or 'auto': one per core when N * D * K >= 2^22 (about 4 million,
+   * e.g. 16,384 rows at D = 16, K = 16) and the machine has more than one core, else in-thread.
+   * In Node they are worker threads and serve `fit`, `fitAsync` and the scoring methods. In
+   * browsers they are Web Workers (see `createWorker`) and serve `fitAsync` only (a browser thread
+   * cannot wait for workers synchronously: `fit` with workers > 1 throws, 'auto' runs in-thread,
+   * as the scoring methods do); 'auto' uses them only when `createWorker` is given.
    * Machine-specific, so not part of toJSON. See README "Big data".
    */
   workers?: number | 'auto';
+  /**
+   * Browsers: starts one Web Worker running the package's worker script
+   * (dist/tfjs-gmm.worker.esm.js, `tfjs-gmm/worker`), e.g.
+   * `() => new Worker(new URL('tfjs-gmm/worker', import.meta.url), {type: 'module'})` for
+   * bundlers. Default in the ES module bundle: that script from next to dist/tfjs-gmm.esm.js.
+   * Ignored in Node (worker threads run there). Not part of toJSON. See README "Big data".
+   */
+  createWorker?: () => Worker;
   /** Called after every EM iteration with the iteration, lower bound and its change. */
   onIteration?: (info: IterationInfo) => void;
   /** Receives warnings (non-convergence); default console.warn. */
@@ -99,6 +111,7 @@ export const GAUSSIAN_MIXTURE_OPTION_KEYS = optionKeys<GaussianMixtureOptions>({
   seed: true,
   batchSize: true,
   workers: true,
+  createWorker: true,
   onIteration: true,
   onWarning: true,
 });
@@ -169,6 +182,7 @@ export interface ResolvedGaussianMixtureOptions {
 /** The callbacks of {@link GaussianMixtureOptions}, defaults filled in. */
 export interface GaussianMixtureCallbacks {
   workers: number | 'auto';
+  createWorker: (() => Worker) | null;
   onIteration?: (info: IterationInfo) => void;
   onWarning: (message: string) => void;
 }
@@ -266,6 +280,9 @@ export function resolveOptions(
   const workers = options.workers ?? 1;
   if (workers !== 'auto' && !(typeof workers === 'number' && Number.isInteger(workers) && workers >= 1))
     fail(fn, `workers must be an integer >= 1 or 'auto', but got ${JSON.stringify(workers)}`);
+  const createWorker = options.createWorker ?? null;
+  if (createWorker !== null && typeof createWorker !== 'function')
+    fail(fn, `createWorker must be a function returning a Worker, but got ${typeof createWorker}`);
   const weightsInit = readArrayOption(fn, options.weightsInit, 'weightsInit');
   if (weightsInit !== null) {
     const shape = tf.tidy(() => tf.tensor(weightsInit as number[]).shape);
@@ -289,6 +306,7 @@ export function resolveOptions(
     seed,
     batchSize,
     workers,
+    createWorker,
     onIteration: options.onIteration,
     onWarning: options.onWarning ?? ((message: string) => console.warn(message)),
   };

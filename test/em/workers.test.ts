@@ -71,6 +71,17 @@ describe("workers: the 'auto' rule", () => {
     );
     expectThrowsWith(() => new GaussianMixture({workers: 'all' as never}), 'workers', '"all"');
   });
+
+  it('validates createWorker (browsers; Node runs worker threads and ignores it)', () => {
+    expectThrowsWith(
+      () => new GaussianMixture({createWorker: 'worker.js' as never}),
+      'GaussianMixture: createWorker must be a function returning a Worker, but got string',
+    );
+    const create = () => {
+      throw new Error('not called in Node');
+    };
+    expect(new GaussianMixture({createWorker: create}).createWorker).to.equal(create);
+  });
 });
 
 describeOnBackends('GaussianMixture with workers: 2 equals in-thread', () => {
@@ -100,6 +111,19 @@ describeOnBackends('GaussianMixture with workers: 2 equals in-thread', () => {
       parallel.dispose();
       inThread.dispose();
     });
+  });
+
+  it('fitAsync runs the passes on the workers too: the same fit as in-thread', async () => {
+    const base = {nComponents: 3, covarianceType: 'full' as const, maxIter: 15, tol: 0, seed: 1, onWarning: () => {}};
+    const inThread = new GaussianMixture(base).fit(x);
+    const before = tf.memory().numTensors;
+    const parallel = await new GaussianMixture({...base, workers: 2}).fitAsync(x);
+    expect(parallel.runningWorkers).to.equal(2);
+    expectSameFit(inThread, parallel);
+    parallel.dispose();
+    expect(parallel.runningWorkers, 'after dispose').to.equal(0);
+    expect(tf.memory().numTensors, 'tensors').to.equal(before);
+    inThread.dispose();
   });
 
   it('sample weights (zeros included) and nInit = 2', async () => {

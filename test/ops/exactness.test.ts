@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 
 import {gmmLogProb, gmmLogProbPrecisionCholesky} from '../../src';
-import {planComponentGroups} from '../../ops/kernels/grouped';
+import {planComponentGroups, planSharedKernel} from '../../ops/kernels/grouped';
+import {Kernel} from '../../ops/kernels/kernel';
 import {expectNoLeak, expectThrowsWith} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
 import {setGmmFlag} from '../helpers/flags';
@@ -174,7 +175,7 @@ describeOnBackends('per-component exactness of the log-probabilities', () => {
     ['exact path forced', 0],
   ];
   for (const [pathName, limit] of paths) {
-    for (const layout of ['generic', 'wasm'])
+    for (const layout of ['generic', 'wasm', 'features'])
       it(`${pathName}, ${layout} triangular layout: every case, type and parameterisation within ${BOUND} eps (|lp| + D)`, () => {
         const previousLimit = setGmmFlag('GMM_KERNEL_EXACT_LIMIT', limit);
         const previousLayout = setGmmFlag('GMM_TRIANGULAR_LAYOUT', layout);
@@ -182,7 +183,7 @@ describeOnBackends('per-component exactness of the log-probabilities', () => {
           for (const c of CASES)
             for (const type of TYPES)
               for (const parameterisation of ['natural', 'precisionCholesky'] as const) {
-                if (layout === 'wasm' && (type === 'diag' || type === 'spherical')) continue; // layouts are triangular only
+                if (layout !== 'generic' && (type === 'diag' || type === 'spherical')) continue; // layouts are triangular only
                 const p = prepare(c, type, parameterisation);
                 const ratio = worstRatio(run(type, parameterisation, p, false), p.reference, c.D);
                 expect(ratio, `${c.label}, ${type}, ${parameterisation}`).to.be.at.most(BOUND);
@@ -310,5 +311,40 @@ describe('planComponentGroups', () => {
     expect(planComponentGroups(means, factor, 'triangular', 2, 2, Infinity)).to.deep.equal([
       {indices: [0, 1], center: null},
     ]);
+  });
+});
+
+describeOnBackends('planSharedKernel', () => {
+  /** A kernel that records its forward calls (the component count it saw) under `name`. */
+  const recording = (name: string, calls: string[], extra: Partial<Kernel> = {}): Kernel => ({
+    ...extra,
+    forward: (x, means) => {
+      calls.push(`${name}:${means.shape[0]}`);
+      return {squaredNorms: tf.zeros([x.shape[0], means.shape[0]]), saved: []};
+    },
+    gradients: () => {
+      throw new Error('not used');
+    },
+  });
+
+  /** Which kernels run for two unit components at 0 and a narrow one (sd `sd`) at `offset` (D = 16). */
+  function kernelsRun(offset: number, sd: number): string[] {
+    const D = 16;
+    const calls: string[] = [];
+    const quadratic = recording('quadratic', calls, {cancellation: 'quadratic', fallback: recording('linear', calls)});
+    tf.tidy(() => {
+      const means = tf.tensor2d([new Array(D).fill(0), new Array(D).fill(0), new Array(D).fill(offset)]);
+      const factor = tf.stack([tf.eye(D), tf.eye(D), tf.mul(tf.eye(D), 1 / sd)]);
+      planSharedKernel(quadratic, means, factor, 'triangular').forward(tf.zeros([2, D]) as tf.Tensor2D, means, factor);
+    });
+    return calls;
+  }
+
+  it("runs a quadratic (feature-basis) kernel only within its smaller limit, else the fallback's planned groups", () => {
+    // The narrow component sits 2/3 offset from the mean of the means in every feature:
+    // m = sqrt(16) (2/3) offset / sd. quadraticLimit(32, 16) = sqrt(384) ~ 19.6.
+    expect(kernelsRun(6e-3, 1e-3)).to.deep.equal(['quadratic:3']); // m = 16
+    expect(kernelsRun(1e-2, 1e-3)).to.deep.equal(['linear:3']); // m ~ 26.7: one linear group
+    expect(kernelsRun(1, 1e-3)).to.deep.equal(['linear:2', 'linear:1']); // m ~ 2667: a group of its own
   });
 });

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 
 import {gmmLogProb, gmmLogProbPrecisionCholesky} from '../../src';
+import {TriangularLayout} from '../../ops/flags';
 import {describeOnBackends} from '../helpers/backends';
 import {setGmmFlag} from '../helpers/flags';
 import {CovType, choleskyLower} from '../helpers/reference_f64';
@@ -157,16 +158,28 @@ describeOnBackends('per-component exactness of the gradients', () => {
     [1e-4, 1e4, 1],
     [1e-3, 1e2, 1e-12],
     [1e-3, 1e4, 1e12],
-    // Components a few sd apart: one group, the feature-basis kernel for diag/spherical.
+    // Components a few sd apart: one group, the feature-basis kernels (diag/spherical; full/tied on
+    // the features layout).
     [1, 3, 1],
     [0.5, 2, 1e12],
   ];
-  for (const limit of [32, 0])
-    it(`${limit === 0 ? 'exact path forced' : 'planned (default)'}: x, weights, means and covariance gradients of every type`, () => {
+  // Each triangular layout on every backend (the default picks one per backend); 'auto' also runs
+  // the diagonal types.
+  const runs: Array<[number, TriangularLayout]> = [
+    [32, 'auto'],
+    [0, 'auto'],
+    [32, 'generic'],
+    [32, 'wasm'],
+    [32, 'features'],
+  ];
+  for (const [limit, layout] of runs)
+    it(`${limit === 0 ? 'exact path forced' : 'planned (default)'}, ${layout} triangular layout: x, weights, means and covariance gradients of ${layout === 'auto' ? 'every type' : 'full and tied'}`, () => {
       const previous = setGmmFlag('GMM_KERNEL_EXACT_LIMIT', limit);
+      const previousLayout = setGmmFlag('GMM_TRIANGULAR_LAYOUT', layout);
+      const types: CovType[] = layout === 'auto' ? ['full', 'tied', 'diag', 'spherical'] : ['full', 'tied'];
       try {
         for (const [narrow, far, scale] of scenarios)
-          for (const type of ['full', 'tied', 'diag', 'spherical'] as CovType[])
+          for (const type of types)
             for (const parameterisation of ['natural', 'precisionCholesky'] as const) {
               const m = mixture(type, parameterisation, narrow, far, scale);
               const op = parameterisation === 'natural' ? gmmLogProb : gmmLogProbPrecisionCholesky;
@@ -211,6 +224,7 @@ describeOnBackends('per-component exactness of the gradients', () => {
             }
       } finally {
         setGmmFlag('GMM_KERNEL_EXACT_LIMIT', previous);
+        setGmmFlag('GMM_TRIANGULAR_LAYOUT', previousLayout);
       }
     });
 });

@@ -8,6 +8,7 @@ import {expect} from 'chai';
 import {GMM_FLAGS, GmmFlagName} from '../../ops/flags';
 import {sharedTriangularKernel} from '../../ops/kernels/select';
 import {sharedTriangularGenericKernel} from '../../ops/kernels/shared_triangular';
+import {sharedTriangularFeatureKernel} from '../../ops/kernels/shared_triangular_features';
 import {sharedTriangularWasmKernel} from '../../ops/kernels/shared_triangular_wasm';
 import {expectThrowsWith} from '../helpers/assertions';
 import {setGmmFlag} from '../helpers/flags';
@@ -29,7 +30,7 @@ describe('tf.env() flags', () => {
       [
         'GMM_TRIANGULAR_LAYOUT',
         'fast',
-        "tf.env(): GMM_TRIANGULAR_LAYOUT must be one of 'auto', 'generic', 'wasm', but got \"fast\"",
+        "tf.env(): GMM_TRIANGULAR_LAYOUT must be one of 'auto', 'generic', 'wasm', 'features', but got \"fast\"",
       ],
       [
         'GMM_EM_EXACT_PATH_LIMIT',
@@ -58,6 +59,8 @@ describe('tf.env() flags', () => {
       expect(sharedTriangularKernel()).to.equal(sharedTriangularWasmKernel);
       setGmmFlag('GMM_TRIANGULAR_LAYOUT', 'generic');
       expect(sharedTriangularKernel()).to.equal(sharedTriangularGenericKernel);
+      setGmmFlag('GMM_TRIANGULAR_LAYOUT', 'features');
+      expect(sharedTriangularKernel()).to.equal(sharedTriangularFeatureKernel);
     } finally {
       setGmmFlag('GMM_TRIANGULAR_LAYOUT', previous);
     }

@@ -44,9 +44,9 @@ function makeCases(): GradCase[] {
         const x = fill([N, D], () => 1.5 * normal(random));
         const nat = randomNatural(random, type, K, D, lead);
         const pc = randomPrecisionCholesky(random, type, K, D, lead);
-        // Shared full/tied parameters have two kernel layouts (generic and wasm): test both everywhere.
+        // Shared full/tied parameters have three kernel layouts (generic, wasm, features): test each everywhere.
         const layouts: TriangularLayout[] =
-          !perSample && (type === 'full' || type === 'tied') ? ['generic', 'wasm'] : ['auto'];
+          !perSample && (type === 'full' || type === 'tied') ? ['generic', 'wasm', 'features'] : ['auto'];
         for (const layout of layouts) {
           const where = `${type} D=${D}${perSample ? ' per-sample' : ''}${layout === 'auto' ? '' : ` (${layout} layout)`}`;
           cases.push({

@@ -85,9 +85,9 @@ describeOnBackends('GMM op values vs scipy / scikit-learn', () => {
     for (const c of fixtures.perSample) checkCase(c, true);
   });
 
-  // full and tied have a generic and a wasm kernel layout; each backend runs its own by default,
-  // so the other one is forced here.
-  for (const layout of ['generic', 'wasm'] as const) {
+  // full and tied have generic, wasm and feature-basis kernel layouts; each backend runs its own
+  // by default, so the others are forced here.
+  for (const layout of ['generic', 'wasm', 'features'] as const) {
     describe(`shared full/tied through the ${layout} kernel layout`, () => {
       let previous: TriangularLayout;
       before(() => {

@@ -269,12 +269,19 @@ export class BayesianGaussianMixture extends MixtureModel {
   }
 
   /** E[log pi_k] + E[log N(x | mu_k, Lambda_k)] (scikit-learn's `_estimate_weighted_log_prob`). */
-  protected override componentLogProb(x: tf.Tensor2D, p: FittedParameters): tf.Tensor2D {
-    const K = this.nComponents;
-    const offset = this.variational!.scoringOffset;
-    // log-softmax of zero logits is -log K, which the offset adds back.
+  protected override componentLogProb(x: tf.Tensor2D, p: FittedParameters, components: number[] | null): tf.Tensor2D {
+    const all = this.variational!.scoringOffset;
+    const offset = components ? Float64Array.from(components, (k) => all[k]) : all;
+    const K = offset.length;
+    // log-softmax of zero logits is -log K, which the offset adds back (with K of this call).
     const gauss = gmmLogProbPrecisionCholesky(x, tf.zeros([K]), p.means, p.precisionsCholesky, this.covarianceType);
-    return tf.add(gauss, tf.tensor2d(offset, [1, K])) as tf.Tensor2D;
+    return tf.add(
+      gauss,
+      tf.tensor2d(
+        Float32Array.from(offset, (v) => v - Math.log(this.nComponents / K)),
+        [1, K],
+      ),
+    ) as tf.Tensor2D;
   }
 
   // ---- attributes -------------------------------------------------------------------------

@@ -6,12 +6,21 @@ import {gmmFlag} from '../../../ops/flags';
 import {EmCovariance} from '../covariance/em_covariance';
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
-import type {PassRunner} from './m_step';
+import type {PassRequest, PassResult} from './pass';
+
+/**
+ * The passes of one E-step on the workers (../parallel): `run` blocks until they answer (Node,
+ * `fit`), `runAsync` awaits them (`fitAsync`; the only way in browsers).
+ */
+export interface RemotePasses {
+  run(request: PassRequest): PassResult;
+  runAsync(request: PassRequest): Promise<PassResult>;
+}
 
 /** Where the passes of an E-step run instead of in-thread (the workers of ../parallel). */
 export interface ParallelPassSource {
-  /** The pass runner of the E-step under `state` (with `eStepExact` on the exact path). */
-  runner(state: ScaledState, eStepExact: number[]): PassRunner;
+  /** The passes of the E-step under `state` (with `eStepExact` on the exact path). */
+  runner(state: ScaledState, eStepExact: number[]): RemotePasses;
 }
 
 /** Everything an EM pass needs besides the parameters. */

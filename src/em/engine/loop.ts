@@ -6,7 +6,7 @@
 import {ScaledState, disposeState} from '../parameters';
 import {EmContext} from './context';
 import {disposeEStepPlan, eStepResponsibilities, planEStep} from './e_step';
-import {MStepResult, mStepProgram, mStepWith, readExactSet} from './m_step';
+import {MStepResult, mStepProgram, readExactSet} from './m_step';
 import {EmProgram, runProgram} from './program';
 
 /** One EM iteration (E-step and M-step) from `state`; `state` is left untouched. */
@@ -15,12 +15,12 @@ export function emIteration(ctx: EmContext, state: ScaledState, exact: number[])
 }
 
 /**
- * {@link emIteration} as a program. With workers (`ctx.parallel`) the passes run there,
- * synchronously, and the program yields none.
+ * {@link emIteration} as a program. With workers (`ctx.parallel`) its passes are calls of the
+ * workers, which the driver runs blocking (`fit`) or awaits (`fitAsync`).
  */
 export function* emIterationProgram(ctx: EmContext, state: ScaledState, exact: number[]): EmProgram<MStepResult> {
   const options = {exact, previousMeans: state, fastAllowed: true};
-  if (ctx.parallel) return mStepWith(ctx, ctx.parallel.runner(state, exact), options);
+  if (ctx.parallel) return yield* mStepProgram(ctx, ctx.parallel.runner(state, exact), options);
   const plan = planEStep(ctx.em, state, exact);
   try {
     return yield* mStepProgram(ctx, (on) => eStepResponsibilities(on, state, plan), options);

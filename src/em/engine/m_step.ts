@@ -10,7 +10,7 @@ import {tidyNullable} from '../../../ops/util/tidy';
 import {EmCovariance, Moments, NK_EPSILON, replaceRows} from '../covariance/em_covariance';
 import {ScaledState, disposeState} from '../parameters';
 import {EmContext, meanLogLikelihood} from './context';
-import {EmProgram, PassCall, pass} from './program';
+import {EmProgram, PassSource, pass, passCall} from './program';
 import {
   ChunkResponsibilities,
   ExactPlan,
@@ -314,24 +314,21 @@ export function mStep(ctx: EmContext, responsibilities: ChunkResponsibilities, o
 
 /**
  * {@link mStepWith} as a program (engine/program.ts): its passes are run by a driver, over
- * in-memory chunks or a stream. `responsibilities` gives them for the context a pass runs on.
+ * in-memory chunks or a stream, or by the workers. `source` gives the responsibilities for the
+ * context a pass runs on, or is the workers.
  */
-export function* mStepProgram(
-  ctx: EmContext,
-  responsibilities: PassCall['responsibilities'],
-  options: MStepOptions,
-): EmProgram<MStepResult> {
+export function* mStepProgram(ctx: EmContext, source: PassSource, options: MStepOptions): EmProgram<MStepResult> {
   const firstPlan =
     options.exact.length && options.previousMeans ? exactPlanAround(options.exact, options.previousMeans) : null;
   let result: PassResult | null = null;
   try {
-    result = yield* pass({responsibilities, request: {moments: true, exact: firstPlan, logLikelihood: true}});
+    result = yield* pass(passCall(source, {moments: true, exact: firstPlan, logLikelihood: true}));
     const first = firstStage(ctx, result, firstPlan, options.fastAllowed);
     if (first.state) return {state: first.state, logLikelihood: first.logLikelihood, exactNext: first.exactNext};
     const plan = exactPlanAround(first.redo, first.newMeans!);
     disposeCenters(first.newMeans!);
     try {
-      const second = yield* pass({responsibilities, request: {moments: false, exact: plan, logLikelihood: false}});
+      const second = yield* pass(passCall(source, {moments: false, exact: plan, logLikelihood: false}));
       try {
         const {state, exactNext} = secondStage(ctx, result.moments!, plan, second.exactScatter);
         return {state, logLikelihood: first.logLikelihood, exactNext};

@@ -9,17 +9,29 @@
  * blocks release every tensor it holds.
  */
 import {ScaledState} from '../parameters';
-import {EmContext} from './context';
+import {EmContext, RemotePasses} from './context';
 import {ChunkResponsibilities, PassRequest, PassResult, runPass} from './pass';
 
-/** A pass the program asks for: what to compute, from which responsibilities. */
-export interface PassCall {
-  /**
-   * The responsibilities for the context the pass runs on: the whole in-memory data, or one
-   * streamed batch (whose only chunk has index 0).
-   */
-  responsibilities: (ctx: EmContext) => ChunkResponsibilities;
-  request: PassRequest;
+/**
+ * A pass the program asks for: what to compute, and either the responsibilities for the context
+ * the pass runs on (the whole in-memory data, or one streamed batch, whose only chunk has index
+ * 0), or the workers that run it (`remote`: their E-step over their rows).
+ */
+export type PassCall =
+  | {request: PassRequest; responsibilities: (ctx: EmContext) => ChunkResponsibilities; remote?: undefined}
+  | {request: PassRequest; remote: RemotePasses; responsibilities?: undefined};
+
+/** Where a pass's responsibilities come from: computed on a context, or the workers' own E-step. */
+export type PassSource = ((ctx: EmContext) => ChunkResponsibilities) | RemotePasses;
+
+/** The call of `request` from `source`. */
+export function passCall(source: PassSource, request: PassRequest): PassCall {
+  return typeof source === 'function' ? {request, responsibilities: source} : {request, remote: source};
+}
+
+/** Runs a call synchronously: over the chunks of `ctx.data`, or on the workers (blocking). */
+export function runPassCall(ctx: EmContext, call: PassCall): PassResult {
+  return call.remote ? call.remote.run(call.request) : runPass(ctx, call.responsibilities(ctx), call.request);
 }
 
 /** An iteration just ended: the state after it (owned by the program) and its diagnostics. */
@@ -41,7 +53,7 @@ export function* pass(call: PassCall): EmProgram<PassResult> {
   return (yield {kind: 'pass', call})!;
 }
 
-/** Runs a program synchronously over the chunks of `ctx.data`. */
+/** Runs a program synchronously over the chunks of `ctx.data` (or on the workers). */
 export function runProgram<T>(ctx: EmContext, program: EmProgram<T>): T {
   let step = program.next();
   while (!step.done) {
@@ -52,7 +64,7 @@ export function runProgram<T>(ctx: EmContext, program: EmProgram<T>): T {
     }
     let result: PassResult;
     try {
-      result = runPass(ctx, current.call.responsibilities(ctx), current.call.request);
+      result = runPassCall(ctx, current.call);
     } catch (e) {
       step = program.throw(e);
       continue;

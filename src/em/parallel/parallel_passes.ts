@@ -1,19 +1,19 @@
 /**
- * EM passes on worker threads: the scaled rows of a fit move to the workers once (shared
- * memory), each worker runs the pass over its contiguous share of them, and the main thread
- * merges their sums (float64) into the statistics the M-step takes, as the statistics API does.
+ * EM passes on workers: the scaled rows of a fit move to the workers once, before the first pass
+ * (shared memory where the platform allows, else each worker is handed a copy of its share),
+ * each worker runs the pass over its contiguous share of them, and the main thread merges their
+ * sums (float64) into the statistics the M-step takes, as the statistics API does.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import {CovarianceTypeName} from '../../../ops/covariance/covariance_type';
 import {EmContext, ParallelPassSource} from '../engine/context';
-import {PassRunner} from '../engine/m_step';
-import {readShifts} from '../engine/pass';
+import {PassRequest, PassResult, readShifts} from '../engine/pass';
 import {PassArrays, arraysToPass, mergePassArrays} from '../engine/statistics';
 import {LogProbParameters} from '../log_prob_rows';
 import {ScaledState} from '../parameters';
-import {WorkerPool} from './pool';
-import {WireState, WireTensor, WorkerRequest} from './protocol';
+import {WorkerPool, sharedMemoryAvailable} from './pool';
+import {LoadMessage, WireState, WireTensor, WorkerReply, WorkerRequest} from './protocol';
 
 function wire(t: tf.Tensor): WireTensor {
   return {values: Float32Array.from(t.dataSync()), shape: t.shape.slice()};
@@ -44,39 +44,76 @@ function shared(values: Float32Array | Float64Array): SharedArrayBuffer {
 }
 
 /**
- * Moves the rows of `ctx.data` to the workers of `pool` and returns the pass source the loop
- * uses instead of the in-thread passes.
+ * The load requests of a fit: the rows of `ctx.data` in shared memory, or copies of each
+ * worker's rows (whose buffers are moved to it: `transfer`).
+ */
+function loadRequests(
+  ctx: EmContext,
+  ranges: Array<[number, number]>,
+  batchSize: number,
+): {requests: LoadMessage[]; transfer: (i: number) => ArrayBuffer[]} {
+  const {data, em} = ctx;
+  const D = em.D;
+  const common = {
+    kind: 'load' as const,
+    covarianceType: em.name,
+    variance: em.fixedVariance ?? null,
+    K: em.K,
+    D,
+    batchSize,
+    center: Array.from(data.transform.center),
+    scale: data.transform.scale,
+  };
+  if (sharedMemoryAvailable()) {
+    const scaled = shared(data.scaled);
+    const residual = data.residual ? shared(data.residual) : null;
+    const weights = data.sampleWeights ? shared(data.sampleWeights) : null;
+    return {
+      requests: ranges.map(([start, end]) => ({...common, scaled, residual, weights, start, end})),
+      transfer: () => [],
+    };
+  }
+  const requests = ranges.map(([start, end]): LoadMessage => {
+    const rows = data.scaled.slice(start * D, end * D);
+    const residual = data.residual ? data.residual.slice(start * D, end * D) : null;
+    const weights = data.sampleWeights ? data.sampleWeights.slice(start, end) : null;
+    return {
+      ...common,
+      scaled: rows.buffer,
+      residual: residual?.buffer ?? null,
+      weights: weights?.buffer ?? null,
+      start: 0,
+      end: end - start,
+    };
+  });
+  return {
+    requests,
+    transfer: (i) => [
+      requests[i].scaled as ArrayBuffer,
+      ...[requests[i].residual, requests[i].weights].filter((b): b is ArrayBuffer => b !== null),
+    ],
+  };
+}
+
+/**
+ * The pass source the loop uses instead of the in-thread passes: the workers of `pool` over
+ * the rows of `ctx.data`, which move to them before the first pass.
  */
 export function parallelPasses(fn: string, pool: WorkerPool, ctx: EmContext, batchSize: number): ParallelPassSource {
   const {data, em} = ctx;
-  const scaled = shared(data.scaled);
-  const residual = data.residual ? shared(data.residual) : null;
-  const weights = data.sampleWeights ? shared(data.sampleWeights) : null;
   const ranges = shares(data.N, pool.size);
-  pool.run(
-    fn,
-    ranges.map(([start, end]) => ({
-      kind: 'load',
-      covarianceType: em.name,
-      variance: em.fixedVariance ?? null,
-      K: em.K,
-      D: em.D,
-      batchSize,
-      center: Array.from(data.transform.center),
-      scale: data.transform.scale,
-      scaled,
-      residual,
-      weights,
-      start,
-      end,
-    })),
-  );
+  let loaded = false;
+  const load = () => {
+    loaded = true;
+    const {requests, transfer} = loadRequests(ctx, ranges, batchSize);
+    return {requests: requests as WorkerRequest[], transfer};
+  };
   return {
-    runner(state: ScaledState, eStepExact: number[]): PassRunner {
+    runner(state: ScaledState, eStepExact: number[]) {
       const wireS = wireState(state);
-      return (request) => {
+      const message = (request: PassRequest): {message: WorkerRequest; exactCount: number} => {
         const exact = request.exact ? {indices: request.exact.indices, shifts: readShifts(request.exact)} : null;
-        const message: WorkerRequest = {
+        const pass: WorkerRequest = {
           kind: 'pass',
           state: wireS,
           eStepExact,
@@ -84,12 +121,41 @@ export function parallelPasses(fn: string, pool: WorkerPool, ctx: EmContext, bat
           logLikelihood: request.logLikelihood,
           exact,
         };
-        const replies = pool.run(
-          fn,
-          ranges.map(() => message),
-        );
+        return {message: pass, exactCount: exact?.indices.length ?? 0};
+      };
+      const merge = (replies: WorkerReply[], exactCount: number): PassResult => {
         const merged = replies.map((r) => (r as {arrays: PassArrays}).arrays).reduce((a, b) => mergePassArrays(a, b));
-        return arraysToPass(em, merged, exact?.indices.length ?? 0);
+        return arraysToPass(em, merged, exactCount);
+      };
+      return {
+        run(request: PassRequest): PassResult {
+          if (!loaded) {
+            const {requests, transfer} = load();
+            pool.run(fn, requests, transfer);
+          }
+          const {message: m, exactCount} = message(request);
+          return merge(
+            pool.run(
+              fn,
+              ranges.map(() => m),
+            ),
+            exactCount,
+          );
+        },
+        async runAsync(request: PassRequest): Promise<PassResult> {
+          if (!loaded) {
+            const {requests, transfer} = load();
+            await pool.runAsync(fn, requests, transfer);
+          }
+          const {message: m, exactCount} = message(request);
+          return merge(
+            await pool.runAsync(
+              fn,
+              ranges.map(() => m),
+            ),
+            exactCount,
+          );
+        },
       };
     },
   };

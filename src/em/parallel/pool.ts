@@ -1,81 +1,109 @@
 /**
- * A pool of EM worker threads (Node). Requests are posted to every worker and the main thread
- * blocks (Atomics.wait on a shared counter) until each has replied on its port, so that `fit`
- * stays synchronous. Workers are unref'd: they never keep the process alive.
+ * A pool of EM workers: Node worker threads (node_threads.ts) or browser Web Workers
+ * (web_workers.ts), behind one endpoint interface (endpoint.ts). Requests are posted to every
+ * worker; `run` blocks until each has replied (Node only: `fit` stays synchronous), `runAsync`
+ * awaits the replies (`fitAsync`, everywhere).
  */
-import type {MessagePort, Worker} from 'worker_threads';
-
 import * as tf from '@tensorflow/tfjs-core';
 
 import {GMM_FLAGS} from '../../../ops/flags';
-import {nodeThreads, workerEntry} from './node_threads';
-import {WorkerReply, WorkerRequest, WorkerSetup} from './protocol';
-
-interface Slot {
-  worker: Worker;
-  port: MessagePort;
-  signal: Int32Array;
-}
-
-/** How long one wait lasts before the worker's liveness is checked again (ms). */
-const WAIT_SLICE_MS = 1000;
+import {WorkerEndpoint} from './endpoint';
+import {nodeThreads, startNodeWorker} from './node_threads';
+import {WorkerReply, WorkerRequest} from './protocol';
+import {startWebWorker} from './web_workers';
 
 /** Number of cores (1 where unknown). */
 export function coreCount(): number {
   const node = nodeThreads();
-  if (!node) return 1;
+  if (!node) return (typeof navigator === 'object' && navigator.hardwareConcurrency) || 1;
   const os = node.os as typeof node.os & {availableParallelism?: () => number};
   return os.availableParallelism ? os.availableParallelism() : os.cpus().length || 1;
 }
 
-/** Whether this platform can run EM workers. */
-export function workersAvailable(): boolean {
+/** Whether this platform's workers can be waited for synchronously (Node's worker threads). */
+export function blockingWorkersAvailable(): boolean {
   return nodeThreads() !== null;
+}
+
+/**
+ * Whether the workers can read the data in shared memory: always in Node; in browsers only on a
+ * cross-origin isolated page (COOP/COEP headers), else each worker gets a copy of its rows.
+ */
+export function sharedMemoryAvailable(): boolean {
+  if (typeof SharedArrayBuffer !== 'function') return false;
+  return blockingWorkersAvailable() || (globalThis as {crossOriginIsolated?: boolean}).crossOriginIsolated === true;
 }
 
 /** A pool of `size` workers on the backend kind active at creation. */
 export class WorkerPool {
   readonly backend: string;
-  private slots: Slot[] = [];
+  /** Whether {@link run} can be used (else only {@link runAsync}). */
+  readonly blocking = blockingWorkersAvailable();
+  private endpoints: WorkerEndpoint[] = [];
   private isEnded = false;
 
-  constructor(readonly size: number) {
+  /**
+   * @param createWorker starts one Web Worker (browsers; null in Node, where worker threads run).
+   */
+  constructor(
+    readonly size: number,
+    private readonly createWorker: (() => Worker) | null = null,
+  ) {
     this.backend = tf.getBackend();
   }
 
   /** Starts the workers (on first use). */
-  private start(): Slot[] {
+  private start(fn: string): WorkerEndpoint[] {
     if (this.isEnded) throw new Error('the worker pool has been ended');
-    if (this.slots.length > 0) return this.slots;
-    const node = nodeThreads();
-    if (!node) throw new Error('worker threads need Node (worker_threads)');
-    const {file, execArgv} = workerEntry();
-    const flags: WorkerSetup['flags'] = {};
+    if (this.endpoints.length > 0) return this.endpoints;
+    const flags: Record<string, number | boolean | string> = {};
     for (const name of Object.keys(GMM_FLAGS)) flags[name] = tf.env().get(name);
-    for (let i = 0; i < this.size; i++) {
-      const channel = new node.threads.MessageChannel();
-      const signal = new SharedArrayBuffer(8);
-      const setup: WorkerSetup & {port: MessagePort} = {backend: this.backend, flags, signal, port: channel.port1};
-      const worker = new node.threads.Worker(file, {workerData: setup, transferList: [channel.port1], execArgv});
-      worker.unref();
-      channel.port2.unref();
-      // Errors are reported through the replies (see worker_entry.ts); this keeps Node from
-      // treating an 'error' event as unhandled.
-      worker.on('error', () => {});
-      this.slots.push({worker, port: channel.port2, signal: new Int32Array(signal)});
+    const create = this.createWorker;
+    try {
+      for (let i = 0; i < this.size; i++) {
+        this.endpoints.push(
+          create
+            ? startWebWorker(fn, create, {kind: 'setup', backend: this.backend, flags})
+            : startNodeWorker({backend: this.backend, flags}),
+        );
+      }
+    } catch (e) {
+      this.end();
+      throw e;
     }
-    return this.slots;
+    return this.endpoints;
   }
 
   /**
-   * Sends `requests[i]` to worker i and returns the replies; any failing worker ends the pool and
-   * throws an Error naming `fn` and the worker's message.
+   * Sends `requests[i]` to worker i and returns the replies, blocking until all came (Node);
+   * any failing worker ends the pool and throws an Error naming `fn` and the worker's message.
    */
   run(fn: string, requests: WorkerRequest[], transfer: (i: number) => ArrayBuffer[] = () => []): WorkerReply[] {
-    const slots = this.start();
-    const node = nodeThreads()!;
-    requests.forEach((request, i) => slots[i].worker.postMessage(request, transfer(i)));
-    const replies = requests.map((_, i) => this.receive(node.threads.receiveMessageOnPort, slots[i]));
+    if (!this.blocking) throw new Error(`${fn}: these workers cannot be waited for synchronously (use fitAsync)`);
+    const endpoints = this.post(fn, requests, transfer);
+    return this.check(
+      fn,
+      requests.map((_, i) => endpoints[i].receive() as WorkerReply),
+    );
+  }
+
+  /** {@link run} without blocking: the replies once every worker has answered. */
+  async runAsync(
+    fn: string,
+    requests: WorkerRequest[],
+    transfer: (i: number) => ArrayBuffer[] = () => [],
+  ): Promise<WorkerReply[]> {
+    const endpoints = this.post(fn, requests, transfer);
+    return this.check(fn, await Promise.all(requests.map((_, i) => endpoints[i].receive())));
+  }
+
+  private post(fn: string, requests: WorkerRequest[], transfer: (i: number) => ArrayBuffer[]): WorkerEndpoint[] {
+    const endpoints = this.start(fn);
+    requests.forEach((request, i) => endpoints[i].post(request, transfer(i)));
+    return endpoints;
+  }
+
+  private check(fn: string, replies: WorkerReply[]): WorkerReply[] {
     const failed = replies.findIndex((r) => !r.ok);
     if (failed >= 0) {
       this.end();
@@ -85,19 +113,6 @@ export class WorkerPool {
     return replies;
   }
 
-  private receive(
-    receiveMessageOnPort: (port: MessagePort) => {message: unknown} | undefined,
-    slot: Slot,
-  ): WorkerReply {
-    for (;;) {
-      const seen = Atomics.load(slot.signal, 0);
-      const got = receiveMessageOnPort(slot.port);
-      if (got) return got.message as WorkerReply;
-      if (Atomics.load(slot.signal, 1) === 1) return {ok: false, error: 'the worker exited'};
-      Atomics.wait(slot.signal, 0, seen, WAIT_SLICE_MS);
-    }
-  }
-
   /** Whether {@link end} ran (a failure ends the pool too). */
   get ended(): boolean {
     return this.isEnded;
@@ -105,16 +120,13 @@ export class WorkerPool {
 
   /** Number of workers running. */
   get running(): number {
-    return this.slots.length;
+    return this.endpoints.length;
   }
 
   /** Ends every worker (idempotent). */
   end(): void {
     this.isEnded = true;
-    for (const slot of this.slots) {
-      void slot.worker.terminate();
-      slot.port.close();
-    }
-    this.slots = [];
+    for (const endpoint of this.endpoints) endpoint.terminate();
+    this.endpoints = [];
   }
 }

@@ -1,6 +1,8 @@
 /**
- * The messages between the main thread and an EM worker (worker_entry.ts). Data arrive once per
- * fit in shared memory (`load`); per iteration only parameters and pass statistics cross.
+ * The messages between the main thread and an EM worker (worker_entry.ts in Node,
+ * browser/worker.ts in browsers). Data arrive once per fit (`load`: shared memory where the
+ * platform allows, else a copy of the worker's rows); per iteration only parameters and pass
+ * statistics cross.
  */
 import {PassArrays} from '../engine/statistics';
 
@@ -20,7 +22,7 @@ export interface WireState {
   precisionsCholesky: WireTensor;
 }
 
-/** What the worker is told at start (`workerData`). */
+/** What a Node worker is told at start (`workerData`). */
 export interface WorkerSetup {
   /** The caller's backend name (cpu, wasm, tensorflow, ...). */
   backend: string;
@@ -30,7 +32,17 @@ export interface WorkerSetup {
   signal: SharedArrayBuffer;
 }
 
-/** Rows [start, end) of the scaled data of a fit, kept by the worker until the next `load`. */
+/** The first message to a Web Worker: its backend and flags (no reply). */
+export interface WebWorkerSetup {
+  kind: 'setup';
+  backend: string;
+  flags: Record<string, number | boolean | string>;
+}
+
+/**
+ * Rows [start, end) of `scaled` (the whole data set in shared memory, or a copy of the worker's
+ * rows with start 0), the worker's share of a fit, kept until the next `load`.
+ */
 export interface LoadMessage {
   kind: 'load';
   covarianceType: string;
@@ -41,12 +53,12 @@ export interface LoadMessage {
   batchSize: number;
   center: number[];
   scale: number;
-  /** Scaled rows of the whole data set, Float32 [N * D]. */
-  scaled: SharedArrayBuffer;
-  /** Their rounding residuals, Float32 [N * D], or null. */
-  residual: SharedArrayBuffer | null;
-  /** Sample weights, Float64 [N], or null. */
-  weights: SharedArrayBuffer | null;
+  /** Scaled rows, Float32 [rows * D]. */
+  scaled: SharedArrayBuffer | ArrayBuffer;
+  /** Their rounding residuals, Float32 [rows * D], or null. */
+  residual: SharedArrayBuffer | ArrayBuffer | null;
+  /** Sample weights of the same rows, Float64 [rows], or null. */
+  weights: SharedArrayBuffer | ArrayBuffer | null;
   start: number;
   end: number;
 }

@@ -137,6 +137,8 @@ export function streamPassRunner(
   let pass = 1; // the scan was pass 1
   const {data, em} = ctx;
   return async (call: PassCall): Promise<PassResult> => {
+    const responsibilities = call.responsibilities;
+    if (!responsibilities) throw new Error(`${fn}: a stream's passes run in-thread, not on workers`);
     pass++;
     let total: PassResult = {moments: null, exactScatter: null, logLikelihoodSum: null};
     const needsStatistic = pass === 2;
@@ -147,7 +149,7 @@ export function streamPassRunner(
         const bd = batchData(batch, data.transform, chunkSize);
         try {
           const batchCtx = createContext(fn, bd, em, ctx.userRegCovar);
-          const part = runPass(batchCtx, call.responsibilities(batchCtx), call.request);
+          const part = runPass(batchCtx, responsibilities(batchCtx), call.request);
           total = {
             moments: accumulate(total.moments, part.moments) as tf.Tensor2D | null,
             exactScatter: accumulate(total.exactScatter, part.exactScatter),
