@@ -54,7 +54,7 @@ const NEGLIGIBLE = 1e-15;
  * Default chunk size: as many rows as keep one chunk's [B, width] features under 2^24 floats
  * (64 MiB), between 1024 and 131072 rows. Fewer, larger chunks mean fewer kernel launches (on wasm
  * 1 chunk of 100k rows is measurably faster than 7 of 16k); the budget bounds the memory of wide
- * bases (full covariances at D = 16: ~58k rows, at D = 32: ~15k rows).
+ * bases (full covariances at D = 16: ~110k rows, at D = 32: ~30k rows).
  */
 export function autoBatchSize(width: number): number {
   return Math.max(1024, Math.min(131072, Math.floor(2 ** 24 / width)));

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {getCovarianceType} from '../../ops/covariance/registry';
 import {TensorInput, assertInteger, assertKnownKeys, assertNumber, fail, optionKeys} from '../../ops/util/args';
-import {assertEmCovarianceType, basisWidth, createEmCovariance} from './covariance/registry';
+import {assertEmCovarianceType, createEmCovariance, featureWidth} from './covariance/registry';
 import {BatchSizeOption, autoBatchSize, prepareData} from './data';
 import {createContext} from './engine/context';
 import {IterationInfo, emIteration, runEm} from './engine/loop';
@@ -91,7 +91,7 @@ export function readStepOptions(
   const regCovar = options.regCovar ?? 1e-6;
   assertNumber(fn, 'regCovar', regCovar, {min: 0});
   if (options.batchSize !== undefined) assertInteger(fn, 'batchSize', options.batchSize, 1);
-  return {regCovar, batchSize: options.batchSize ?? ((D: number) => autoBatchSize(basisWidth(type, D)))};
+  return {regCovar, batchSize: options.batchSize ?? ((D: number) => autoBatchSize(featureWidth(type, D)))};
 }
 
 /** The covariance type of `params` (validated; default full). */

@@ -7,7 +7,7 @@ import {CovarianceTypeName} from '../../ops/covariance/covariance_type';
 import {MixtureParametersInput} from '../../ops/mixture_parameters';
 import {TensorInput, assertInteger, assertKnownKeys, fail, toFloatTensor} from '../../ops/util/args';
 import {SeededRandom} from '../util/random';
-import {basisWidth, createEmCovariance} from './covariance/registry';
+import {createEmCovariance, featureWidth} from './covariance/registry';
 import {EmData, autoBatchSize, prepareData} from './data';
 import {EmCovariance} from './covariance/em_covariance';
 import {EmContext, createContext} from './engine/context';
@@ -321,7 +321,7 @@ export class GaussianMixture extends MixtureModel {
 
   /** Rows per chunk: the option, or the automatic size for the covariance type. */
   private batchSizeOf(): (D: number) => number {
-    return (D: number) => this.batchSize ?? autoBatchSize(basisWidth(this.covarianceType, D));
+    return (D: number) => this.batchSize ?? autoBatchSize(featureWidth(this.covarianceType, D));
   }
 
   private prepare(fn: string, X: TensorInput, sampleWeight: TensorInput | undefined): EmData {

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {getCovarianceType} from '../../ops/covariance/registry';
 import {readMixtureParameters} from '../../ops/mixture_parameters';
 import {TensorInput, assertInteger, assertKnownKeys, assertNumber, fail, optionKeys} from '../../ops/util/args';
-import {basisWidth, createEmCovariance} from './covariance/registry';
+import {basisWidth, createEmCovariance, featureWidth} from './covariance/registry';
 import {EmCovariance} from './covariance/em_covariance';
 import {DataTransform, EmData, autoBatchSize, prepareData} from './data';
 import {readType} from './em_step';
@@ -77,9 +77,9 @@ export interface EmExactStatistics {
  * - `rows` (count), `totalWeight` (sum of sample weights), `logLikelihoodSum` (sum of
  *   w log p(x) under the parameters, data space);
  * - `basisWidth` W and `moments` [K * W] row-major: per component sum w r phi(x') over the
- *   covariance type's basis phi: full [1, x', x'_i x'_j (i <= j)], tied [1, x'], diag
- *   [1, x', x'^2], spherical [1, x', |x'|^2], so the first entry is N_k and the next D are
- *   sum w r x';
+ *   covariance type's basis phi: full the flattened z z^T of z = [1, x'] ((D + 1)^2 entries, row
+ *   by row), tied [1, x'], diag [1, x', x'^2], spherical [1, x', |x'|^2], so the first entry is
+ *   N_k and the next D are sum w r x';
  * - `exact` ({@link EmExactStatistics}) or null: the scatter of ill-conditioned components taken
  *   around centers close to their means, which the M-step uses instead of the moments;
  * - `dataStatistic` or null: tied only, sum w x' x'^T [D * D].
@@ -220,7 +220,14 @@ export function emStatistics(
     const [K, D] = means.shape;
     const frame = frameOf(weights, means, covariances, D);
     const width = basisWidth(type, D);
-    data = prepareData(fn, 'x', x, options.sampleWeights, options.batchSize ?? autoBatchSize(width), frame);
+    data = prepareData(
+      fn,
+      'x',
+      x,
+      options.sampleWeights,
+      options.batchSize ?? autoBatchSize(featureWidth(type, D)),
+      frame,
+    );
     if (data.D !== D) fail(fn, `x must have shape [N, ${D}] (D of params.means), but got [${data.N}, ${data.D}]`);
     em = createEmCovariance(type, K, D, fn);
     const ctx = createContext(fn, data, em, 0);

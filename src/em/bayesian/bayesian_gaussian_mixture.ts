@@ -9,7 +9,7 @@ import {FactorFieldNames, readConsistentParameters} from '../factor_consistency'
 import {parseSklearnJSON} from '../sklearn_json';
 import {TensorInput, assertFiniteValues, assertKnownKeys, assertNumber, fail} from '../../../ops/util/args';
 import {SeededRandom} from '../../util/random';
-import {basisWidth, createEmCovariance} from '../covariance/registry';
+import {createEmCovariance, featureWidth} from '../covariance/registry';
 import {DataTransform, autoBatchSize, prepareData} from '../data';
 import {createContext} from '../engine/context';
 import {IterationInfo} from '../engine/loop';
@@ -119,7 +119,7 @@ export class BayesianGaussianMixture extends MixtureModel {
   fit(X: TensorInput, options: BayesianFitOptions = {}): this {
     const fn = `${CLASS}.fit`;
     assertKnownKeys(fn, 'options', options, BAYESIAN_FIT_OPTION_KEYS);
-    const width = (D: number) => autoBatchSize(basisWidth(this.covarianceType, D));
+    const width = (D: number) => autoBatchSize(featureWidth(this.covarianceType, D));
     const data = prepareData(fn, 'X', X, null, this.batchSize ?? width);
     let em: ReturnType<typeof createEmCovariance> | null = null;
     let vc: VariationalContext | null = null;

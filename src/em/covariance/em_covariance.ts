@@ -11,7 +11,8 @@
  * - M-step: every moment the update needs (N_k, sum_n r x', and the second moments the type
  *   needs) is a column of `Z^T R` ([width, K]).
  *
- * The bases: full [1, x', x'_i x'_j (i <= j)]; tied [1, x'] (its second moment is the constant
+ * The bases: full the products z_i z_j (i <= j) of z = [1, x'] (its moments unpacked to the
+ * flattened sum_n r z z^T); tied [1, x'] (its second moment is the constant
  * sum_n w x' x'^T); diag [1, x', x'^2]; spherical [1, x', |x'|^2].
  *
  * Accuracy. Both steps expand a quadratic around the origin of the scaled space, so in float32
@@ -59,8 +60,19 @@ export interface Moments {
 export abstract class EmCovariance {
   /** scikit-learn's name of the type. */
   abstract readonly name: CovarianceTypeName;
-  /** Number of columns of the feature basis Z. */
+  /**
+   * Number of columns of the moments: per component, the sums of the basis the M-step reads (the
+   * statistics' `basisWidth`).
+   */
   abstract get width(): number;
+
+  /**
+   * Number of columns of the feature basis Z: the moments' width, unless the type takes a
+   * narrower basis and unpacks its moments ({@link expandMoments}).
+   */
+  get featureWidth(): number {
+    return this.width;
+  }
 
   constructor(
     readonly K: number,
@@ -76,11 +88,12 @@ export abstract class EmCovariance {
   abstract readonly scatter: ScatterShape;
 
   /**
-   * Whether the M-step computes Z^T R (wide bases: Z^T is cached next to Z and the fresh R is
-   * the small right operand) rather than R^T Z (narrow bases: Z is the cached right operand).
+   * Whether the M-step computes Z^T R (wide bases: Z^T is cached next to Z, or transposed from
+   * features rebuilt every pass, and the fresh R is the small right operand) rather than R^T Z
+   * (narrow bases: Z is the cached right operand).
    */
   get transposedMoments(): boolean {
-    return this.width > 64;
+    return this.featureWidth > 64;
   }
 
   /**
@@ -91,14 +104,19 @@ export abstract class EmCovariance {
     return true;
   }
 
-  /** Builds the basis Z [B, width] from scaled rows x' [B, D]. */
+  /** Builds the basis Z [B, featureWidth] from scaled rows x' [B, D]. */
   abstract features(x: tf.Tensor2D): tf.Tensor2D;
 
   /**
-   * E-step coefficients W [width, K]: `Z W` (plus {@link sharedLogit}) are the log-probabilities
-   * `log pi_k + log N(x | mu_k, Sigma_k)`.
+   * E-step coefficients W [featureWidth, K]: `Z W` (plus {@link sharedLogit}) are the
+   * log-probabilities `log pi_k + log N(x | mu_k, Sigma_k)`.
    */
   abstract logitCoefficients(state: ScaledState): tf.Tensor2D;
+
+  /** The moments [K, width] from the sums R^T Z [K, featureWidth] of the feature basis. */
+  expandMoments(moments: tf.Tensor2D): tf.Tensor2D {
+    return moments;
+  }
 
   /** A component-independent log-probability column [B, 1] added to `Z W`, if the type has one. */
   sharedLogit(_x: tf.Tensor2D, _state: ScaledState): tf.Tensor2D | null {
@@ -130,6 +148,11 @@ export abstract class EmCovariance {
    * units (`constant`).
    */
   abstract covariancesFromScatter(scatter: tf.Tensor, nk: tf.Tensor1D, regCovar: number, scale: number): tf.Tensor;
+
+  /** The precision Cholesky factors of the covariances an M-step computed (`caller` names it in messages). */
+  precisionCholesky(covariances: tf.Tensor, caller: string): tf.Tensor {
+    return this.type.precisionCholeskyFromCovariance(covariances, {caller});
+  }
 
   /** kappa_k (see the file comment), [K]. */
   abstract conditioning(state: ScaledState): tf.Tensor1D;

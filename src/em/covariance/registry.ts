@@ -14,10 +14,14 @@ import {SharedIsotropicEm} from './shared_isotropic';
 import {SphericalEm} from './spherical';
 import {TiedEm} from './tied';
 
-/** An EM class: constructed for K components and D features, with its basis width as a function of D. */
+/**
+ * An EM class: constructed for K components and D features, with its moments' width (and, when
+ * narrower, its feature basis' width) as a function of D.
+ */
 interface EmCovarianceClass {
   new (K: number, D: number): EmCovariance;
   basisWidth(D: number): number;
+  featureWidth?(D: number): number;
 }
 
 /**
@@ -67,13 +71,24 @@ export function createEmCovariance(
   assertEmCovarianceType(caller, type);
   // Refused before anything is allocated: the parameters, and the feature basis of one row.
   assertAllocatable(caller, 'the covariances', getCovarianceType(type, caller).parameterShape(K, D));
-  assertAllocatable(caller, 'the EM feature basis of one row', [1, EM_REGISTRY[type].basisWidth(D)]);
+  assertAllocatable(caller, 'the EM feature basis of one row', [1, featureWidth(type, D)]);
   return new EM_REGISTRY[type](K, D);
 }
 
-/** Width of the feature basis of `name` at D features (see em_covariance.ts). */
+/** Width of the moments of `name` at D features (the statistics' `basisWidth`, see em_covariance.ts). */
 export function basisWidth(name: CovarianceTypeName, D: number): number {
   if (name === 'constant') return ConstantEm.basisWidth(D);
   assertEmCovarianceType('basisWidth', name);
   return EM_REGISTRY[name].basisWidth(D);
+}
+
+/**
+ * Width of the feature basis Z of `name` at D features: what a chunk of rows costs in memory
+ * (the moments' width {@link basisWidth} unless the type unpacks a narrower basis).
+ */
+export function featureWidth(name: CovarianceTypeName, D: number): number {
+  if (name === 'constant') return ConstantEm.basisWidth(D);
+  assertEmCovarianceType('featureWidth', name);
+  const type = EM_REGISTRY[name];
+  return type.featureWidth ? type.featureWidth(D) : type.basisWidth(D);
 }

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {diagPart, triangleMask} from '../../../ops/linalg/matrix_utils';
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
+import {hostPrecisionCholesky} from './host_cholesky';
 import {EmCovariance, Moments} from './em_covariance';
 import {MATRIX_SCATTER} from './scatter';
 
@@ -91,6 +92,11 @@ export class TiedEm extends EmCovariance {
 
   covariancesFromScatter(scatter: tf.Tensor, nk: tf.Tensor1D, regCovar: number): tf.Tensor {
     return tf.add(tf.div(scatter, tf.sum(nk)), tf.mul(tf.eye(this.D), regCovar));
+  }
+
+  /** On the host (see host_cholesky.ts). */
+  override precisionCholesky(covariances: tf.Tensor): tf.Tensor {
+    return hostPrecisionCholesky(covariances);
   }
 
   conditioning(state: ScaledState): tf.Tensor1D {

@@ -41,7 +41,7 @@ export interface EmContext {
 
 /** Creates the context of a fit; the caller disposes `em` and `data`. */
 export function createContext(fn: string, data: EmData, em: EmCovariance, regCovar: number): EmContext {
-  const bytesPerRow = em.width * 4 * (em.transposedMoments ? 2 : 1);
+  const bytesPerRow = em.featureWidth * 4 * (em.transposedMoments ? 2 : 1);
   return {
     fn,
     data,

@@ -127,7 +127,7 @@ function finalize(
       meansLow = replaceRows(tf.zerosLike(means), low, exact.indices) as tf.Tensor2D;
     }
     const covariances = em.covariancesFromScatter(scatter, nk, ctx.regCovar, ctx.data.transform.scale);
-    const precisionsCholesky = em.type.precisionCholeskyFromCovariance(covariances, {caller: ctx.fn});
+    const precisionsCholesky = em.precisionCholesky(covariances, ctx.fn);
     const kappa = em.conditioning({weights, means, meansLow, covariances, precisionsCholesky});
     const perComponent = tf.reshape(precisionsCholesky, em.perComponentExact ? [K, -1] : [1, -1]);
     const finite = tf.mul(tf.ones([K]), tf.cast(tf.isFinite(tf.sum(perComponent, -1)), 'float32'));

@@ -116,9 +116,12 @@ export function runPass(ctx: EmContext, responsibilities: ChunkResponsibilities,
         const weighted = chunk.weightColumn ? (tf.mul(resp, chunk.weightColumn) as tf.Tensor2D) : resp;
         let chunkMoments: tf.Tensor | null = null;
         if (request.moments) {
+          // [K, featureWidth]. Wide bases: Z^T R, the fresh R as the small right operand (XNNPACK
+          // packs a new right operand, ~10 ns per element: a fresh Z there costs more than its
+          // transpose). Narrow bases: R^T Z, the cached Z on the right.
           chunkMoments = em.transposedMoments
-            ? tf.matMul(f.zT ?? tf.transpose(f.z), weighted) // [width, K]
-            : tf.matMul(tf.transpose(weighted), f.z); // [K, width]
+            ? tf.transpose(tf.matMul(f.zT ?? tf.transpose(f.z), weighted))
+            : tf.matMul(tf.transpose(weighted), f.z);
         }
         const chunkScatter = exact
           ? em.scatter.exactChunk(chunk, tf.gather(weighted, exact.indexTensor, 1) as tf.Tensor2D, exact)
@@ -135,10 +138,10 @@ export function runPass(ctx: EmContext, responsibilities: ChunkResponsibilities,
     tf.dispose([moments, scatter, logLikelihood].filter((t): t is tf.Tensor => t !== null));
     throw e;
   }
-  if (moments && em.transposedMoments) {
-    const transposed = tf.transpose(moments);
-    moments.dispose();
-    moments = transposed;
+  if (moments) {
+    const expanded = tf.tidy(() => em.expandMoments(moments as tf.Tensor2D));
+    if (expanded !== moments) moments.dispose();
+    moments = expanded;
   }
   return {moments: moments as tf.Tensor2D | null, exactScatter: scatter, logLikelihoodSum: logLikelihood};
 }
