@@ -72,3 +72,17 @@ export function variableFrom(init: tf.Tensor): tf.Variable {
   init.dispose();
   return variable;
 }
+
+/** Asserts that `promise` rejects with an Error whose message contains every fragment. */
+export async function expectRejectsWith(promise: Promise<unknown>, ...fragments: string[]): Promise<Error> {
+  let error: unknown = null;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  // An Error, or the DOMException an AbortSignal rejects with (not an Error subclass in Node).
+  expect((error as Error | null)?.message, 'expected a rejection').to.be.a('string');
+  for (const fragment of fragments) expect((error as Error).message).to.contain(fragment);
+  return error as Error;
+}

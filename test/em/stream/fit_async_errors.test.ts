@@ -6,25 +6,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 
 import {GaussianMixture} from '../../../src';
-import {expectClose, expectNoLeak, flat} from '../../helpers/assertions';
+import {expectClose, expectNoLeak, expectRejectsWith, flat} from '../../helpers/assertions';
 import {describeOnBackends} from '../../helpers/backends';
 import {asyncSource, batches, mixtureRows} from './data';
 
 const quiet = {onWarning: () => {}};
-
-/** Asserts that `promise` rejects with an Error whose message contains every fragment. */
-async function expectRejectsWith(promise: Promise<unknown>, ...fragments: string[]): Promise<Error> {
-  let error: unknown = null;
-  try {
-    await promise;
-  } catch (e) {
-    error = e;
-  }
-  // An Error, or the DOMException an AbortSignal rejects with (not an Error subclass in Node).
-  expect((error as Error | null)?.message, 'expected a rejection').to.be.a('string');
-  for (const fragment of fragments) expect((error as Error).message).to.contain(fragment);
-  return error as Error;
-}
 
 describeOnBackends('GaussianMixture.fitAsync: bad streams and options', () => {
   const rows = mixtureRows(400, 2, 2, 1);

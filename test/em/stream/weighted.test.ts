@@ -8,7 +8,7 @@ import * as tfd from '@tensorflow/tfjs-data';
 import {expect} from 'chai';
 
 import {EM_COVARIANCE_TYPES, GaussianMixture, GaussianMixtureOptions} from '../../../src';
-import {expectClose, expectNoLeak, flat} from '../../helpers/assertions';
+import {expectClose, expectNoLeak, expectRejectsWith, flat} from '../../helpers/assertions';
 import {describeOnBackends} from '../../helpers/backends';
 import {expectCloseToScale} from '../helpers';
 import {batches, mixtureRows, startOf, weightedSource} from './data';
@@ -31,18 +31,6 @@ function expectSameFit(
   expectClose(flat(streamed.weights), flat(reference.weights), {rtol: 0, atol: tol, label: `${label}: weights`});
   expectCloseToScale(streamed.means, flat(reference.means), tol, `${label}: means`);
   expectCloseToScale(streamed.covariances, flat(reference.covariances), tol, `${label}: covariances`);
-}
-
-/** Asserts that `promise` rejects with an Error whose message contains every fragment. */
-async function expectRejectsWith(promise: Promise<unknown>, ...fragments: string[]): Promise<void> {
-  let error: unknown = null;
-  try {
-    await promise;
-  } catch (e) {
-    error = e;
-  }
-  expect((error as Error | null)?.message, 'expected a rejection').to.be.a('string');
-  for (const fragment of fragments) expect((error as Error).message).to.contain(fragment);
 }
 
 describeOnBackends('GaussianMixture.fitAsync: weighted streams equal fit with sampleWeight', () => {

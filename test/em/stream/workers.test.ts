@@ -12,7 +12,7 @@ import {expect} from 'chai';
 
 import {EM_COVARIANCE_TYPES, GaussianMixture, GaussianMixtureOptions} from '../../../src';
 import {WorkerPool, coreCount} from '../../../src/em/parallel/pool';
-import {expectClose, expectNoLeak, expectThrowsWith, flat} from '../../helpers/assertions';
+import {expectClose, expectNoLeak, expectRejectsWith, expectThrowsWith, flat} from '../../helpers/assertions';
 import {describeOnBackends} from '../../helpers/backends';
 import {setGmmFlag} from '../../helpers/flags';
 import {expectCloseToScale} from '../helpers';
@@ -27,18 +27,6 @@ function expectSameFit(a: GaussianMixture, b: GaussianMixture, label: string): v
   expectClose(flat(b.weights), flat(a.weights), {rtol: 0, atol: 1e-5, label: `${label}: weights`});
   expectCloseToScale(b.means, flat(a.means), 1e-5, `${label}: means`);
   expectCloseToScale(b.covariances, flat(a.covariances), 1e-5, `${label}: covariances`);
-}
-
-/** Asserts that `promise` rejects with an Error whose message contains every fragment. */
-async function expectRejectsWith(promise: Promise<unknown>, ...fragments: string[]): Promise<void> {
-  let error: unknown = null;
-  try {
-    await promise;
-  } catch (e) {
-    error = e;
-  }
-  expect((error as Error | null)?.message, 'expected a rejection').to.be.a('string');
-  for (const fragment of fragments) expect((error as Error).message).to.contain(fragment);
 }
 
 describeOnBackends('GaussianMixture.fitAsync on a stream with workers: 2 equals in-thread', (backend) => {
