@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {fill, normal, rng} from './random';
 import {F64, referenceLogProb} from './reference_f64';
 import {plainLogProbPrecisionCholesky} from './reference_tf';
 
@@ -171,4 +172,27 @@ export function plainMdnNLL(spec: MdnRefSpec, yTrue: tf.Tensor, yPred: tf.Tensor
   }
   const logProbs = plainLogProbPrecisionCholesky(type, yTrue, logits, means, factor);
   return tf.neg(tf.logSumExp(logProbs, 1));
+}
+
+/**
+ * Random head outputs and targets (float32-rounded): logits and means ~N(0, 1), raw scales
+ * uniform in [-2, 2] (standard deviations 0.13-2.1, both sides of softplus' knee), coefficients
+ * ~N(0, 0.8); targets ~N(0, 1.5^2); per-row cotangents in [0.5, 1.5).
+ */
+export function randomMdnCase(
+  spec: MdnRefSpec,
+  N: number,
+  seed: number,
+): {yPred: number[][]; yTrue: number[][]; cotangent: number[]} {
+  const random = rng(seed);
+  const {K, D, type} = spec;
+  const scalesEnd = K + K * D + (type === 'spherical' ? K : K * D);
+  const yPred = Array.from({length: N}, () =>
+    Array.from({length: refParamsSize(spec)}, (_, p) =>
+      Math.fround(p < K + K * D ? normal(random) : p < scalesEnd ? 4 * random() - 2 : 0.8 * normal(random)),
+    ),
+  );
+  const yTrue = fill([N, D], () => Math.fround(1.5 * normal(random))) as number[][];
+  const cotangent = Array.from({length: N}, () => Math.fround(0.5 + random()));
+  return {yPred, yTrue, cotangent};
 }

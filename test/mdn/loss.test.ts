@@ -4,28 +4,17 @@ import {expect} from 'chai';
 import {mdnLoss, mdnParamsSize} from '../../src';
 import {expectClose, expectNoLeak, expectThrowsWith} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
-import {fill, normal, rng} from '../helpers/random';
-import {MdnRefSpec, MdnType, plainMdnNLL, refMdnGradient, refMdnNLL, refParamsSize} from '../helpers/reference_mdn';
+import {
+  MdnRefSpec,
+  MdnType,
+  plainMdnNLL,
+  randomMdnCase,
+  refMdnGradient,
+  refMdnNLL,
+  refParamsSize,
+} from '../helpers/reference_mdn';
 
 const TYPES: MdnType[] = ['diag', 'spherical', 'full'];
-
-/**
- * Random head outputs (float32-rounded): logits and means ~N(0, 1), raw scales uniform in
- * [-2, 2] (standard deviations 0.13-2.1, both sides of softplus' knee), coefficients ~N(0, 0.8).
- */
-function randomCase(spec: MdnRefSpec, N: number, seed: number) {
-  const random = rng(seed);
-  const {K, D, type} = spec;
-  const scalesEnd = K + K * D + (type === 'spherical' ? K : K * D);
-  const yPred = Array.from({length: N}, () =>
-    Array.from({length: refParamsSize(spec)}, (_, p) =>
-      Math.fround(p < K + K * D ? normal(random) : p < scalesEnd ? 4 * random() - 2 : 0.8 * normal(random)),
-    ),
-  );
-  const yTrue = fill([N, D], () => 1.5 * normal(random)) as number[][];
-  const cotangent = Array.from({length: N}, () => Math.fround(0.5 + random()));
-  return {yPred, yTrue, cotangent};
-}
 
 describeOnBackends('mdnLoss', () => {
   for (const type of TYPES) {
@@ -33,7 +22,7 @@ describeOnBackends('mdnLoss', () => {
       describe(`${type}, outputDim ${D}`, () => {
         const spec: MdnRefSpec = {K: 3, D, type, minScale: 0.01};
         const config = {nComponents: 3, outputDim: D, covarianceType: type, minScale: 0.01};
-        const {yPred, yTrue, cotangent} = randomCase(spec, 5, 100 * D + TYPES.indexOf(type));
+        const {yPred, yTrue, cotangent} = randomMdnCase(spec, 5, 100 * D + TYPES.indexOf(type));
 
         it('per-row NLL equals the float64 reference decoded from the documented layout', async () => {
           expect(mdnParamsSize(3, D, type)).to.equal(refParamsSize(spec));

@@ -10,25 +10,9 @@ import {mdnLoss} from '../../src';
 import {expectClose, expectNoLeak} from '../helpers/assertions';
 import {describeOnBackends} from '../helpers/backends';
 import {setGmmFlag} from '../helpers/flags';
-import {fill, normal, rng} from '../helpers/random';
-import {MdnRefSpec, MdnType, plainMdnNLL, refMdnNLL, refParamsSize} from '../helpers/reference_mdn';
+import {MdnRefSpec, MdnType, plainMdnNLL, randomMdnCase, refMdnNLL} from '../helpers/reference_mdn';
 
 const TYPES: MdnType[] = ['diag', 'spherical', 'full'];
-
-/** Head outputs as in loss.test.ts: logits, means ~N(0, 1), raw scales in [-2, 2], coefficients ~N(0, 0.8). */
-function randomCase(spec: MdnRefSpec, N: number, seed: number) {
-  const random = rng(seed);
-  const {K, D, type} = spec;
-  const scalesEnd = K + K * D + (type === 'spherical' ? K : K * D);
-  const yPred = Array.from({length: N}, () =>
-    Array.from({length: refParamsSize(spec)}, (_, p) =>
-      Math.fround(p < K + K * D ? normal(random) : p < scalesEnd ? 4 * random() - 2 : 0.8 * normal(random)),
-    ),
-  );
-  const yTrue = fill([N, D], () => Math.fround(1.5 * normal(random))) as number[][];
-  const cotangent = Array.from({length: N}, () => Math.fround(0.5 + random()));
-  return {yPred, yTrue, cotangent};
-}
 
 /** Central differences of sum_n cotangent[n] nll_n w.r.t. every target entry (float64). */
 function refTargetGradient(spec: MdnRefSpec, yPred: number[][], yTrue: number[][], cotangent: number[]): number[][] {
@@ -53,7 +37,7 @@ describeOnBackends('mdnLoss: the fused op', () => {
   for (const type of TYPES) {
     for (const D of [1, 2, 3]) {
       const spec: MdnRefSpec = {K: 4, D, type, minScale: 0.01};
-      const {yPred, yTrue, cotangent} = randomCase(spec, 6, 31 * D + TYPES.indexOf(type));
+      const {yPred, yTrue, cotangent} = randomMdnCase(spec, 6, 31 * D + TYPES.indexOf(type));
 
       it(`${type}, outputDim ${D}: gradient w.r.t. yTrue matches float64 central differences and plain autodiff`, async () => {
         const fd = refTargetGradient(spec, yPred, yTrue, cotangent);
@@ -75,7 +59,7 @@ describeOnBackends('mdnLoss: the fused op', () => {
 
     it(`${type}: both gradients at once equal each alone, on the lazy and the eager path`, async () => {
       const spec: MdnRefSpec = {K: 3, D: 2, type, minScale: 1e-3};
-      const {yPred, yTrue, cotangent} = randomCase(spec, 5, 7 + TYPES.indexOf(type));
+      const {yPred, yTrue, cotangent} = randomMdnCase(spec, 5, 7 + TYPES.indexOf(type));
       const gradients = (lazy: boolean) => {
         const previous = setGmmFlag('GMM_LAZY_GRADIENTS', lazy);
         try {
@@ -106,7 +90,7 @@ describeOnBackends('mdnLoss: the fused op', () => {
 
     it(`${type}: the gradient w.r.t. yTrue is computed only when asked for`, async () => {
       const spec: MdnRefSpec = {K: 3, D: 2, type, minScale: 1e-3};
-      const {yPred, yTrue} = randomCase(spec, 4, 5);
+      const {yPred, yTrue} = randomMdnCase(spec, 4, 5);
       const kernels = async (wrt: 'yPred' | 'both') => {
         const info = await tf.profile(() =>
           tf.tidy(() => {
@@ -126,7 +110,7 @@ describeOnBackends('mdnLoss: the fused op', () => {
 
     it(`${type}: K = 8, D = 2 (the benchmark's shape): values and gradients equal float64 and plain autodiff`, async () => {
       const spec: MdnRefSpec = {K: 8, D: 2, type, minScale: 1e-3};
-      const {yPred, yTrue, cotangent} = randomCase(spec, 16, 3 + TYPES.indexOf(type));
+      const {yPred, yTrue, cotangent} = randomMdnCase(spec, 16, 3 + TYPES.indexOf(type));
       await expectNoLeak(() =>
         tf.tidy(() => {
           const loss = mdnLoss(configOf(spec));
@@ -145,7 +129,7 @@ describeOnBackends('mdnLoss: the fused op', () => {
 
     it(`${type}: a row beyond the float32 bound has loss +Infinity and no NaN in either gradient`, () => {
       const spec: MdnRefSpec = {K: 2, D: 2, type, minScale: 1e-3};
-      const {yPred, yTrue} = randomCase(spec, 2, 11);
+      const {yPred, yTrue} = randomMdnCase(spec, 2, 11);
       // Row 1: both means 1e30 away from the target, scales at the floor: every cost overflows.
       for (let p = 2; p < 6; p++) yPred[1][p] = 1e30;
       for (let p = 6; p < (type === 'spherical' ? 8 : 10); p++) yPred[1][p] = -100;

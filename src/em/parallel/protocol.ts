@@ -39,12 +39,8 @@ export interface WebWorkerSetup {
   flags: Record<string, number | boolean | string>;
 }
 
-/**
- * Rows [start, end) of `scaled` (the whole data set in shared memory, or a copy of the worker's
- * rows with start 0), the worker's share of a fit, kept until the next `load`.
- */
-export interface LoadMessage {
-  kind: 'load';
+/** What a worker needs to know of a fit: the covariance type, the sizes, the data transform. */
+export interface FitShape {
   covarianceType: string;
   /** The fixed variance of 'constant' (data units), else null. */
   variance: number | null;
@@ -53,6 +49,14 @@ export interface LoadMessage {
   batchSize: number;
   center: number[];
   scale: number;
+}
+
+/**
+ * Rows [start, end) of `scaled` (the whole data set in shared memory, or a copy of the worker's
+ * rows with start 0), the worker's share of a fit, kept until the next `load`.
+ */
+export interface LoadMessage extends FitShape {
+  kind: 'load';
   /** Scaled rows, Float32 [rows * D]. */
   scaled: SharedArrayBuffer | ArrayBuffer;
   /** Their rounding residuals, Float32 [rows * D], or null. */
@@ -92,16 +96,8 @@ export interface LogProbMessage {
 }
 
 /** The fit of a stream: what every batch shares (the covariance type, the transform, the chunk size). */
-export interface StreamLoadMessage {
+export interface StreamLoadMessage extends FitShape {
   kind: 'streamLoad';
-  covarianceType: string;
-  /** The fixed variance of 'constant' (data units), else null. */
-  variance: number | null;
-  K: number;
-  D: number;
-  batchSize: number;
-  center: number[];
-  scale: number;
 }
 
 /** The start of a pass over a stream: the E-step and the sums to take (as {@link PassMessage}). */
