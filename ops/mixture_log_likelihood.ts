@@ -30,8 +30,9 @@ export const FLOAT32_MAX = 3.4028234663852886e38;
  * log sum exp over the last axis as max - log(max softmax): the softmax is one fused kernel on
  * most backends, and it is also the gradient, so the backward needs no second exp. Infinite
  * entries are clipped before the softmax (an all -Infinity row then gives a uniform placeholder),
- * and rows without a finite maximum get a zero gradient. (tf.where with a broadcast condition
- * would tile the condition, which is slow on wasm; a 0/1 mask multiplies instead.)
+ * and rows without a finite maximum get a zero gradient. The mask of finite rows
+ * multiplies the [..., 1] upstream gradient rather than the saved softmax: a broadcast along the
+ * last axis is the slow kind on wasm, so the backward does one, the forward none.
  */
 const logSumExpLastAxis = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const lp = inputs[0] as tf.Tensor;
@@ -39,9 +40,11 @@ const logSumExpLastAxis = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSav
   const max = tf.max(lp, -1, true);
   const softmax = tf.softmax(tf.clipByValue(lp, -FLOAT32_MAX, FLOAT32_MAX));
   const lse = tf.squeeze(tf.sub(max, tf.log(tf.max(softmax, -1, true))), [-1]);
-  save([tf.mul(softmax, tf.cast(tf.isFinite(max), 'float32'))]);
+  save([softmax, tf.cast(tf.isFinite(max), 'float32')]);
   return {
     value: lse,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(saved[0], tf.expandDims(dy, -1))],
+    gradFunc: (dy: tf.Tensor, [responsibilities, finiteRows]: tf.Tensor[]) => [
+      tf.mul(responsibilities, tf.mul(tf.expandDims(dy, -1), finiteRows)),
+    ],
   };
 });

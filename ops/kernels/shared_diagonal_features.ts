@@ -1,6 +1,6 @@
 /**
- * Shared mixture, diagonal factors (diag, spherical), in the feature basis: one matmul
- * [N, 2D] x [2D, K] for every squared norm, and one [2D, N] x [N, K] for every factor and mean
+ * Shared mixture, diagonal factors (diag, spherical), in the feature basis: two matmuls
+ * [N, D] x [D, K] (u^2 and u) for every squared norm, and one [2D, N] x [N, K] for every factor and mean
  * gradient; no [N, K, D] or [D, K, N] tensor.
  *
  * With x' = x - c, mu' = mu - c (c: see grouped.ts), a per-feature scale r_j = max_k p_kj and
@@ -33,9 +33,12 @@ export const sharedDiagonalFeatureKernel: Kernel = {
     const a = tf.square(tf.div(factor, scale)); // [K, D]
     const v = tf.mul(centeredMeans, scale);
     const av = tf.mul(a, v);
-    const coefficients = tf.concat([tf.transpose(a), tf.mul(tf.transpose(av), -2)], 0); // [2D, K]
     const constant = tf.reshape(tf.sum(tf.mul(av, v), -1), [1, K]);
-    const expanded = tf.add(tf.matMul(tf.concat([tf.square(u), u], 1), coefficients), constant);
+    // Two [N, D] x [D, K] matmuls rather than one on [u^2, u]: concatenating along the last axis
+    // is a row loop on wasm that costs more than both products.
+    const quadratic = tf.matMul(tf.square(u), tf.transpose(a));
+    const linear = tf.matMul(u, tf.mul(tf.transpose(av), -2));
+    const expanded = tf.add(tf.add(quadratic, linear), constant);
     // The expansion can round a tiny |y|^2 below zero.
     const squaredNorms = tf.relu(tf.reshape(expanded, [N, K]));
     return {squaredNorms, saved: [u, scale, a, v, factor]};
