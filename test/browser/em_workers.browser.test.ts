@@ -5,7 +5,9 @@
  * workers in shared memory) and on a plain one (each worker is handed a copy of its rows). workers = 2 must equal
  * workers = 1 (in-thread) and Node's in-thread fit of the same data and start, the workers must
  * end with dispose(), no tensor may leak, the page must log no error, and `fit` with workers = 2
- * must refuse and name fitAsync.
+ * must refuse and name fitAsync. Streams (an async generator of weighted batches, a tf.data.Dataset)
+ * on 2 workers must equal the in-thread streamed fit and Node's, and an abort mid-pass must end
+ * the workers.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
@@ -221,3 +223,94 @@ for (const isolated of [true, false]) {
     });
   });
 }
+
+interface StreamFit extends Fit {
+  source: 'generator' | 'tf.data';
+}
+
+describe('GaussianMixture.fitAsync over streams on Web Workers in headless Chromium', function () {
+  this.timeout(300000);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let browser: Browser;
+  let errors: string[];
+  let run: {
+    fits: StreamFit[];
+    abort: {name: string | null; passes: number; nIter: number | string; running: number; leakedTensors: number};
+  };
+  let reference: Reference;
+  let unweighted: Reference;
+  const streamOptions = {...options, batchSize: undefined, seed: 3};
+  const batchSize = 400;
+
+  before(async function () {
+    requireChromium(this);
+    await tf.setBackend('cpu');
+    const fitOf = async (source: () => AsyncGenerator<unknown>) => {
+      const model = await new GaussianMixture({...streamOptions, onWarning: () => {}}).fitAsync(source as never);
+      const fitted: Reference = {
+        nIter: model.nIter,
+        lowerBound: model.lowerBound,
+        weights: Array.from(model.weights.dataSync()),
+        means: Array.from(model.means.dataSync()),
+        covariances: Array.from(model.covariances.dataSync()),
+        precisionsCholesky: Array.from(model.precisionsCholesky.dataSync()),
+      };
+      model.dispose();
+      return fitted;
+    };
+    reference = await fitOf(async function* () {
+      for (let s = 0; s < x.length; s += batchSize)
+        yield {x: x.slice(s, s + batchSize), sampleWeight: sampleWeight.slice(s, s + batchSize)};
+    });
+    unweighted = await fitOf(async function* () {
+      for (let s = 0; s < x.length; s += batchSize) yield x.slice(s, s + batchSize);
+    });
+    buildBrowserBundle();
+    server = await startServer({crossOriginIsolated: true});
+    browser = await launchBrowser();
+    const page = await browser.newPage();
+    errors = collectErrors(page);
+    await page.goto(`${server.url}/test/browser/pages/em_workers.html`);
+    await page.waitForFunction('window.ready === true');
+    run = (await page.evaluate(
+      (payload: unknown) => (window as unknown as {runStreams: (p: unknown) => Promise<unknown>}).runStreams(payload),
+      {x, sampleWeight, options: streamOptions, batchSize, backends: ['cpu', 'wasm']},
+    )) as typeof run;
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('the page logs no error', () => {
+    expect(errors, 'console errors').to.deep.equal([]);
+  });
+
+  for (const backend of ['cpu', 'wasm']) {
+    it(`${backend}: weighted generator batches on 2 workers equal in-thread and Node's streamed fit; tf.data too`, () => {
+      const fit = (source: string, workers: number) =>
+        run.fits.find((f) => f.backend === backend && f.source === source && f.workers === workers)!;
+      const [two, one, dataset] = [fit('generator', 2), fit('generator', 1), fit('tf.data', 2)];
+      expect(one.running, 'workers = 1 runs in-thread').to.equal(0);
+      for (const f of [two, dataset]) {
+        expect(f.running, `${f.source}: workers running after fitAsync`).to.equal(2);
+        expect(f.runningAfterDispose, `${f.source}: after dispose`).to.equal(0);
+      }
+      expect(dataset.leakedTensors, 'tensors leaked on the page').to.equal(0);
+      expectSameFit(two, one, `${backend} generator workers 2 vs 1`);
+      expectSameFit(two, reference, `${backend} generator workers 2 vs Node`);
+      expectSameFit(dataset, unweighted, `${backend} tf.data workers 2 vs Node`);
+    });
+  }
+
+  it('an abort in the middle of a streamed pass on the workers rejects with AbortError, ends them, leaks nothing', () => {
+    expect(run.abort.name).to.equal('AbortError');
+    expect(run.abort.passes, 'no pass after the abort').to.equal(3);
+    expect(run.abort.running, 'workers ended').to.equal(0);
+    expect(run.abort.leakedTensors, 'tensors leaked on the page').to.equal(0);
+    // Pass 1 draws the initialisation's sample, pass 2 is iteration 1, the abort comes in iteration 2:
+    // the model stays at its last complete iteration.
+    expect(run.abort.nIter).to.equal(1);
+  });
+});
