@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
-import type {Browser} from 'playwright-core';
+import type {Browser, Page} from 'playwright-core';
 
 import {GaussianMixture, GaussianMixtureOptions} from '../../src';
 import {expectClose} from '../helpers/assertions';
@@ -80,6 +80,27 @@ const options: GaussianMixtureOptions = {
   ],
 };
 
+/** What the comparisons read of a model fitted in Node (as the page's `summary`). */
+function summaryOf(model: GaussianMixture): Reference {
+  return {
+    nIter: model.nIter,
+    lowerBound: model.lowerBound,
+    weights: Array.from(model.weights.dataSync()),
+    means: Array.from(model.means.dataSync()),
+    covariances: Array.from(model.covariances.dataSync()),
+    precisionsCholesky: Array.from(model.precisionsCholesky.dataSync()),
+  };
+}
+
+/** A new page on em_workers.html, ready, and the console errors it logs. */
+async function openWorkersPage(browser: Browser, url: string): Promise<{page: Page; errors: string[]}> {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${url}/test/browser/pages/em_workers.html`);
+  await page.waitForFunction('window.ready === true');
+  return {page, errors};
+}
+
 function expectSameFit(actual: Fit, expected: Reference, label: string): void {
   expect(actual.nIter, `${label}: nIter`).to.equal(expected.nIter);
   expectClose([actual.lowerBound], [expected.lowerBound], {
@@ -107,23 +128,14 @@ for (const isolated of [true, false]) {
       requireChromium(this);
       await tf.setBackend('cpu');
       const model = new GaussianMixture({...options, onWarning: () => {}}).fit(x, {sampleWeight});
-      reference = {
-        nIter: model.nIter,
-        lowerBound: model.lowerBound,
-        weights: Array.from(model.weights.dataSync()),
-        means: Array.from(model.means.dataSync()),
-        covariances: Array.from(model.covariances.dataSync()),
-        precisionsCholesky: Array.from(model.precisionsCholesky.dataSync()),
-      };
+      reference = summaryOf(model);
       model.dispose();
       buildBrowserBundle();
       server = await startServer({crossOriginIsolated: isolated});
       browser = await launchBrowser();
-      const page = await browser.newPage();
-      errors = collectErrors(page);
-      await page.goto(`${server.url}/test/browser/pages/em_workers.html`);
-      await page.waitForFunction('window.ready === true');
-      run = (await page.evaluate(
+      const opened = await openWorkersPage(browser, server.url);
+      errors = opened.errors;
+      run = (await opened.page.evaluate(
         (payload: unknown) => (window as unknown as {runFits: (p: unknown) => Promise<unknown>}).runFits(payload),
         {x, sampleWeight, options, backends: ['cpu', 'wasm']},
       )) as PageRun;
@@ -178,10 +190,7 @@ for (const isolated of [true, false]) {
         tol: 0,
         batchSize: 2048,
       };
-      const page = await browser.newPage();
-      const pageErrors = collectErrors(page);
-      await page.goto(`${server.url}/test/browser/pages/em_workers.html`);
-      await page.waitForFunction('window.ready === true');
+      const {page, errors: pageErrors} = await openWorkersPage(browser, server.url);
       const fits = (await page.evaluate(
         (payload: unknown) => (window as unknown as {runNarrow: (p: unknown) => Promise<unknown>}).runNarrow(payload),
         {x: narrowX, options: narrowOptions},
@@ -201,9 +210,7 @@ for (const isolated of [true, false]) {
 
     it('a worker script that does not load, a createWorker that returns no Worker, or wasm files not found reject clearly', async () => {
       // Another page: the failed request of the missing script is logged as a console error.
-      const page = await browser.newPage();
-      await page.goto(`${server.url}/test/browser/pages/em_workers.html`);
-      await page.waitForFunction('window.ready === true');
+      const {page} = await openWorkersPage(browser, server.url);
       const failures = (await page.evaluate(
         (payload: unknown) =>
           (window as unknown as {runFailures: (p: unknown) => Promise<unknown>}).runFailures(payload),
@@ -247,14 +254,7 @@ describe('GaussianMixture.fitAsync over streams on Web Workers in headless Chrom
     await tf.setBackend('cpu');
     const fitOf = async (source: () => AsyncGenerator<unknown>) => {
       const model = await new GaussianMixture({...streamOptions, onWarning: () => {}}).fitAsync(source as never);
-      const fitted: Reference = {
-        nIter: model.nIter,
-        lowerBound: model.lowerBound,
-        weights: Array.from(model.weights.dataSync()),
-        means: Array.from(model.means.dataSync()),
-        covariances: Array.from(model.covariances.dataSync()),
-        precisionsCholesky: Array.from(model.precisionsCholesky.dataSync()),
-      };
+      const fitted = summaryOf(model);
       model.dispose();
       return fitted;
     };
@@ -268,11 +268,9 @@ describe('GaussianMixture.fitAsync over streams on Web Workers in headless Chrom
     buildBrowserBundle();
     server = await startServer({crossOriginIsolated: true});
     browser = await launchBrowser();
-    const page = await browser.newPage();
-    errors = collectErrors(page);
-    await page.goto(`${server.url}/test/browser/pages/em_workers.html`);
-    await page.waitForFunction('window.ready === true');
-    run = (await page.evaluate(
+    const opened = await openWorkersPage(browser, server.url);
+    errors = opened.errors;
+    run = (await opened.page.evaluate(
       (payload: unknown) => (window as unknown as {runStreams: (p: unknown) => Promise<unknown>}).runStreams(payload),
       {x, sampleWeight, options: streamOptions, batchSize, backends: ['cpu', 'wasm']},
     )) as typeof run;
