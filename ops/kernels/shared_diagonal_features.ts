@@ -1,7 +1,7 @@
 /**
  * Shared mixture, diagonal factors (diag, spherical), in the feature basis: two matmuls
- * [N, D] x [D, K] (u^2 and u) for every squared norm, and one [2D, N] x [N, K] for every factor and mean
- * gradient; no [N, K, D] or [D, K, N] tensor.
+ * [N, D] x [D, K] (of u^2 and of u) for every squared norm, and one [2D + 1, N] x [N, K] for
+ * every factor and mean gradient; no [N, K, D] or [D, K, N] tensor.
  *
  * With x' = x - c, mu' = mu - c (c: see grouped.ts), a per-feature scale r_j = max_k p_kj and
  * u = x' r (whitened by the narrowest component, so that u^2 neither overflows nor goes subnormal
