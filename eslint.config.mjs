@@ -19,7 +19,7 @@ export const LAYER_ZONES = [
 ];
 
 export default tseslint.config(
-  {ignores: ['dist/', 'docs/api/', 'out/', 'node_modules/', 'test/lint/fixtures/']},
+  {ignores: ['dist/', 'docs/api/', 'out/', 'node_modules/', 'test/lint/fixtures/', 'ops/kernels/wasm/assembly/']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

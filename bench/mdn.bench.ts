@@ -1,13 +1,15 @@
 /**
  * Forward + backward (gradient w.r.t. the head's output) of the mixture-density loss at
  * batch 4096, K = 8, D = 2: `mdnLoss` (one op from the packed output, with a hand-written VJP to
- * it) against the same loss written as plain tfjs ops (the head's decoding, then the per-sample
- * likelihood), differentiated by autodiff.
+ * it; on host-memory backends its WebAssembly kernel) against the same loss written as plain
+ * tfjs ops (the head's decoding, then the per-sample likelihood), differentiated by autodiff, and
+ * against the op's own tf-ops form (GMM_MDN_WASM_KERNEL false).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import {mdnLoss, mdnParamsSize} from '../src';
 import {decodeMdn} from '../ops/mdn/decode';
+import {fusedMdnNllAvailable} from '../ops/mdn/fused_kernel';
 import {resolveMdnSpec} from '../ops/mdn/spec';
 import {torchMsPerStep} from './torch';
 import {BenchRow, TimingOptions, runAndSync, timeStep} from './harness';
@@ -33,15 +35,17 @@ export function benchMdn(backend: string, _matMulGflops: number, timing: TimingO
         tf.mean(tf.logSumExp(plainPerSampleLogProb(yTrue as tf.Tensor2D, logits, means, factor, covarianceType), 1)),
       );
     };
-    const oursMs = timeStep(() => runAndSync(() => tf.grad((p: tf.Tensor) => tf.mean(loss(yTrue, p)))(yPred)), reps);
+    const step = () => runAndSync(() => tf.grad((p: tf.Tensor) => tf.mean(loss(yTrue, p)))(yPred));
+    const oursMs = timeStep(step, reps);
     const baselineMs = timeStep(() => runAndSync(() => tf.grad(plainLoss)(yPred)), reps);
-    rows.push({
-      backend,
-      case: `MDN loss fwd+bwd (d/dyPred), batch ${N}, K=${K}, D=${D}, ${covarianceType}`,
-      oursMs,
-      baselineMs,
-      baseline: 'same loss, plain tf ops, autodiff',
-    });
+    const label = `MDN loss fwd+bwd (d/dyPred), batch ${N}, K=${K}, D=${D}, ${covarianceType}`;
+    rows.push({backend, case: label, oursMs, baselineMs, baseline: 'same loss, plain tf ops, autodiff'});
+    if (fusedMdnNllAvailable()) {
+      tf.env().set('GMM_MDN_WASM_KERNEL', false);
+      const tfOpsMs = timeStep(step, reps);
+      tf.env().set('GMM_MDN_WASM_KERNEL', true);
+      rows.push({backend, case: label, oursMs, baselineMs: tfOpsMs, baseline: "the op's tf-ops form (no kernel)"});
+    }
     const torch = torchMsPerStep('mdn', covarianceType, {yTrue, yPred}, {K, D}, reps.minReps);
     if (torch) {
       rows.push({

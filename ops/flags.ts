@@ -44,6 +44,11 @@ export const GMM_FLAGS = {
    * `runKernelFunc`, feature-detected); false forces the eager `tf.customGrad` path.
    */
   GMM_LAZY_GRADIENTS: {defaultValue: true, check: requireBoolean('GMM_LAZY_GRADIENTS')},
+  /**
+   * Whether the mixture-density loss runs as one WebAssembly SIMD kernel on host-memory backends
+   * (cpu, wasm, tfjs-node; ops/mdn/fused_kernel.ts); false forces its tf-ops form there too.
+   */
+  GMM_MDN_WASM_KERNEL: {defaultValue: true, check: requireBoolean('GMM_MDN_WASM_KERNEL')},
   /** Layout of the shared full/tied kernel: 'auto' (by backend), 'generic', 'wasm' or 'features'. */
   GMM_TRIANGULAR_LAYOUT: {
     defaultValue: 'auto',
@@ -115,7 +120,7 @@ for (const [name, spec] of Object.entries(GMM_FLAGS) as Array<[GmmFlagName, Flag
 }
 
 /** The current value of a flag. */
-export function gmmFlag(name: 'GMM_LAZY_GRADIENTS' | 'GMM_VALIDATE_VALUES'): boolean;
+export function gmmFlag(name: 'GMM_LAZY_GRADIENTS' | 'GMM_MDN_WASM_KERNEL' | 'GMM_VALIDATE_VALUES'): boolean;
 export function gmmFlag(name: 'GMM_TRIANGULAR_LAYOUT'): TriangularLayout;
 export function gmmFlag(
   name:

@@ -32,6 +32,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {GradientThunks, runWithGradientThunks} from '../internal/lazy_gradient_op';
 import {FLOAT32_MAX} from '../mixture_log_likelihood';
+import {fusedMdnNegLogLikelihood, fusedMdnNllAvailable} from './fused_kernel';
 import {ResolvedMdnSpec} from './spec';
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -186,9 +187,17 @@ function logSumExp(t: tf.Tensor): {
 
 /**
  * Per-row negative log-likelihood [N] of targets [N, D] under the mixtures of a head's packed
- * output [N, P] (both validated, N >= 1), with hand-written gradients w.r.t. both.
+ * output [N, P] (both validated, N >= 1), with hand-written gradients w.r.t. both: by the
+ * WebAssembly kernel of fused_kernel.ts on host-memory backends, else by the tf ops below.
  */
 export function mdnNegLogLikelihood(yTrue: tf.Tensor2D, yPred: tf.Tensor2D, spec: ResolvedMdnSpec): tf.Tensor1D {
+  return fusedMdnNllAvailable()
+    ? fusedMdnNegLogLikelihood(yTrue, yPred, spec)
+    : tfOpsNegLogLikelihood(yTrue, yPred, spec);
+}
+
+/** {@link mdnNegLogLikelihood} in tf ops: every backend. */
+function tfOpsNegLogLikelihood(yTrue: tf.Tensor2D, yPred: tf.Tensor2D, spec: ResolvedMdnSpec): tf.Tensor1D {
   const {nComponents: K, outputDim: D, covarianceType, minScale, paramsSize: P, coefficientsSize} = spec;
   const N = yPred.shape[0];
   const KD = K * D;

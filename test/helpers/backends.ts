@@ -1,5 +1,6 @@
 /**
- * Runs a suite once per backend. `TFJS_GMM_BACKENDS=cpu` (comma-separated) narrows the set.
+ * Runs a suite once per backend (and per form of an op). `TFJS_GMM_BACKENDS=cpu`
+ * (comma-separated) narrows the set.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -17,6 +18,24 @@ export function describeOnBackends(title: string, body: (backend: string) => voi
         if (!ok) throw new Error(`backend ${backend} failed to initialise`);
         await tf.ready();
       });
+      body(backend);
+    });
+  }
+}
+
+/**
+ * `describeOnBackends` once per form of the mixture-density loss: the WebAssembly kernel
+ * (ops/mdn/fused_kernel.ts) and its tf-ops form, switched by GMM_MDN_WASM_KERNEL.
+ */
+export function describeOnMdnLossForms(title: string, body: (backend: string) => void): void {
+  for (const kernel of [true, false]) {
+    describeOnBackends(`${title} (${kernel ? 'WebAssembly kernel' : 'tf ops'})`, (backend) => {
+      let previous: boolean;
+      before(() => {
+        previous = tf.env().get('GMM_MDN_WASM_KERNEL') as boolean;
+        tf.env().set('GMM_MDN_WASM_KERNEL', kernel);
+      });
+      after(() => tf.env().set('GMM_MDN_WASM_KERNEL', previous));
       body(backend);
     });
   }

@@ -8,7 +8,7 @@ import {expect} from 'chai';
 
 import {mdnLoss} from '../../src';
 import {expectClose, expectNoLeak, expectThrowsWith} from '../helpers/assertions';
-import {describeOnBackends} from '../helpers/backends';
+import {describeOnMdnLossForms} from '../helpers/backends';
 import {setGmmFlag} from '../helpers/flags';
 import {refMdnNLL} from '../helpers/reference_mdn';
 
@@ -25,7 +25,7 @@ function lossAndGradient(spec: Parameters<typeof mdnLoss>[0], yTrue: number[][],
   });
 }
 
-describeOnBackends('mdnLoss at the extremes', () => {
+describeOnMdnLossForms('mdnLoss at the extremes', () => {
   it('a target 2e15 away from a mean whose scale sits at minScale: the float64 loss, finite gradients', async () => {
     const spec = {nComponents: 1, outputDim: 1, covarianceType: 'diag', minScale: MIN_SCALE} as const;
     // Rows [logit, mean, raw scale]: the raw scale -v puts sigma at minScale (softplus underflows).

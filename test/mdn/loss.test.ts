@@ -3,7 +3,7 @@ import {expect} from 'chai';
 
 import {mdnLoss, mdnParamsSize} from '../../src';
 import {expectClose, expectNoLeak, expectThrowsWith} from '../helpers/assertions';
-import {describeOnBackends} from '../helpers/backends';
+import {describeOnMdnLossForms} from '../helpers/backends';
 import {
   MdnRefSpec,
   MdnType,
@@ -16,7 +16,7 @@ import {
 
 const TYPES: MdnType[] = ['diag', 'spherical', 'full'];
 
-describeOnBackends('mdnLoss', () => {
+describeOnMdnLossForms('mdnLoss', () => {
   for (const type of TYPES) {
     for (const D of [1, 2, 3]) {
       describe(`${type}, outputDim ${D}`, () => {

@@ -8,7 +8,7 @@ import {expect} from 'chai';
 
 import {mdnLoss} from '../../src';
 import {expectClose, expectNoLeak} from '../helpers/assertions';
-import {describeOnBackends} from '../helpers/backends';
+import {describeOnMdnLossForms} from '../helpers/backends';
 import {setGmmFlag} from '../helpers/flags';
 import {MdnRefSpec, MdnType, plainMdnNLL, randomMdnCase, refMdnNLL} from '../helpers/reference_mdn';
 
@@ -33,7 +33,7 @@ function configOf(spec: MdnRefSpec) {
   return {nComponents: spec.K, outputDim: spec.D, covarianceType: spec.type, minScale: spec.minScale};
 }
 
-describeOnBackends('mdnLoss: the fused op', () => {
+describeOnMdnLossForms('mdnLoss: the fused op', () => {
   for (const type of TYPES) {
     for (const D of [1, 2, 3]) {
       const spec: MdnRefSpec = {K: 4, D, type, minScale: 0.01};

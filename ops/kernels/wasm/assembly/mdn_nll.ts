@@ -1,0 +1,275 @@
+// The fused mixture-density NLL kernel, in AssemblyScript: `npm run build:kernels` compiles it
+// into ../mdn_nll_module.ts, which ops/mdn/fused_kernel.ts runs. One call computes, for every row,
+// the NLL and its gradients w.r.t. the packed head output and the target, with the formulas of
+// ops/mdn/loss_op.ts, in float32, four rows at a time (one per SIMD lane).
+
+// Constants are splatted where used; the compiler folds them.
+@inline function c(v: f32): v128 {
+  return f32x4.splat(v);
+}
+
+const FLOAT32_MAX: f32 = 3.4028234663852886e38;
+const HALF_LOG_2PI: f32 = 0.9189385332046727;
+
+/**
+ * exp(x) per lane for x <= 0 (every argument here is shifted by a maximum, or -|raw|): within
+ * 3.1 ulp of float32 (measured over [-87.3, 0]); 0 where exp(x) is below the smallest normal float32 (no
+ * subnormals) and at -Infinity, NaN for NaN.
+ */
+@inline function vexp(x: v128): v128 {
+  const n = f32x4.nearest(f32x4.mul(x, c(1.4426950408889634)));
+  // x - n ln 2 in two parts (Cody and Waite): |r| <= ln 2 / 2.
+  let r = f32x4.sub(x, f32x4.mul(n, c(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, c(-2.12194440e-4)));
+  let p = f32x4.add(c(1.0 / 120), f32x4.mul(r, c(1.0 / 720)));
+  p = f32x4.add(c(1.0 / 24), f32x4.mul(r, p));
+  p = f32x4.add(c(1.0 / 6), f32x4.mul(r, p));
+  p = f32x4.add(c(0.5), f32x4.mul(r, p));
+  p = f32x4.add(f32x4.add(c(1), r), f32x4.mul(f32x4.mul(r, r), p));
+  // 2^n from its exponent bits; n >= -126 wherever the result is kept.
+  const y = f32x4.mul(p, i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23));
+  return v128.bitselect(c(0), y, f32x4.lt(x, c(-87.33654)));
+}
+
+/**
+ * log(x) per lane for x >= 0 (subnormals included): within 2.5 ulp (measured); -Infinity at 0,
+ * Infinity at Infinity.
+ */
+@inline function vlog(x: v128): v128 {
+  const tiny = f32x4.lt(x, c(1.17549435e-38));
+  const bits = v128.bitselect(f32x4.mul(x, c(8388608)), x, tiny);
+  let exponent = i32x4.sub(i32x4.shr_s(bits, 23), i32x4.splat(127));
+  let m = v128.or(v128.and(bits, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000));
+  // m in [sqrt(1/2), sqrt(2)): log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.172.
+  const high = f32x4.gt(m, c(1.4142135623730951));
+  m = v128.bitselect(f32x4.mul(m, c(0.5)), m, high);
+  exponent = i32x4.sub(exponent, high);
+  let e = f32x4.convert_i32x4_s(exponent);
+  e = v128.bitselect(f32x4.sub(e, c(23)), e, tiny);
+  const s = f32x4.div(f32x4.sub(m, c(1)), f32x4.add(m, c(1)));
+  const s2 = f32x4.mul(s, s);
+  let q = f32x4.add(c(1.0 / 7), f32x4.mul(s2, c(1.0 / 9)));
+  q = f32x4.add(c(1.0 / 5), f32x4.mul(s2, q));
+  q = f32x4.add(c(1.0 / 3), f32x4.mul(s2, q));
+  const logM = f32x4.mul(f32x4.add(s, s), f32x4.add(c(1), f32x4.mul(s2, q)));
+  let y = f32x4.add(f32x4.mul(e, c(0.693359375)), f32x4.add(f32x4.mul(e, c(-2.12194440e-4)), logM));
+  y = v128.bitselect(c(-Infinity), y, f32x4.eq(x, c(0)));
+  return v128.bitselect(x, y, f32x4.eq(x, c(Infinity)));
+}
+
+/**
+ * log(1 + t) per lane for t in [0, 1], within 3 ulp (measured): 2 atanh(s), s = t / (2 + t) <= 1/3,
+ * by its series to s^15.
+ */
+@inline function vlog1p(t: v128): v128 {
+  const s = f32x4.div(t, f32x4.add(c(2), t));
+  const s2 = f32x4.mul(s, s);
+  let q = f32x4.add(c(1.0 / 13), f32x4.mul(s2, c(1.0 / 15)));
+  q = f32x4.add(c(1.0 / 11), f32x4.mul(s2, q));
+  q = f32x4.add(c(1.0 / 9), f32x4.mul(s2, q));
+  q = f32x4.add(c(1.0 / 7), f32x4.mul(s2, q));
+  q = f32x4.add(c(1.0 / 5), f32x4.mul(s2, q));
+  q = f32x4.add(c(1.0 / 3), f32x4.mul(s2, q));
+  return f32x4.mul(f32x4.add(s, s), f32x4.add(c(1), f32x4.mul(s2, q)));
+}
+
+@inline function clipToFinite(v: v128): v128 {
+  return f32x4.min(f32x4.max(v, c(-FLOAT32_MAX)), c(FLOAT32_MAX));
+}
+
+@inline function at(base: usize, i: i32): v128 {
+  return v128.load(base + (<usize>i << 4));
+}
+
+@inline function put(base: usize, i: i32, v: v128): void {
+  v128.store(base + (<usize>i << 4), v);
+}
+
+/** Column `col` of four rows `stride` floats apart, one row per lane. */
+@inline function gather(rows: usize, stride: i32, col: i32): v128 {
+  const p = rows + (<usize>col << 2);
+  const step = <usize>stride << 2;
+  let v = f32x4.splat(load<f32>(p));
+  v = f32x4.replace_lane(v, 1, load<f32>(p + step));
+  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * step));
+  return f32x4.replace_lane(v, 3, load<f32>(p + 3 * step));
+}
+
+/** Writes the lanes of v to column `col` of four rows `stride` floats apart. */
+@inline function scatter(rows: usize, stride: i32, col: i32, v: v128): void {
+  const p = rows + (<usize>col << 2);
+  const step = <usize>stride << 2;
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  store<f32>(p + step, f32x4.extract_lane(v, 1));
+  store<f32>(p + 2 * step, f32x4.extract_lane(v, 2));
+  store<f32>(p + 3 * step, f32x4.extract_lane(v, 3));
+}
+
+/** Bytes of scratch memory `mdnNll` needs for (K, D, P). */
+export function scratchBytes(K: i32, D: i32, P: i32): i32 {
+  return 16 * (2 * P + 2 * D + 4 * K * D + 2 * K);
+}
+
+/**
+ * Rows [0, N) (N a multiple of 4) of targets yTrue [N, D] and packed outputs yPred [N, P]:
+ * nll [N], and the gradients of each row's NLL w.r.t. its packed output, dPred [N, P], and its
+ * target, dTrue [N, D]. kind: 0 diag, 1 spherical, 2 full. `scratch` is 16-byte aligned and holds
+ * scratchBytes(K, D, P) bytes.
+ */
+export function mdnNll(
+  N: i32,
+  K: i32,
+  D: i32,
+  kind: i32,
+  minScale: f32,
+  yTrue: usize,
+  yPred: usize,
+  nll: usize,
+  dPred: usize,
+  dTrue: usize,
+  scratch: usize,
+): void {
+  const KD = K * D;
+  const M = (D * (D - 1)) >> 1;
+  const spherical = kind == 1;
+  const full = kind == 2 && M > 0;
+  const P = K + KD + (spherical ? K : KD) + (kind == 2 ? K * M : 0);
+  const scalesAt = K + KD;
+  const coefficientsAt = K + 2 * KD;
+  // Scratch, in lanes of four rows: the packed rows, targets, per-coordinate sigma, sigmoid(raw),
+  // z and residuals e, per-component prior weights and (log-)posteriors, gradients.
+  const X = scratch;
+  const Y = X + (<usize>P << 4);
+  const T = Y + (<usize>D << 4);
+  const sigmaOf = T + (<usize>D << 4);
+  const sigmoidOf = sigmaOf + (<usize>KD << 4);
+  const zOf = sigmoidOf + (<usize>KD << 4);
+  const eOf = zOf + (<usize>KD << 4);
+  const W = eOf + (<usize>KD << 4);
+  const A = W + (<usize>K << 4);
+  const G = A + (<usize>K << 4);
+  const halfRoot = c(0.7071067811865476);
+  const root2 = c(1.4142135623730951);
+  const one = c(1);
+  for (let n = 0; n < N; n += 4) {
+    const rows = yPred + (<usize>(n * P) << 2);
+    const targets = yTrue + (<usize>(n * D) << 2);
+    for (let col = 0; col < P; col++) put(X, col, gather(rows, P, col));
+    for (let d = 0; d < D; d++) put(Y, d, gather(targets, D, d));
+
+    // Prior weights: exp(logit - max logit).
+    let m1 = c(-Infinity);
+    for (let k = 0; k < K; k++) m1 = f32x4.max(m1, at(X, k));
+    m1 = clipToFinite(m1);
+    let priorSum = c(0);
+    for (let k = 0; k < K; k++) {
+      const w = vexp(f32x4.sub(at(X, k), m1));
+      put(W, k, w);
+      priorSum = f32x4.add(priorSum, w);
+    }
+
+    // Per component: sigma = minScale + softplus(raw), z and the residuals e (both over sqrt(2)),
+    // and a_k = logit_k - m1 - sum log sigma - |e|^2 / 2.
+    for (let k = 0; k < K; k++) {
+      let logSigma = c(0);
+      const scales = spherical ? 1 : D;
+      for (let s = 0; s < scales; s++) {
+        const raw = at(X, scalesAt + (spherical ? k : k * D + s));
+        const t = vexp(f32x4.neg(f32x4.abs(raw)));
+        const sigma = f32x4.add(f32x4.add(c(minScale), f32x4.max(raw, c(0))), vlog1p(t));
+        const sig = f32x4.div(v128.bitselect(one, t, f32x4.ge(raw, c(0))), f32x4.add(one, t));
+        const logS = vlog(sigma);
+        if (spherical) {
+          for (let d = 0; d < D; d++) {
+            put(sigmaOf, k * D + d, sigma);
+            put(sigmoidOf, k * D + d, sig);
+          }
+          logSigma = f32x4.mul(logS, c(<f32>D));
+        } else {
+          put(sigmaOf, k * D + s, sigma);
+          put(sigmoidOf, k * D + s, sig);
+          logSigma = f32x4.add(logSigma, logS);
+        }
+      }
+      let quadratic = c(0);
+      for (let j = 0; j < D; j++) {
+        // z / sqrt(2), so that the squares are already halved: |z| up to ~2.6e19 stays finite.
+        const z = f32x4.div(f32x4.mul(f32x4.sub(at(Y, j), at(X, K + k * D + j)), halfRoot), at(sigmaOf, k * D + j));
+        put(zOf, k * D + j, z);
+        let e = z;
+        if (full) {
+          const c0 = coefficientsAt + k * M + ((j * (j - 1)) >> 1);
+          for (let i = 0; i < j; i++) e = f32x4.sub(e, f32x4.mul(at(X, c0 + i), at(zOf, k * D + i)));
+        }
+        put(eOf, k * D + j, e);
+        quadratic = f32x4.add(quadratic, f32x4.mul(e, e));
+      }
+      put(A, k, f32x4.sub(f32x4.sub(f32x4.sub(at(X, k), m1), logSigma), quadratic));
+    }
+
+    // NLL = log sum w - log sum exp(a) + D/2 log(2 pi), both shifted by their maxima.
+    let m2 = c(-Infinity);
+    for (let k = 0; k < K; k++) m2 = f32x4.max(m2, at(A, k));
+    m2 = clipToFinite(m2);
+    let posteriorSum = c(0);
+    for (let k = 0; k < K; k++) {
+      const r = vexp(f32x4.sub(at(A, k), m2));
+      put(A, k, r);
+      posteriorSum = f32x4.add(posteriorSum, r);
+    }
+    const value = f32x4.add(
+      f32x4.sub(vlog(priorSum), f32x4.add(m2, vlog(posteriorSum))),
+      c(<f32>D * HALF_LOG_2PI),
+    );
+    const nllLane = nll + (<usize>n << 2);
+    v128.store(nllLane, value);
+
+    // Gradients; a row of -Infinity logits has sums 0: scaled by 1, its weights stay 0.
+    const priorScale = f32x4.div(one, f32x4.max(priorSum, one));
+    const posteriorScale = f32x4.div(one, f32x4.max(posteriorSum, one));
+    for (let d = 0; d < D; d++) put(T, d, c(0));
+    for (let k = 0; k < K; k++) {
+      const r = f32x4.mul(at(A, k), posteriorScale);
+      put(G, k, f32x4.sub(f32x4.mul(at(W, k), priorScale), r));
+      // spherical: r sigmoid(raw) / sigma first, 0 wherever either factor is, then its products.
+      const sphericalScaled = spherical ? f32x4.mul(f32x4.div(r, at(sigmaOf, k * D)), at(sigmoidOf, k * D)) : c(0);
+      let sphericalSum = c(0);
+      for (let i = 0; i < D; i++) {
+        // gz = e - C e: the residuals fed back through the coefficients.
+        let gz = at(eOf, k * D + i);
+        if (full) {
+          for (let j = i + 1; j < D; j++) {
+            const cji = at(X, coefficientsAt + k * M + ((j * (j - 1)) >> 1) + i);
+            gz = f32x4.sub(gz, f32x4.mul(cji, at(eOf, k * D + j)));
+          }
+        }
+        const z = at(zOf, k * D + i);
+        const rOverSigma = f32x4.div(r, at(sigmaOf, k * D + i));
+        const dMean = f32x4.neg(f32x4.mul(f32x4.mul(rOverSigma, gz), root2));
+        put(G, K + k * D + i, dMean);
+        put(T, i, f32x4.sub(at(T, i), dMean));
+        if (spherical) {
+          sphericalSum = f32x4.add(sphericalSum, f32x4.mul(f32x4.mul(sphericalScaled, gz), f32x4.add(z, z)));
+        } else {
+          // r sigmoid(raw) / sigma first: 0 wherever either factor is.
+          const scaled = f32x4.mul(rOverSigma, at(sigmoidOf, k * D + i));
+          put(G, scalesAt + k * D + i, f32x4.sub(scaled, f32x4.mul(f32x4.mul(scaled, gz), f32x4.add(z, z))));
+        }
+      }
+      if (spherical) {
+        put(G, scalesAt + k, f32x4.sub(f32x4.mul(sphericalScaled, c(<f32>D)), sphericalSum));
+      }
+      if (full) {
+        for (let j = 1; j < D; j++) {
+          const rE = f32x4.mul(f32x4.mul(r, at(eOf, k * D + j)), c(-2));
+          const c0 = coefficientsAt + k * M + ((j * (j - 1)) >> 1);
+          for (let i = 0; i < j; i++) put(G, c0 + i, f32x4.mul(rE, at(zOf, k * D + i)));
+        }
+      }
+    }
+    const gradRows = dPred + (<usize>(n * P) << 2);
+    for (let col = 0; col < P; col++) scatter(gradRows, P, col, at(G, col));
+    const targetRows = dTrue + (<usize>(n * D) << 2);
+    for (let d = 0; d < D; d++) scatter(targetRows, D, d, at(T, d));
+  }
+}
