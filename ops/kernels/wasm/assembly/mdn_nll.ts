@@ -85,6 +85,25 @@ const HALF_LOG_2PI: f32 = 0.9189385332046727;
   v128.store(base + (<usize>i << 4), v);
 }
 
+/**
+ * Over K lanes-of-rows values at `from`: writes exp(v_k - max) to `to` (which may be `from`) and
+ * the maximum (clipped to finite, so that a row of -Infinity gets exps 0) to `maxAt`; returns the
+ * exps' sum.
+ */
+@inline function shiftedExps(from: usize, to: usize, K: i32, maxAt: usize): v128 {
+  let m = c(-Infinity);
+  for (let k = 0; k < K; k++) m = f32x4.max(m, at(from, k));
+  m = clipToFinite(m);
+  v128.store(maxAt, m);
+  let sum = c(0);
+  for (let k = 0; k < K; k++) {
+    const e = vexp(f32x4.sub(at(from, k), m));
+    put(to, k, e);
+    sum = f32x4.add(sum, e);
+  }
+  return sum;
+}
+
 /** Column `col` of four rows `stride` floats apart, one row per lane. */
 @inline function gather(rows: usize, stride: i32, col: i32): v128 {
   const p = rows + (<usize>col << 2);
@@ -107,7 +126,7 @@ const HALF_LOG_2PI: f32 = 0.9189385332046727;
 
 /** Bytes of scratch memory `mdnNll` needs for (K, D, P). */
 export function scratchBytes(K: i32, D: i32, P: i32): i32 {
-  return 16 * (2 * P + 2 * D + 4 * K * D + 2 * K);
+  return 16 * (2 * P + 2 * D + 4 * K * D + 2 * K + 1);
 }
 
 /**
@@ -137,7 +156,7 @@ export function mdnNll(
   const scalesAt = K + KD;
   const coefficientsAt = K + 2 * KD;
   // Scratch, in lanes of four rows: the packed rows, targets, per-coordinate sigma, sigmoid(raw),
-  // z and residuals e, per-component prior weights and (log-)posteriors, gradients.
+  // z and residuals e, per-component prior weights and (log-)posteriors, gradients, a maximum.
   const X = scratch;
   const Y = X + (<usize>P << 4);
   const T = Y + (<usize>D << 4);
@@ -148,6 +167,7 @@ export function mdnNll(
   const W = eOf + (<usize>KD << 4);
   const A = W + (<usize>K << 4);
   const G = A + (<usize>K << 4);
+  const maxAt = G + (<usize>P << 4);
   const halfRoot = c(0.7071067811865476);
   const root2 = c(1.4142135623730951);
   const one = c(1);
@@ -158,15 +178,8 @@ export function mdnNll(
     for (let d = 0; d < D; d++) put(Y, d, gather(targets, D, d));
 
     // Prior weights: exp(logit - max logit).
-    let m1 = c(-Infinity);
-    for (let k = 0; k < K; k++) m1 = f32x4.max(m1, at(X, k));
-    m1 = clipToFinite(m1);
-    let priorSum = c(0);
-    for (let k = 0; k < K; k++) {
-      const w = vexp(f32x4.sub(at(X, k), m1));
-      put(W, k, w);
-      priorSum = f32x4.add(priorSum, w);
-    }
+    const priorSum = shiftedExps(X, W, K, maxAt);
+    const m1 = v128.load(maxAt);
 
     // Per component: sigma = minScale + softplus(raw), z and the residuals e (both over sqrt(2)),
     // and a_k = logit_k - m1 - sum log sigma - |e|^2 / 2.
@@ -208,15 +221,8 @@ export function mdnNll(
     }
 
     // NLL = log sum w - log sum exp(a) + D/2 log(2 pi), both shifted by their maxima.
-    let m2 = c(-Infinity);
-    for (let k = 0; k < K; k++) m2 = f32x4.max(m2, at(A, k));
-    m2 = clipToFinite(m2);
-    let posteriorSum = c(0);
-    for (let k = 0; k < K; k++) {
-      const r = vexp(f32x4.sub(at(A, k), m2));
-      put(A, k, r);
-      posteriorSum = f32x4.add(posteriorSum, r);
-    }
+    const posteriorSum = shiftedExps(A, A, K, maxAt);
+    const m2 = v128.load(maxAt);
     const value = f32x4.add(
       f32x4.sub(vlog(priorSum), f32x4.add(m2, vlog(posteriorSum))),
       c(<f32>D * HALF_LOG_2PI),
