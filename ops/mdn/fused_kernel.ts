@@ -2,7 +2,7 @@
  * The mixture-density NLL and both its gradients in one WebAssembly SIMD pass over the rows
  * (ops/kernels/wasm/assembly/mdn_nll.ts), for backends whose tensors live in host memory (cpu,
  * wasm, tfjs-node): there the ~80 small kernels of the tf-ops form (loss_op.ts) cost more in
- * launches than the arithmetic, which is a few dozen flops and five transcendentals per entry.
+ * launches than the arithmetic: three transcendentals per coordinate and two per component.
  *
  * The module (~6 KB) is compiled on first use, synchronously: Node, workers and pages allow that
  * (Chromium up to 8 MB on a page's main thread). Where a browser refuses (older Chromium did
@@ -64,13 +64,14 @@ function loadKernel(): KernelExports | null {
     if (typeof WebAssembly !== 'object') {
       kernel = 'unavailable';
     } else {
+      const binary = bytes();
       try {
-        kernel = instantiate(new WebAssembly.Module(bytes()));
+        kernel = instantiate(new WebAssembly.Module(binary));
       } catch (e) {
         // RangeError: a size limit on synchronous compiles; anything else (no SIMD, a CSP) for good.
         kernel = e instanceof RangeError ? null : 'unavailable';
         if (kernel === null) {
-          WebAssembly.compile(bytes()).then(
+          WebAssembly.compile(binary).then(
             (module) => (kernel = instantiate(module)),
             () => (kernel = 'unavailable'),
           );
@@ -81,7 +82,7 @@ function loadKernel(): KernelExports | null {
   return kernel === 'unavailable' || kernel === undefined ? null : kernel;
 }
 
-/** Whether {@link fusedMdnNll} serves the current backend now (GMM_MDN_WASM_KERNEL allows it). */
+/** Whether {@link fusedMdnNegLogLikelihood} serves the current backend now (GMM_MDN_WASM_KERNEL allows it). */
 export function fusedMdnNllAvailable(): boolean {
   return gmmFlag('GMM_MDN_WASM_KERNEL') && HOST_BACKENDS.has(tf.getBackend()) && loadKernel() !== null;
 }
