@@ -3,6 +3,10 @@
  * as a TypeScript module holding the binary in base64 (ops/kernels/wasm/<name>_module.ts), so
  * that Node, bundlers and browsers load it with the code, with no file or URL to resolve.
  *
+ * Each module imports its memory (ops/kernels/wasm/runtime.ts gives it the wasm backend's heap or
+ * one of its own). A data segment would be written into that memory when the module is
+ * instantiated, over the backend's tensors: the build refuses a module that has one.
+ *
  * `node scripts/build-kernels.mjs` rewrites the modules; `--check` only compares them with a
  * fresh build and exits 1 when one is out of date (test/ops/wasm_kernels.test.ts runs it).
  */
@@ -13,14 +17,44 @@ import {fileURLToPath} from 'url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sources = path.join(root, 'ops/kernels/wasm/assembly');
-const KERNELS = ['mdn_nll'];
+const KERNELS = ['mdn_nll', 'posterior'];
+
+/** The ids of a wasm binary's sections (after the 8-byte header, each id then a LEB128 size). */
+function sectionIds(bytes) {
+  const ids = [];
+  let at = 8;
+  while (at < bytes.length) {
+    ids.push(bytes[at++]);
+    let size = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[at++];
+      size += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+    }
+    at += size;
+  }
+  return ids;
+}
+
+const DATA_SECTION = 11;
 
 /** The .wasm bytes of one kernel source, optimised, with SIMD and no runtime. */
 async function compile(name) {
   let binary = null;
   const errors = [];
   const {error} = await asc.main(
-    [path.join(sources, `${name}.ts`), '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '-o', 'out.wasm'],
+    [
+      path.join(sources, `${name}.ts`),
+      '-O3',
+      '--runtime',
+      'stub',
+      '--noAssert',
+      '--enable',
+      'simd',
+      '--importMemory',
+      '-o',
+      'out.wasm',
+    ],
     {
       writeFile: (file, contents) => {
         if (file.endsWith('.wasm')) binary = contents;
@@ -30,6 +64,9 @@ async function compile(name) {
     },
   );
   if (error || !binary) throw new Error(`asc ${name}: ${error?.message ?? 'no binary'}\n${errors.join('')}`);
+  if (sectionIds(binary).includes(DATA_SECTION)) {
+    throw new Error(`asc ${name}: the module has static data (a string or array constant); kernels must have none`);
+  }
   return Buffer.from(binary);
 }
 

@@ -100,6 +100,25 @@ describeOnBackends('BayesianGaussianMixture vs scikit-learn', () => {
     });
   }
 
+  /**
+   * The fit stopped at scikit-learn's iteration, or one either side where the change of the
+   * bound there is within float32 rounding of tol: the bound (~900 here) is held to a few ulp
+   * (6e-5 each), and tol = 1e-3 is only 16 of them, so rounding can move the crossing by one.
+   */
+  function expectConvergedNear(bounds: number[], sklearnIterations: number, tol: number): void {
+    const stopped = bounds.length;
+    if (stopped === sklearnIterations) return;
+    expect(
+      Math.abs(stopped - sklearnIterations),
+      `stopped at ${stopped}, scikit-learn at ${sklearnIterations}`,
+    ).to.equal(1);
+    // The change at the earlier of the two decides: below tol for one fit, not for the other.
+    const i = Math.min(stopped, sklearnIterations) - 1;
+    const change = bounds[i] - bounds[i - 1];
+    const rounding = 8 * 2 ** -23 * Math.abs(bounds[i]);
+    expect(Math.abs(change - tol), `change ${change} at iteration ${i + 1} against tol ${tol}`).to.be.at.most(rounding);
+  }
+
   for (const run of fx.runs.filter((r) => r.label === 'converged')) {
     const label = `${run.weightConcentrationPriorType} ${run.covarianceType}`;
     it(`${label}: the lower bound never decreases; at tol 1e-3 it converges where scikit-learn does`, () => {
@@ -113,7 +132,7 @@ describeOnBackends('BayesianGaussianMixture vs scikit-learn', () => {
       }).fit(fx.x, {initialResponsibilities: fx.resp});
       try {
         expect(bgm.converged).to.equal(true);
-        expect(bgm.nIter).to.equal(run.convergedAtTol!.nIter);
+        expectConvergedNear(bounds, run.convergedAtTol!.nIter, run.convergedAtTol!.tol);
         expect(bounds).to.deep.equal(bgm.lowerBounds);
         // Monotonic in exact arithmetic; float32 parameters allow a decrease of ~1e-7 of the total.
         for (let i = 1; i < bounds.length; i++)

@@ -40,3 +40,20 @@ export function describeOnMdnLossForms(title: string, body: (backend: string) =>
     });
   }
 }
+
+/** How many times the backend reads a tensor back while `fn` runs. */
+export function countReads(fn: () => void): number {
+  const backend = tf.backend();
+  const readSync = backend.readSync.bind(backend);
+  let reads = 0;
+  backend.readSync = (dataId) => {
+    reads++;
+    return readSync(dataId);
+  };
+  try {
+    fn();
+  } finally {
+    backend.readSync = readSync;
+  }
+  return reads;
+}

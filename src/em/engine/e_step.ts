@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {wasmPosterior, wasmPosteriorAvailable} from '../../../ops/kernels/wasm/posterior';
 import {EmCovariance} from '../covariance/em_covariance';
 import {ScaledState} from '../parameters';
 import {EmContext} from './context';
@@ -26,10 +27,14 @@ export function rowMax(t: tf.Tensor2D): tf.Tensor2D {
 const RESPONSIBILITY_FLOOR = 1e-30;
 
 /**
- * Responsibilities softmax(L) (floored at 1e-30) and log-likelihoods
- * max L - log max softmax(L) = logSumExp L.
+ * Responsibilities softmax(L) (floored at 1e-30) and log-likelihoods logSumExp L: one
+ * WebAssembly kernel where it serves the backend, else max L - log max softmax(L) in tf ops.
  */
 export function posterior(logits: tf.Tensor2D): {resp: tf.Tensor2D; logLikelihood: tf.Tensor2D} {
+  if (wasmPosteriorAvailable()) {
+    const {resp, logSumExp} = wasmPosterior(logits);
+    return {resp, logLikelihood: logSumExp};
+  }
   const softmax = tf.softmax(logits) as tf.Tensor2D;
   const logLikelihood = tf.sub(rowMax(logits), tf.log(rowMax(softmax))) as tf.Tensor2D;
   return {resp: tf.clipByValue(softmax, RESPONSIBILITY_FLOOR, 1) as tf.Tensor2D, logLikelihood};

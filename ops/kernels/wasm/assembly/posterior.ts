@@ -1,0 +1,116 @@
+// The mixture posterior kernel, in AssemblyScript: `npm run build:kernels` compiles it into
+// ../posterior_module.ts, which ops/kernels/wasm/posterior.ts runs. For every row of logits
+// [N, K] it writes the responsibilities softmax(row), floored at RESPONSIBILITY_FLOOR, and the
+// row's log-sum-exp, in float32, one row at a time over four components per SIMD lane group.
+
+import {c, vexp, vlog} from './math';
+
+/**
+ * Responsibilities are floored at this value: one subnormal operand makes wasm's matmul about
+ * 100x slower per multiply (src/em/engine/e_step.ts).
+ */
+const RESPONSIBILITY_FLOOR: f32 = 1e-30;
+
+/** The largest of the four lanes, in every lane. */
+@inline function laneMax(v: v128): v128 {
+  const a = f32x4.max(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.max(a, i32x4.shuffle(a, a, 1, 0, 3, 2));
+}
+
+/** The sum of the four lanes. */
+@inline function laneSum(v: v128): f32 {
+  const a = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.add(a, i32x4.shuffle(a, a, 1, 0, 3, 2)), 0);
+}
+
+/** The row maximum of the last {@link rowExps} call. */
+let rowMaximum: f32 = 0;
+
+/**
+ * Writes exp(logit - max) of row `n` to `resp` and returns their sum; the maximum goes to
+ * rowMaximum. The components past the last multiple of four are done one lane at a time.
+ */
+@inline function rowExps(n: i32, K: i32, logits: usize, resp: usize): f32 {
+  const groups = K >> 2;
+  const row = logits + (<usize>(n * K) << 2);
+  const out = resp + (<usize>(n * K) << 2);
+  let m = c(-Infinity);
+  for (let g = 0; g < groups; g++) m = f32x4.max(m, v128.load(row + (<usize>g << 4)));
+  for (let k = groups << 2; k < K; k++) m = f32x4.max(m, f32x4.splat(load<f32>(row + (<usize>k << 2))));
+  m = laneMax(m);
+  let sums = c(0);
+  for (let g = 0; g < groups; g++) {
+    const e = vexp(f32x4.sub(v128.load(row + (<usize>g << 4)), m));
+    v128.store(out + (<usize>g << 4), e);
+    sums = f32x4.add(sums, e);
+  }
+  let sum = laneSum(sums);
+  for (let k = groups << 2; k < K; k++) {
+    const e = f32x4.extract_lane(vexp(f32x4.sub(f32x4.splat(load<f32>(row + (<usize>k << 2))), m)), 0);
+    store<f32>(out + (<usize>k << 2), e);
+    sum += e;
+  }
+  rowMaximum = f32x4.extract_lane(m, 0);
+  return sum;
+}
+
+/** Scales row `n` of `resp` by `scale` and floors it. */
+@inline function scaleRow(n: i32, K: i32, resp: usize, scale: f32): void {
+  const groups = K >> 2;
+  const out = resp + (<usize>(n * K) << 2);
+  const s = f32x4.splat(scale);
+  for (let g = 0; g < groups; g++) {
+    const p = out + (<usize>g << 4);
+    v128.store(p, f32x4.max(f32x4.mul(v128.load(p), s), c(RESPONSIBILITY_FLOOR)));
+  }
+  for (let k = groups << 2; k < K; k++) {
+    const p = out + (<usize>k << 2);
+    store<f32>(p, max(load<f32>(p) * scale, RESPONSIBILITY_FLOOR));
+  }
+}
+
+/**
+ * Rows [0, N) of logits [N, K] (row-major, 4-byte aligned): responsibilities [N, K] to `resp`
+ * (which may be `logits`) and log-sum-exps [N] to `logSumExp`. The logs of four rows' sums are
+ * taken together, in one lane each. A row with a NaN or +-Infinity maximum gives NaN
+ * responsibilities, as softmax does.
+ */
+export function posterior(N: i32, K: i32, logits: usize, resp: usize, logSumExp: usize): void {
+  for (let n = 0; n < N; n += 4) {
+    const rows = min(4, N - n);
+    // Lanes past the last row: sum 1, maximum 0 (their results are not stored).
+    let sums = c(1);
+    let maxima = c(0);
+    sums = f32x4.replace_lane(sums, 0, rowExps(n, K, logits, resp));
+    maxima = f32x4.replace_lane(maxima, 0, rowMaximum);
+    if (rows > 1) {
+      sums = f32x4.replace_lane(sums, 1, rowExps(n + 1, K, logits, resp));
+      maxima = f32x4.replace_lane(maxima, 1, rowMaximum);
+    }
+    if (rows > 2) {
+      sums = f32x4.replace_lane(sums, 2, rowExps(n + 2, K, logits, resp));
+      maxima = f32x4.replace_lane(maxima, 2, rowMaximum);
+    }
+    if (rows > 3) {
+      sums = f32x4.replace_lane(sums, 3, rowExps(n + 3, K, logits, resp));
+      maxima = f32x4.replace_lane(maxima, 3, rowMaximum);
+    }
+    const totals = f32x4.add(maxima, vlog(sums));
+    const scales = f32x4.div(c(1), sums);
+    const out = logSumExp + (<usize>n << 2);
+    scaleRow(n, K, resp, f32x4.extract_lane(scales, 0));
+    store<f32>(out, f32x4.extract_lane(totals, 0));
+    if (rows > 1) {
+      scaleRow(n + 1, K, resp, f32x4.extract_lane(scales, 1));
+      store<f32>(out + 4, f32x4.extract_lane(totals, 1));
+    }
+    if (rows > 2) {
+      scaleRow(n + 2, K, resp, f32x4.extract_lane(scales, 2));
+      store<f32>(out + 8, f32x4.extract_lane(totals, 2));
+    }
+    if (rows > 3) {
+      scaleRow(n + 3, K, resp, f32x4.extract_lane(scales, 3));
+      store<f32>(out + 12, f32x4.extract_lane(totals, 3));
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The WebAssembly kernels' common parts: the posterior kernel (ops/kernels/wasm/posterior.ts,
+ * EM's responsibilities and log-likelihoods) against float64, in place on the wasm backend's heap
+ * and on a memory of its own elsewhere; and that every committed binary is the build of its
+ * AssemblyScript source.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {expect} from 'chai';
+import {spawnSync} from 'child_process';
+import path from 'path';
+
+import {wasmPosterior, wasmPosteriorAvailable} from '../../ops/kernels/wasm/posterior';
+import {expectClose, expectNoLeak} from '../helpers/assertions';
+import {countReads, describeOnBackends} from '../helpers/backends';
+import {setGmmFlag} from '../helpers/flags';
+import {rng} from '../helpers/random';
+
+const EPS = 2 ** -23;
+
+/**
+ * Logits [N, K] as float32: rows of spread 1, 1e3 and 1e30 (finite), and every seventh row with
+ * a component at -Infinity (a zero weight).
+ */
+function randomLogits(N: number, K: number, seed: number): Float32Array {
+  const random = rng(seed);
+  const out = new Float32Array(N * K);
+  for (let n = 0; n < N; n++) {
+    const spread = [1, 1e3, 1e30][n % 3];
+    const offset = (random() - 0.5) * 200;
+    for (let k = 0; k < K; k++) out[n * K + k] = offset + (random() - 0.5) * spread;
+    if (n % 7 === 6 && K > 1) out[n * K + (n % K)] = -Infinity;
+  }
+  return out;
+}
+
+/**
+ * float64 posterior of float32 logits, with the bound each float32 value is held to: the
+ * responsibility exp(L - max - log sum) loses |L - max| eps in the difference and a few ulp in the
+ * exp and the scaling; the log-sum-exp a few ulp of its terms.
+ */
+function referencePosterior(logits: Float32Array, N: number, K: number) {
+  const resp = new Float64Array(N * K);
+  const respTolerance = new Float64Array(N * K);
+  const logSumExp = new Float64Array(N);
+  const lseTolerance = new Float64Array(N);
+  for (let n = 0; n < N; n++) {
+    const row = Array.from(logits.subarray(n * K, (n + 1) * K));
+    const max = Math.max(...row);
+    const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
+    logSumExp[n] = max + Math.log(sum);
+    lseTolerance[n] = 8 * EPS * (Math.abs(max) + Math.abs(Math.log(sum)) + 1);
+    for (let k = 0; k < K; k++) {
+      const exact = Math.exp(row[k] - max) / sum;
+      // The kernel's floor keeps responsibilities normal floats (see ops/kernels/wasm/assembly/posterior.ts).
+      resp[n * K + k] = Math.max(exact, 1e-30);
+      const exponent = Math.abs(row[k] - max) + Math.log(sum);
+      respTolerance[n * K + k] = 8 * EPS * (exponent + K) * resp[n * K + k];
+    }
+  }
+  return {resp, respTolerance, logSumExp, lseTolerance};
+}
+
+function expectWithin(actual: Float32Array, expected: Float64Array, tolerance: Float64Array, label: string): void {
+  for (let i = 0; i < expected.length; i++) {
+    const error = Math.abs(actual[i] - expected[i]);
+    if (!(error <= tolerance[i] + 1e-37)) {
+      expect.fail(`${label} entry ${i}: got ${actual[i]}, expected ${expected[i]} (tolerance ${tolerance[i]})`);
+    }
+  }
+}
+
+describeOnBackends('posterior WebAssembly kernel', (backend) => {
+  it('serves this backend unless GMM_EM_WASM_KERNEL is false', () => {
+    expect(wasmPosteriorAvailable()).to.equal(true);
+    const previous = setGmmFlag('GMM_EM_WASM_KERNEL', false);
+    try {
+      expect(wasmPosteriorAvailable()).to.equal(false);
+    } finally {
+      setGmmFlag('GMM_EM_WASM_KERNEL', previous);
+    }
+  });
+
+  for (const [N, K] of [
+    [1, 1],
+    [5, 3],
+    [4103, 4],
+    [4103, 13],
+    [20000, 16],
+  ]) {
+    it(`N = ${N}, K = ${K}: responsibilities and log-sum-exps equal float64 within a few ulp of their scale`, async () => {
+      const logits = randomLogits(N, K, 31 * N + K);
+      const reference = referencePosterior(logits, N, K);
+      await expectNoLeak(() => {
+        const input = tf.tensor2d(logits, [N, K]);
+        const {resp, logSumExp} = wasmPosterior(input);
+        expect(resp.shape).to.deep.equal([N, K]);
+        expect(logSumExp.shape).to.deep.equal([N, 1]);
+        expectWithin(resp.dataSync() as Float32Array, reference.resp, reference.respTolerance, 'resp');
+        expectWithin(logSumExp.dataSync() as Float32Array, reference.logSumExp, reference.lseTolerance, 'logSumExp');
+        tf.dispose([input, resp, logSumExp]);
+      });
+    });
+  }
+
+  it(
+    backend === 'wasm'
+      ? 'reads and writes the tensors in place on the backend heap (nothing is read back)'
+      : 'copies the rows through a memory of its own (the backend reads them back)',
+    () => {
+      const logits = tf.tensor2d(randomLogits(64, 5, 3), [64, 5]);
+      const reads = countReads(() => tf.dispose(Object.values(wasmPosterior(logits))));
+      expect(reads).to.equal(backend === 'wasm' ? 0 : 1);
+      logits.dispose();
+    },
+  );
+
+  it('a tensor made on another backend is copied, with the same values', async function () {
+    if (backend !== 'wasm') this.skip();
+    const values = randomLogits(9, 6, 5);
+    await tf.setBackend('cpu');
+    const onCpu = tf.tensor2d(values, [9, 6]);
+    await tf.setBackend('wasm');
+    const reference = referencePosterior(values, 9, 6);
+    const {resp, logSumExp} = wasmPosterior(onCpu);
+    expectWithin(resp.dataSync() as Float32Array, reference.resp, reference.respTolerance, 'resp');
+    expectClose(logSumExp, reference.logSumExp, {rtol: 1e-6, atol: 1e-6, label: 'logSumExp'});
+    tf.dispose([onCpu, resp, logSumExp]);
+  });
+});
+
+describe('WebAssembly kernel binaries', () => {
+  it('are the build of their AssemblyScript sources (npm run build:kernels)', function () {
+    this.timeout(60000);
+    const root = path.resolve(__dirname, '../..');
+    const run = spawnSync(process.execPath, [path.join(root, 'scripts/build-kernels.mjs'), '--check'], {
+      encoding: 'utf8',
+    });
+    expect(run.status, `${run.stdout}${run.stderr}`).to.equal(0);
+  });
+});
