@@ -126,7 +126,9 @@ for (const [name, spec] of Object.entries(GMM_FLAGS) as Array<[GmmFlagName, Flag
 }
 
 /** The current value of a flag. */
-export function gmmFlag(name: 'GMM_LAZY_GRADIENTS' | 'GMM_MDN_WASM_KERNEL' | 'GMM_EM_WASM_KERNEL' | 'GMM_VALIDATE_VALUES'): boolean;
+export function gmmFlag(
+  name: 'GMM_LAZY_GRADIENTS' | 'GMM_MDN_WASM_KERNEL' | 'GMM_EM_WASM_KERNEL' | 'GMM_VALIDATE_VALUES',
+): boolean;
 export function gmmFlag(name: 'GMM_TRIANGULAR_LAYOUT'): TriangularLayout;
 export function gmmFlag(
   name:
