@@ -54,7 +54,7 @@ export const GMM_FLAGS = {
    * WebAssembly SIMD kernel on host-memory backends (ops/kernels/wasm/posterior.ts); false forces
    * its tf-ops form (a softmax and two row maxima).
    */
-  GMM_EM_WASM_KERNEL: {defaultValue: true, check: requireBoolean('GMM_EM_WASM_KERNEL')},
+  GMM_POSTERIOR_WASM_KERNEL: {defaultValue: true, check: requireBoolean('GMM_POSTERIOR_WASM_KERNEL')},
   /** Layout of the shared full/tied kernel: 'auto' (by backend), 'generic', 'wasm' or 'features'. */
   GMM_TRIANGULAR_LAYOUT: {
     defaultValue: 'auto',
@@ -127,7 +127,7 @@ for (const [name, spec] of Object.entries(GMM_FLAGS) as Array<[GmmFlagName, Flag
 
 /** The current value of a flag. */
 export function gmmFlag(
-  name: 'GMM_LAZY_GRADIENTS' | 'GMM_MDN_WASM_KERNEL' | 'GMM_EM_WASM_KERNEL' | 'GMM_VALIDATE_VALUES',
+  name: 'GMM_LAZY_GRADIENTS' | 'GMM_MDN_WASM_KERNEL' | 'GMM_POSTERIOR_WASM_KERNEL' | 'GMM_VALIDATE_VALUES',
 ): boolean;
 export function gmmFlag(name: 'GMM_TRIANGULAR_LAYOUT'): TriangularLayout;
 export function gmmFlag(

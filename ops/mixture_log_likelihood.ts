@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import {scaleRowsByPosterior, wasmPosterior, wasmPosteriorAvailable} from './kernels/wasm/posterior';
 import {TensorInput, fail, formatShape, toFloatTensor} from './util/args';
 
 /**
@@ -19,9 +20,32 @@ export function mixtureLogLikelihood(logProbs: TensorInput): tf.Tensor {
     if (lp.rank < 1 || lp.shape[lp.rank - 1] < 1) {
       fail(fn, `logProbs must have shape [..., K] with K >= 1, but got ${formatShape(lp.shape)}`);
     }
+    const K = lp.shape[lp.rank - 1];
+    const rows = lp.size / K;
+    if (rows > 0 && wasmPosteriorAvailable()) {
+      return tf.reshape(logSumExpRowsKernel(tf.reshape(lp, [rows, K])), lp.shape.slice(0, -1));
+    }
     return logSumExpLastAxis(lp);
   });
 }
+
+/**
+ * log sum exp of each row of [rows, K] by the posterior kernel (ops/kernels/wasm/posterior.ts),
+ * with the same values and the same handling of infinities as {@link logSumExpLastAxis}: its
+ * responsibilities (not floored) are the gradient.
+ */
+const logSumExpRowsKernel = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const lp = inputs[0] as tf.Tensor2D;
+  const save = inputs[1] as tf.GradSaveFunc;
+  const {resp, logSumExp} = wasmPosterior(lp, 0);
+  save([resp]);
+  return {
+    value: tf.reshape(logSumExp, [lp.shape[0]]),
+    gradFunc: (dy: tf.Tensor, [responsibilities]: tf.Tensor[]) => [
+      scaleRowsByPosterior(responsibilities as tf.Tensor2D, dy as tf.Tensor1D),
+    ],
+  };
+});
 
 /** Largest finite float32: clipping to it keeps softmax finite on rows holding infinities. */
 export const FLOAT32_MAX = 3.4028234663852886e38;

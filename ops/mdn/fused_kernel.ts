@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {gmmFlag} from '../flags';
 import {runWithGradientThunks} from '../internal/lazy_gradient_op';
 import {MDN_NLL_WASM_BASE64} from '../kernels/wasm/mdn_nll_module';
-import {HOST_BACKENDS, InPlaceKernel, KernelMemory, WasmKernelModule, heapOf} from '../kernels/wasm/runtime';
+import {HOST_BACKENDS, InPlaceKernel, RowScaling, WasmKernelModule, heapOf, scaleRows} from '../kernels/wasm/runtime';
 import {ResolvedMdnSpec} from './spec';
 
 /** Rows per kernel call on its own memory: bounds that memory (a few MB) whatever the batch. */
@@ -20,7 +20,7 @@ const BLOCK_ROWS = 4096;
 /** The covariance types' codes in the kernel. */
 const KIND = {diag: 0, spherical: 1, full: 2} as const;
 
-interface KernelExports extends KernelMemory {
+interface KernelExports extends RowScaling {
   scratchBytes(K: number, D: number, P: number): number;
   mdnNll(
     N: number,
@@ -155,7 +155,6 @@ function rowsThroughOwnMemory(yTrue: tf.Tensor2D, yPred: tf.Tensor2D, N: number,
  */
 export function fusedMdnNegLogLikelihood(yTrue: tf.Tensor2D, yPred: tf.Tensor2D, spec: ResolvedMdnSpec): tf.Tensor1D {
   const N = yPred.shape[0];
-  const {outputDim: D, paramsSize: P} = spec;
   return runWithGradientThunks(
     {yTrue, yPred},
     (save) => {
@@ -165,13 +164,9 @@ export function fusedMdnNegLogLikelihood(yTrue: tf.Tensor2D, yPred: tf.Tensor2D,
       save([dPred, dTrue]);
       return nll;
     },
-    (dy, [dPred, dTrue]) => {
-      // dy onto each row by a matmul with a row of ones: cheaper than a last-axis broadcast.
-      const g = tf.reshape(dy, [N, 1]);
-      return {
-        yTrue: () => tf.mul(dTrue, tf.matMul(g, tf.ones([1, D]))),
-        yPred: () => tf.mul(dPred, tf.matMul(g, tf.ones([1, P]))),
-      };
-    },
+    (dy, [dPred, dTrue]) => ({
+      yTrue: () => scaleRows(MDN_NLL, dTrue as tf.Tensor2D, dy as tf.Tensor1D),
+      yPred: () => scaleRows(MDN_NLL, dPred as tf.Tensor2D, dy as tf.Tensor1D),
+    }),
   ) as tf.Tensor1D;
 }

@@ -22,7 +22,7 @@ describe('tf.env() flags', () => {
     expect(tf.env().get('GMM_EM_FEATURE_CACHE_BYTES')).to.equal(768 * 1024 * 1024);
     expect(tf.env().get('GMM_VALIDATE_VALUES')).to.equal(false);
     expect(tf.env().get('GMM_MDN_WASM_KERNEL')).to.equal(true);
-    expect(tf.env().get('GMM_EM_WASM_KERNEL')).to.equal(true);
+    expect(tf.env().get('GMM_POSTERIOR_WASM_KERNEL')).to.equal(true);
     expect(tf.env().get('GMM_MAX_ALLOCATION_BYTES')).to.equal(1024 * 1024 * 1024);
   });
 
@@ -42,7 +42,7 @@ describe('tf.env() flags', () => {
       ['GMM_EM_FEATURE_CACHE_BYTES', NaN, 'tf.env(): GMM_EM_FEATURE_CACHE_BYTES must be a number >= 0'],
       ['GMM_VALIDATE_VALUES', 1, 'tf.env(): GMM_VALIDATE_VALUES must be a boolean, but got 1'],
       ['GMM_MDN_WASM_KERNEL', 'on', 'tf.env(): GMM_MDN_WASM_KERNEL must be a boolean, but got "on"'],
-      ['GMM_EM_WASM_KERNEL', 0, 'tf.env(): GMM_EM_WASM_KERNEL must be a boolean, but got 0'],
+      ['GMM_POSTERIOR_WASM_KERNEL', 0, 'tf.env(): GMM_POSTERIOR_WASM_KERNEL must be a boolean, but got 0'],
       [
         'GMM_MAX_ALLOCATION_BYTES',
         -1,

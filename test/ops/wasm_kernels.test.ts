@@ -10,6 +10,7 @@ import {spawnSync} from 'child_process';
 import path from 'path';
 
 import {wasmPosterior, wasmPosteriorAvailable} from '../../ops/kernels/wasm/posterior';
+import {mixtureLogLikelihood} from '../../src';
 import {expectClose, expectNoLeak} from '../helpers/assertions';
 import {countReads, describeOnBackends} from '../helpers/backends';
 import {setGmmFlag} from '../helpers/flags';
@@ -38,7 +39,7 @@ function randomLogits(N: number, K: number, seed: number): Float32Array {
  * responsibility exp(L - max - log sum) loses |L - max| eps in the difference and a few ulp in the
  * exp and the scaling; the log-sum-exp a few ulp of its terms.
  */
-function referencePosterior(logits: Float32Array, N: number, K: number) {
+function referencePosterior(logits: Float32Array, N: number, K: number, floor = 1e-30) {
   const resp = new Float64Array(N * K);
   const respTolerance = new Float64Array(N * K);
   const logSumExp = new Float64Array(N);
@@ -46,15 +47,21 @@ function referencePosterior(logits: Float32Array, N: number, K: number) {
   for (let n = 0; n < N; n++) {
     const row = Array.from(logits.subarray(n * K, (n + 1) * K));
     const max = Math.max(...row);
+    if (!Number.isFinite(max)) {
+      // No finite maximum: the maximum itself, responsibilities 0 (NaN for NaN).
+      logSumExp[n] = max;
+      resp.fill(Number.isNaN(max) ? NaN : 0, n * K, (n + 1) * K);
+      continue;
+    }
     const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
     logSumExp[n] = max + Math.log(sum);
     lseTolerance[n] = 8 * EPS * (Math.abs(max) + Math.abs(Math.log(sum)) + 1);
     for (let k = 0; k < K; k++) {
       const exact = Math.exp(row[k] - max) / sum;
-      // The kernel's floor keeps responsibilities normal floats (see ops/kernels/wasm/assembly/posterior.ts).
-      resp[n * K + k] = Math.max(exact, 1e-30);
+      // EM's floor keeps responsibilities normal floats (see src/em/engine/e_step.ts).
+      resp[n * K + k] = Math.max(exact, floor);
       const exponent = Math.abs(row[k] - max) + Math.log(sum);
-      respTolerance[n * K + k] = 8 * EPS * (exponent + K) * resp[n * K + k];
+      respTolerance[n * K + k] = 8 * EPS * (exponent + K) * Math.max(resp[n * K + k], 2 ** -126);
     }
   }
   return {resp, respTolerance, logSumExp, lseTolerance};
@@ -70,29 +77,29 @@ function expectWithin(actual: Float32Array, expected: Float64Array, tolerance: F
 }
 
 describeOnBackends('posterior WebAssembly kernel', (backend) => {
-  it('serves this backend unless GMM_EM_WASM_KERNEL is false', () => {
+  it('serves this backend unless GMM_POSTERIOR_WASM_KERNEL is false', () => {
     expect(wasmPosteriorAvailable()).to.equal(true);
-    const previous = setGmmFlag('GMM_EM_WASM_KERNEL', false);
+    const previous = setGmmFlag('GMM_POSTERIOR_WASM_KERNEL', false);
     try {
       expect(wasmPosteriorAvailable()).to.equal(false);
     } finally {
-      setGmmFlag('GMM_EM_WASM_KERNEL', previous);
+      setGmmFlag('GMM_POSTERIOR_WASM_KERNEL', previous);
     }
   });
 
-  for (const [N, K] of [
-    [1, 1],
-    [5, 3],
-    [4103, 4],
-    [4103, 13],
-    [20000, 16],
+  for (const [N, K, floor] of [
+    [1, 1, 1e-30],
+    [5, 3, 1e-30],
+    [4103, 4, 1e-30],
+    [4103, 13, 0],
+    [20000, 16, 1e-30],
   ]) {
-    it(`N = ${N}, K = ${K}: responsibilities and log-sum-exps equal float64 within a few ulp of their scale`, async () => {
+    it(`N = ${N}, K = ${K}, floor ${floor}: responsibilities and log-sum-exps equal float64 within a few ulp of their scale`, async () => {
       const logits = randomLogits(N, K, 31 * N + K);
-      const reference = referencePosterior(logits, N, K);
+      const reference = referencePosterior(logits, N, K, floor);
       await expectNoLeak(() => {
         const input = tf.tensor2d(logits, [N, K]);
-        const {resp, logSumExp} = wasmPosterior(input);
+        const {resp, logSumExp} = wasmPosterior(input, floor);
         expect(resp.shape).to.deep.equal([N, K]);
         expect(logSumExp.shape).to.deep.equal([N, 1]);
         expectWithin(resp.dataSync() as Float32Array, reference.resp, reference.respTolerance, 'resp');
@@ -108,11 +115,86 @@ describeOnBackends('posterior WebAssembly kernel', (backend) => {
       : 'copies the rows through a memory of its own (the backend reads them back)',
     () => {
       const logits = tf.tensor2d(randomLogits(64, 5, 3), [64, 5]);
-      const reads = countReads(() => tf.dispose(Object.values(wasmPosterior(logits))));
+      const reads = countReads(() => tf.dispose(Object.values(wasmPosterior(logits, 1e-30))));
       expect(reads).to.equal(backend === 'wasm' ? 0 : 1);
       logits.dispose();
     },
   );
+
+  it('rows without a finite maximum: that maximum as the log-sum-exp, responsibilities 0 (NaN for NaN)', () => {
+    const rows = [
+      [-Infinity, -Infinity, -Infinity],
+      [1, Infinity, 2],
+      [0, NaN, 1],
+      [0, -Infinity, 0],
+      [-Infinity, -Infinity, -Infinity],
+    ];
+    const input = tf.tensor2d(rows);
+    const {resp, logSumExp} = wasmPosterior(input, 0);
+    expect(Array.from(logSumExp.dataSync())).to.deep.equal([
+      -Infinity,
+      Infinity,
+      NaN,
+      Math.fround(Math.log(2)),
+      -Infinity,
+    ]);
+    expect(resp.arraySync()).to.deep.equal([
+      [0, 0, 0],
+      [0, 0, 0],
+      [NaN, NaN, NaN],
+      [0.5, 0, 0.5],
+      [0, 0, 0],
+    ]);
+    tf.dispose([input, resp, logSumExp]);
+  });
+
+  it('serves mixtureLogLikelihood ([2, 3, 5] logits, infinite rows too): the same values and gradients as its tf-ops form and float64', async () => {
+    const values = randomLogits(6, 5, 11).map((v) => (Number.isFinite(v) ? v / 1e28 : v));
+    values.fill(-Infinity, 5, 10); // an all -Infinity row: -Infinity, no gradient
+    values[12] = Infinity; // a +Infinity entry: +Infinity, no gradient
+    const reference = referencePosterior(values, 6, 5, 0);
+    const cotangent = [0.5, -1, 2, 0.25, 1, -3];
+    const run = (kernel: boolean) => {
+      const previous = setGmmFlag('GMM_POSTERIOR_WASM_KERNEL', kernel);
+      try {
+        return tf.tidy(() => {
+          const lp = tf.tensor3d(values, [2, 3, 5]);
+          const dy = tf.tensor2d(cotangent, [2, 3]);
+          const f = (t: tf.Tensor) => tf.sum(tf.mul(mixtureLogLikelihood(t), dy));
+          return {
+            value: Array.from(mixtureLogLikelihood(lp).dataSync()),
+            gradient: Array.from(tf.grad(f)(lp).dataSync()),
+          };
+        });
+      } finally {
+        setGmmFlag('GMM_POSTERIOR_WASM_KERNEL', previous);
+      }
+    };
+    const fused = await expectNoLeak(() => run(true));
+    const tfOps = run(false);
+    const expectedGradient = Array.from(reference.resp, (r, i) => {
+      const n = Math.floor(i / 5);
+      return Number.isFinite(reference.logSumExp[n]) ? r * cotangent[n] : 0;
+    });
+    // The kernel form runs no tfjs kernel but reshapes (inside its custom-gradient scope); the
+    // tf-ops form a max, a softmax, a log...
+    const kernelsOf = async (kernel: boolean) => {
+      const previous = setGmmFlag('GMM_POSTERIOR_WASM_KERNEL', kernel);
+      const info = await tf.profile(() => tf.tidy(() => tf.sum(mixtureLogLikelihood(tf.tensor3d(values, [2, 3, 5])))));
+      setGmmFlag('GMM_POSTERIOR_WASM_KERNEL', previous);
+      tf.dispose(info.result as tf.Tensor);
+      return info.kernels.map((k) => k.name).filter((name) => !['Reshape', 'Sum', 'unnamed scope'].includes(name));
+    };
+    expect(await kernelsOf(true)).to.deep.equal([]);
+    expect((await kernelsOf(false)).length).to.be.above(4);
+    for (const [form, result] of [
+      ['kernel', fused],
+      ['tf ops', tfOps],
+    ] as const) {
+      expectClose(result.value, reference.logSumExp, {rtol: 1e-6, atol: 1e-6, label: `${form} value`});
+      expectClose(result.gradient, expectedGradient, {rtol: 1e-5, atol: 1e-6, label: `${form} gradient`});
+    }
+  });
 
   it('a tensor made on another backend is copied, with the same values', async function () {
     if (backend !== 'wasm') this.skip();
@@ -121,7 +203,7 @@ describeOnBackends('posterior WebAssembly kernel', (backend) => {
     const onCpu = tf.tensor2d(values, [9, 6]);
     await tf.setBackend('wasm');
     const reference = referencePosterior(values, 9, 6);
-    const {resp, logSumExp} = wasmPosterior(onCpu);
+    const {resp, logSumExp} = wasmPosterior(onCpu, 1e-30);
     expectWithin(resp.dataSync() as Float32Array, reference.resp, reference.respTolerance, 'resp');
     expectClose(logSumExp, reference.logSumExp, {rtol: 1e-6, atol: 1e-6, label: 'logSumExp'});
     tf.dispose([onCpu, resp, logSumExp]);

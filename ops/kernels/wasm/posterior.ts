@@ -1,27 +1,28 @@
 /**
  * A mixture's posterior over rows of logits [N, K] in one WebAssembly SIMD pass
- * (assembly/posterior.ts): the responsibilities softmax(row), floored at 1e-30, and the row's
- * log-sum-exp. On the wasm backend tfjs runs this as a softmax and two row maxima at 3-5 ns per
- * element; the kernel takes about 1 ns, reading and writing the tensors in place.
+ * (assembly/posterior.ts): the responsibilities softmax(row), floored at a given value, and the
+ * row's log-sum-exp: EM's E-step and `mixtureLogLikelihood` (GMMLayer's loss) use it. In tf ops
+ * this is a softmax and two row maxima, which tfjs-wasm runs at 3-5 ns per element; the kernel
+ * works on the wasm backend's tensors in place (docs/DEVELOPING.md, "WebAssembly kernels").
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import {gmmFlag} from '../../flags';
 import {POSTERIOR_WASM_BASE64} from './posterior_module';
-import {HOST_BACKENDS, KernelMemory, WasmKernelModule, heapOf} from './runtime';
+import {HOST_BACKENDS, RowScaling, WasmKernelModule, heapOf, scaleRows} from './runtime';
 
-interface PosteriorExports extends KernelMemory {
-  posterior(N: number, K: number, logits: number, resp: number, logSumExp: number): void;
+interface PosteriorExports extends RowScaling {
+  posterior(N: number, K: number, logits: number, resp: number, logSumExp: number, floor: number): void;
 }
 
-const POSTERIOR = new WasmKernelModule<PosteriorExports>(POSTERIOR_WASM_BASE64);
+export const POSTERIOR = new WasmKernelModule<PosteriorExports>(POSTERIOR_WASM_BASE64);
 
 /** Rows per call on a kernel's own memory: bounds that memory whatever N. */
 const BLOCK_ROWS = 16384;
 
-/** Whether {@link wasmPosterior} serves the current backend now (GMM_EM_WASM_KERNEL allows it). */
+/** Whether {@link wasmPosterior} serves the current backend now (GMM_POSTERIOR_WASM_KERNEL allows it). */
 export function wasmPosteriorAvailable(): boolean {
-  return gmmFlag('GMM_EM_WASM_KERNEL') && HOST_BACKENDS.has(tf.getBackend()) && POSTERIOR.available();
+  return gmmFlag('GMM_POSTERIOR_WASM_KERNEL') && HOST_BACKENDS.has(tf.getBackend()) && POSTERIOR.available();
 }
 
 /** Responsibilities [N, K] and log-sum-exps [N, 1] of float32 logits [N, K]. */
@@ -31,17 +32,19 @@ export interface Posterior {
 }
 
 /**
- * The posterior of logits [N, K] (float32, N >= 1, K >= 1); call only when
- * {@link wasmPosteriorAvailable}. No gradient: EM does not differentiate it.
+ * The posterior of logits [N, K] (float32, N >= 1, K >= 1), responsibilities floored at `floor`;
+ * call only when {@link wasmPosteriorAvailable}. A row whose maximum is not finite gets that
+ * maximum as its log-sum-exp and responsibilities 0 (NaN for NaN). No gradient of its own (see
+ * {@link scaleRowsByPosterior} for the log-sum-exp's).
  */
-export function wasmPosterior(logits: tf.Tensor2D): Posterior {
+export function wasmPosterior(logits: tf.Tensor2D, floor: number): Posterior {
   const [N, K] = logits.shape;
   const inPlace = POSTERIOR.onBackendHeap();
   const logitsAt = inPlace?.offsetOf(logits) ?? null;
   if (inPlace && logitsAt !== null) {
     const resp = inPlace.output([N, K]) as tf.Tensor2D;
     const logSumExp = inPlace.output([N, 1]) as tf.Tensor2D;
-    inPlace.exports.posterior(N, K, logitsAt, inPlace.offsetOf(resp)!, inPlace.offsetOf(logSumExp)!);
+    inPlace.exports.posterior(N, K, logitsAt, inPlace.offsetOf(resp)!, inPlace.offsetOf(logSumExp)!, floor);
     return {resp, logSumExp};
   }
   const exports = POSTERIOR.ownMemory()!;
@@ -54,9 +57,14 @@ export function wasmPosterior(logits: tf.Tensor2D): Posterior {
   for (let start = 0; start < N; start += block) {
     const rows = Math.min(block, N - start);
     heap.set(values.subarray(start * K, (start + rows) * K), 0);
-    exports.posterior(rows, K, 0, 0, block * K * 4);
+    exports.posterior(rows, K, 0, 0, block * K * 4, floor);
     resp.set(heap.subarray(0, rows * K), start * K);
     logSumExp.set(heap.subarray(block * K, block * K + rows), start);
   }
   return {resp: tf.tensor2d(resp, [N, K]), logSumExp: tf.tensor2d(logSumExp, [N, 1])};
+}
+
+/** The log-sum-exp's gradient: responsibilities [N, K] times the upstream gradient dy [N], by row. */
+export function scaleRowsByPosterior(resp: tf.Tensor2D, dy: tf.Tensor1D): tf.Tensor2D {
+  return scaleRows(POSTERIOR, resp, dy);
 }

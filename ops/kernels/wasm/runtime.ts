@@ -147,3 +147,26 @@ export function heapOf(exports: KernelMemory, bytes: number): Float32Array {
   if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
   return new Float32Array(memory.buffer);
 }
+
+/** Exports of a module that re-exports assembly/rows.ts. */
+export interface RowScaling extends KernelMemory {
+  scaleRows(N: number, C: number, rows: number, scales: number, out: number): void;
+}
+
+/**
+ * rows [N, C] times scales [N], row by row (a backward's upstream gradient onto saved per-row
+ * gradients): in place on the wasm backend's heap, else by a matmul with a row of ones, which is
+ * cheaper than a last-axis broadcast.
+ */
+export function scaleRows<E extends RowScaling>(module: WasmKernelModule<E>, rows: tf.Tensor2D, scales: tf.Tensor1D) {
+  const [N, C] = rows.shape;
+  const inPlace = module.onBackendHeap();
+  const rowsAt = inPlace?.offsetOf(rows) ?? null;
+  const scalesAt = inPlace?.offsetOf(scales) ?? null;
+  if (inPlace && rowsAt !== null && scalesAt !== null) {
+    const out = inPlace.output([N, C]) as tf.Tensor2D;
+    inPlace.exports.scaleRows(N, C, rowsAt, scalesAt, inPlace.offsetOf(out)!);
+    return out;
+  }
+  return tf.mul(rows, tf.matMul(tf.reshape(scales, [N, 1]), tf.ones([1, C]))) as tf.Tensor2D;
+}

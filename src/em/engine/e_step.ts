@@ -32,7 +32,7 @@ const RESPONSIBILITY_FLOOR = 1e-30;
  */
 export function posterior(logits: tf.Tensor2D): {resp: tf.Tensor2D; logLikelihood: tf.Tensor2D} {
   if (wasmPosteriorAvailable()) {
-    const {resp, logSumExp} = wasmPosterior(logits);
+    const {resp, logSumExp} = wasmPosterior(logits, RESPONSIBILITY_FLOOR);
     return {resp, logLikelihood: logSumExp};
   }
   const softmax = tf.softmax(logits) as tf.Tensor2D;

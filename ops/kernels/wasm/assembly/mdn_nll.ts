@@ -5,6 +5,8 @@
 
 import {FLOAT32_MAX, HALF_LOG_2PI, c, vexp, vlog, vlog1p} from './math';
 
+export {scaleRows} from './rows';
+
 @inline function clipToFinite(v: v128): v128 {
   return f32x4.min(f32x4.max(v, c(-FLOAT32_MAX)), c(FLOAT32_MAX));
 }

@@ -1,15 +1,11 @@
 // The mixture posterior kernel, in AssemblyScript: `npm run build:kernels` compiles it into
 // ../posterior_module.ts, which ops/kernels/wasm/posterior.ts runs. For every row of logits
-// [N, K] it writes the responsibilities softmax(row), floored at RESPONSIBILITY_FLOOR, and the
-// row's log-sum-exp, in float32, one row at a time over four components per SIMD lane group.
+// [N, K] it writes the responsibilities softmax(row), floored at a given value, and the row's
+// log-sum-exp, in float32, one row at a time over four components per SIMD lane group.
 
 import {c, vexp, vlog} from './math';
 
-/**
- * Responsibilities are floored at this value: one subnormal operand makes wasm's matmul about
- * 100x slower per multiply (src/em/engine/e_step.ts).
- */
-const RESPONSIBILITY_FLOOR: f32 = 1e-30;
+export {scaleRows} from './rows';
 
 /** The largest of the four lanes, in every lane. */
 @inline function laneMax(v: v128): v128 {
@@ -27,6 +23,17 @@ const RESPONSIBILITY_FLOOR: f32 = 1e-30;
 let rowMaximum: f32 = 0;
 
 /**
+ * Row `n` when its maximum is not finite: log-sum-exp the maximum (+-Infinity or NaN), and
+ * responsibilities 0 (NaN for NaN), so that an all -Infinity row has no gradient.
+ */
+@inline function nonFiniteRow(n: i32, K: i32, resp: usize, m: f32): f32 {
+  const fill: f32 = isNaN(m) ? NaN : 0;
+  const out = resp + (<usize>(n * K) << 2);
+  for (let k = 0; k < K; k++) store<f32>(out + (<usize>k << 2), fill);
+  return m;
+}
+
+/**
  * Writes exp(logit - max) of row `n` to `resp` and returns their sum; the maximum goes to
  * rowMaximum. The components past the last multiple of four are done one lane at a time.
  */
@@ -38,6 +45,9 @@ let rowMaximum: f32 = 0;
   for (let g = 0; g < groups; g++) m = f32x4.max(m, v128.load(row + (<usize>g << 4)));
   for (let k = groups << 2; k < K; k++) m = f32x4.max(m, f32x4.splat(load<f32>(row + (<usize>k << 2))));
   m = laneMax(m);
+  rowMaximum = f32x4.extract_lane(m, 0);
+  // A non-finite maximum: the caller's nonFiniteRow writes the row (sum 0 marks it).
+  if (!isFinite(rowMaximum)) return 0;
   let sums = c(0);
   for (let g = 0; g < groups; g++) {
     const e = vexp(f32x4.sub(v128.load(row + (<usize>g << 4)), m));
@@ -50,32 +60,55 @@ let rowMaximum: f32 = 0;
     store<f32>(out + (<usize>k << 2), e);
     sum += e;
   }
-  rowMaximum = f32x4.extract_lane(m, 0);
   return sum;
 }
 
-/** Scales row `n` of `resp` by `scale` and floors it. */
-@inline function scaleRow(n: i32, K: i32, resp: usize, scale: f32): void {
+/** Scales row `n` of `resp` by `scale` and floors it at `floor`. */
+@inline function scaleRow(n: i32, K: i32, resp: usize, scale: f32, floor: f32): void {
   const groups = K >> 2;
   const out = resp + (<usize>(n * K) << 2);
   const s = f32x4.splat(scale);
   for (let g = 0; g < groups; g++) {
     const p = out + (<usize>g << 4);
-    v128.store(p, f32x4.max(f32x4.mul(v128.load(p), s), c(RESPONSIBILITY_FLOOR)));
+    v128.store(p, f32x4.max(f32x4.mul(v128.load(p), s), f32x4.splat(floor)));
   }
   for (let k = groups << 2; k < K; k++) {
     const p = out + (<usize>k << 2);
-    store<f32>(p, max(load<f32>(p) * scale, RESPONSIBILITY_FLOOR));
+    store<f32>(p, max(load<f32>(p) * scale, floor));
   }
 }
 
 /**
- * Rows [0, N) of logits [N, K] (row-major, 4-byte aligned): responsibilities [N, K] to `resp`
- * (which may be `logits`) and log-sum-exps [N] to `logSumExp`. The logs of four rows' sums are
- * taken together, in one lane each. A row with a NaN or +-Infinity maximum gives NaN
- * responsibilities, as softmax does.
+ * Row `n`'s results from its exps' sum (0 for a non-finite maximum, else at least 1: the maximum's
+ * own term), the log of that sum added to the maximum, and 1 / sum.
  */
-export function posterior(N: i32, K: i32, logits: usize, resp: usize, logSumExp: usize): void {
+@inline function finishRow(
+  n: i32,
+  K: i32,
+  resp: usize,
+  logSumExp: usize,
+  sum: f32,
+  maximum: f32,
+  total: f32,
+  scale: f32,
+  floor: f32,
+): void {
+  const out = logSumExp + (<usize>n << 2);
+  if (sum == 0) {
+    store<f32>(out, nonFiniteRow(n, K, resp, maximum));
+  } else {
+    scaleRow(n, K, resp, scale, floor);
+    store<f32>(out, total);
+  }
+}
+
+/**
+ * Rows [0, N) of logits [N, K] (row-major, 4-byte aligned): responsibilities softmax(row),
+ * floored at `floor`, to `resp` (which may be `logits`) and log-sum-exps [N] to `logSumExp`. The
+ * logs of four rows' sums are taken together, one per lane. A row whose maximum is not finite
+ * gets that maximum as its log-sum-exp and responsibilities 0 (NaN for a NaN maximum).
+ */
+export function posterior(N: i32, K: i32, logits: usize, resp: usize, logSumExp: usize, floor: f32): void {
   for (let n = 0; n < N; n += 4) {
     const rows = min(4, N - n);
     // Lanes past the last row: sum 1, maximum 0 (their results are not stored).
@@ -97,20 +130,19 @@ export function posterior(N: i32, K: i32, logits: usize, resp: usize, logSumExp:
     }
     const totals = f32x4.add(maxima, vlog(sums));
     const scales = f32x4.div(c(1), sums);
-    const out = logSumExp + (<usize>n << 2);
-    scaleRow(n, K, resp, f32x4.extract_lane(scales, 0));
-    store<f32>(out, f32x4.extract_lane(totals, 0));
+    finishRow(n, K, resp, logSumExp, f32x4.extract_lane(sums, 0), f32x4.extract_lane(maxima, 0),
+      f32x4.extract_lane(totals, 0), f32x4.extract_lane(scales, 0), floor);
     if (rows > 1) {
-      scaleRow(n + 1, K, resp, f32x4.extract_lane(scales, 1));
-      store<f32>(out + 4, f32x4.extract_lane(totals, 1));
+      finishRow(n + 1, K, resp, logSumExp, f32x4.extract_lane(sums, 1), f32x4.extract_lane(maxima, 1),
+        f32x4.extract_lane(totals, 1), f32x4.extract_lane(scales, 1), floor);
     }
     if (rows > 2) {
-      scaleRow(n + 2, K, resp, f32x4.extract_lane(scales, 2));
-      store<f32>(out + 8, f32x4.extract_lane(totals, 2));
+      finishRow(n + 2, K, resp, logSumExp, f32x4.extract_lane(sums, 2), f32x4.extract_lane(maxima, 2),
+        f32x4.extract_lane(totals, 2), f32x4.extract_lane(scales, 2), floor);
     }
     if (rows > 3) {
-      scaleRow(n + 3, K, resp, f32x4.extract_lane(scales, 3));
-      store<f32>(out + 12, f32x4.extract_lane(totals, 3));
+      finishRow(n + 3, K, resp, logSumExp, f32x4.extract_lane(sums, 3), f32x4.extract_lane(maxima, 3),
+        f32x4.extract_lane(totals, 3), f32x4.extract_lane(scales, 3), floor);
     }
   }
 }
