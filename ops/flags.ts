@@ -50,9 +50,10 @@ export const GMM_FLAGS = {
    */
   GMM_MDN_WASM_KERNEL: {defaultValue: true, check: requireBoolean('GMM_MDN_WASM_KERNEL')},
   /**
-   * Whether EM's posterior (responsibilities and log-likelihoods from the logits) runs as one
-   * WebAssembly SIMD kernel on host-memory backends (ops/kernels/wasm/posterior.ts); false forces
-   * its tf-ops form (a softmax and two row maxima).
+   * Whether the posterior of logits (responsibilities and log-sum-exps: EM's E-step,
+   * `mixtureLogLikelihood` and so GMMLayer's loss) runs as one WebAssembly SIMD kernel on
+   * host-memory backends (ops/kernels/wasm/posterior.ts); false forces its tf-ops form (a softmax
+   * and two row maxima).
    */
   GMM_POSTERIOR_WASM_KERNEL: {defaultValue: true, check: requireBoolean('GMM_POSTERIOR_WASM_KERNEL')},
   /** Layout of the shared full/tied kernel: 'auto' (by backend), 'generic', 'wasm' or 'features'. */
