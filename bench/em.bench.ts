@@ -164,6 +164,18 @@ export function benchEm(backend: string): BenchRow[] {
       baselineMs: sklearn ? sklearn.ms : null,
       baseline: sklearn ? sklearn.label : 'scikit-learn not available',
     });
+    // The posterior's WebAssembly kernel against its tf-ops form (a softmax and two row maxima).
+    const previous = tf.env().get('GMM_POSTERIOR_WASM_KERNEL');
+    tf.env().set('GMM_POSTERIOR_WASM_KERNEL', false);
+    const tfOpsMs = oursMsPerIteration(X, K, type, init, iterations);
+    tf.env().set('GMM_POSTERIOR_WASM_KERNEL', previous);
+    rows.push({
+      backend,
+      case: `EM iteration (E+M), ${type}, N=${N} D=${D} K=${K}`,
+      oursMs: oursMsPerIteration(X, K, type, init, iterations),
+      baselineMs: tfOpsMs,
+      baseline: 'same, GMM_POSTERIOR_WASM_KERNEL = false (tf-ops posterior)',
+    });
   }
   X.dispose();
   return [...rows, ...benchBayesian(backend)];
