@@ -35,6 +35,9 @@ export default tseslint.config(
       'import/no-cycle': 'error',
       // tsc checks unused names (noUnusedLocals/Parameters); `_`-prefixed parameters are intended.
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
+      // In the CommonJS build a local named `exports` shadows the module's, and every reference to
+      // one of the module's own exports in that scope throws (tsx's ES modules do not show it).
+      'id-denylist': ['error', 'exports'],
     },
   },
   {files: ['examples/browser/**/*.js', 'test/browser/pages/**/*.js'], languageOptions: {globals: globals.browser}},

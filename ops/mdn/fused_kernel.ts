@@ -86,7 +86,7 @@ function rowsInPlace(
   const yPredAt = kernel.offsetOf(yPred);
   if (yTrueAt === null || yPredAt === null) return null;
   const {K, D, P, kind, minScale} = kernelShape(spec);
-  const {exports} = kernel;
+  const {instance} = kernel;
   const rows: FusedMdnRows = {
     nll: kernel.output([N]) as tf.Tensor1D,
     dPred: kernel.output([N, P]) as tf.Tensor2D,
@@ -96,18 +96,18 @@ function rowsInPlace(
   const tailRows = N % 4;
   const grouped = N - tailRows;
   const tailBytes = blockLayout(0, 4, D, P)[5];
-  const allocated = kernel.scratch(tailBytes + exports.scratchBytes(K, D, P) + 16);
+  const allocated = kernel.scratch(tailBytes + instance.scratchBytes(K, D, P) + 16);
   const base = Math.ceil(allocated / 16) * 16;
   try {
     const scratch = base + tailBytes;
-    if (grouped > 0) exports.mdnNll(grouped, K, D, kind, minScale, yTrueAt, yPredAt, nllAt, dPredAt, dTrueAt, scratch);
+    if (grouped > 0) instance.mdnNll(grouped, K, D, kind, minScale, yTrueAt, yPredAt, nllAt, dPredAt, dTrueAt, scratch);
     if (tailRows > 0) {
-      const heap = new Float32Array(exports.memory.buffer);
+      const heap = new Float32Array(instance.memory.buffer);
       const [tTrue, tPred, tNll, tdPred, tdTrue] = blockLayout(base, 4, D, P).map((bytes) => bytes / 4);
       heap.fill(0, tTrue, tNll);
       heap.copyWithin(tTrue, yTrueAt / 4 + grouped * D, yTrueAt / 4 + N * D);
       heap.copyWithin(tPred, yPredAt / 4 + grouped * P, yPredAt / 4 + N * P);
-      exports.mdnNll(4, K, D, kind, minScale, tTrue * 4, tPred * 4, tNll * 4, tdPred * 4, tdTrue * 4, scratch);
+      instance.mdnNll(4, K, D, kind, minScale, tTrue * 4, tPred * 4, tNll * 4, tdPred * 4, tdTrue * 4, scratch);
       heap.copyWithin(nllAt / 4 + grouped, tNll, tNll + tailRows);
       heap.copyWithin(dPredAt / 4 + grouped * P, tdPred, tdPred + tailRows * P);
       heap.copyWithin(dTrueAt / 4 + grouped * D, tdTrue, tdTrue + tailRows * D);
@@ -120,13 +120,13 @@ function rowsInPlace(
 
 /** The rows copied through the kernel's own memory, in blocks of BLOCK_ROWS (padded to four). */
 function rowsThroughOwnMemory(yTrue: tf.Tensor2D, yPred: tf.Tensor2D, N: number, spec: ResolvedMdnSpec): FusedMdnRows {
-  const exports = MDN_NLL.ownMemory()!;
+  const instance = MDN_NLL.ownMemory()!;
   const {K, D, P, kind, minScale} = kernelShape(spec);
   const trueValues = yTrue.dataSync();
   const predValues = yPred.dataSync();
   const block = Math.min(BLOCK_ROWS, Math.ceil(N / 4) * 4);
   const layout = blockLayout(0, block, D, P);
-  const heap = heapOf(exports, layout[5] + exports.scratchBytes(K, D, P));
+  const heap = heapOf(instance, layout[5] + instance.scratchBytes(K, D, P));
   const [yTrueAt, yPredAt, nllAt, dPredAt, dTrueAt, scratch] = layout;
   const nll = new Float32Array(N);
   const dPred = new Float32Array(N * P);
@@ -139,7 +139,7 @@ function rowsThroughOwnMemory(yTrue: tf.Tensor2D, yPred: tf.Tensor2D, N: number,
     // The lanes past the last row compute on zeros, and are dropped.
     heap.fill(0, (yTrueAt + rows * D * 4) / 4, (yTrueAt + padded * D * 4) / 4);
     heap.fill(0, (yPredAt + rows * P * 4) / 4, (yPredAt + padded * P * 4) / 4);
-    exports.mdnNll(padded, K, D, kind, minScale, yTrueAt, yPredAt, nllAt, dPredAt, dTrueAt, scratch);
+    instance.mdnNll(padded, K, D, kind, minScale, yTrueAt, yPredAt, nllAt, dPredAt, dTrueAt, scratch);
     nll.set(heap.subarray(nllAt / 4, nllAt / 4 + rows), start);
     dPred.set(heap.subarray(dPredAt / 4, dPredAt / 4 + rows * P), start * P);
     dTrue.set(heap.subarray(dTrueAt / 4, dTrueAt / 4 + rows * D), start * D);

@@ -44,20 +44,20 @@ export function wasmPosterior(logits: tf.Tensor2D, floor: number): Posterior {
   if (inPlace && logitsAt !== null) {
     const resp = inPlace.output([N, K]) as tf.Tensor2D;
     const logSumExp = inPlace.output([N, 1]) as tf.Tensor2D;
-    inPlace.exports.posterior(N, K, logitsAt, inPlace.offsetOf(resp)!, inPlace.offsetOf(logSumExp)!, floor);
+    inPlace.instance.posterior(N, K, logitsAt, inPlace.offsetOf(resp)!, inPlace.offsetOf(logSumExp)!, floor);
     return {resp, logSumExp};
   }
-  const exports = POSTERIOR.ownMemory()!;
+  const instance = POSTERIOR.ownMemory()!;
   const values = logits.dataSync();
   const block = Math.min(N, BLOCK_ROWS);
   // Layout: one block of logits (overwritten by its responsibilities), then its log-sum-exps.
-  const heap = heapOf(exports, block * (K + 1) * 4);
+  const heap = heapOf(instance, block * (K + 1) * 4);
   const resp = new Float32Array(N * K);
   const logSumExp = new Float32Array(N);
   for (let start = 0; start < N; start += block) {
     const rows = Math.min(block, N - start);
     heap.set(values.subarray(start * K, (start + rows) * K), 0);
-    exports.posterior(rows, K, 0, 0, block * K * 4, floor);
+    instance.posterior(rows, K, 0, 0, block * K * 4, floor);
     resp.set(heap.subarray(0, rows * K), start * K);
     logSumExp.set(heap.subarray(block * K, block * K + rows), start);
   }

@@ -53,7 +53,7 @@ function wasmBackendHeap(): {backend: WasmBackendInternals; memory: WebAssembly.
  * float32 tensor whose memory the kernel fills, and `scratch` bytes freed by `release`.
  */
 export interface InPlaceKernel<E> {
-  exports: E;
+  instance: E;
   /** null for a tensor that is not (yet) on the backend, e.g. one made before `tf.setBackend`. */
   offsetOf(t: tf.Tensor): number | null;
   output(shape: number[]): tf.Tensor;
@@ -121,18 +121,18 @@ export class WasmKernelModule<E extends KernelMemory> {
     const heap = module ? wasmBackendHeap() : null;
     if (!module || !heap) return null;
     const {backend, memory} = heap;
-    let exports = this.inPlace.get(memory);
-    if (exports === undefined) {
+    let instance = this.inPlace.get(memory);
+    if (instance === undefined) {
       try {
-        exports = new WebAssembly.Instance(module, {env: {memory}}).exports as unknown as E;
+        instance = new WebAssembly.Instance(module, {env: {memory}}).exports as unknown as E;
       } catch {
-        exports = 'unavailable';
+        instance = 'unavailable';
       }
-      this.inPlace.set(memory, exports);
+      this.inPlace.set(memory, instance);
     }
-    if (exports === 'unavailable') return null;
+    if (instance === 'unavailable') return null;
     return {
-      exports,
+      instance,
       offsetOf: (t) => backend.dataIdMap.get(t.dataId)?.memoryOffset ?? null,
       output: (shape) => tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32')),
       scratch: (bytes) => backend.wasm._malloc(bytes),
@@ -142,13 +142,13 @@ export class WasmKernelModule<E extends KernelMemory> {
 }
 
 /** Grows a kernel's own memory to hold `bytes`, and returns a float32 view of all of it. */
-export function heapOf(exports: KernelMemory, bytes: number): Float32Array {
-  const memory = exports.memory;
+export function heapOf(instance: KernelMemory, bytes: number): Float32Array {
+  const memory = instance.memory;
   if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
   return new Float32Array(memory.buffer);
 }
 
-/** Exports of a module that re-exports assembly/rows.ts. */
+/** The exports of a module that re-exports assembly/rows.ts. */
 export interface RowScaling extends KernelMemory {
   scaleRows(N: number, C: number, rows: number, scales: number, out: number): void;
 }
@@ -165,7 +165,7 @@ export function scaleRows<E extends RowScaling>(module: WasmKernelModule<E>, row
   const scalesAt = inPlace?.offsetOf(scales) ?? null;
   if (inPlace && rowsAt !== null && scalesAt !== null) {
     const out = inPlace.output([N, C]) as tf.Tensor2D;
-    inPlace.exports.scaleRows(N, C, rowsAt, scalesAt, inPlace.offsetOf(out)!);
+    inPlace.instance.scaleRows(N, C, rowsAt, scalesAt, inPlace.offsetOf(out)!);
     return out;
   }
   return tf.mul(rows, tf.matMul(tf.reshape(scales, [N, 1]), tf.ones([1, C]))) as tf.Tensor2D;
