@@ -196,18 +196,19 @@ describeOnBackends('posterior WebAssembly kernel', (backend) => {
     }
   });
 
-  it('a tensor made on another backend is copied, with the same values', async function () {
-    if (backend !== 'wasm') this.skip();
-    const values = randomLogits(9, 6, 5);
-    await tf.setBackend('cpu');
-    const onCpu = tf.tensor2d(values, [9, 6]);
-    await tf.setBackend('wasm');
-    const reference = referencePosterior(values, 9, 6);
-    const {resp, logSumExp} = wasmPosterior(onCpu, 1e-30);
-    expectWithin(resp.dataSync() as Float32Array, reference.resp, reference.respTolerance, 'resp');
-    expectClose(logSumExp, reference.logSumExp, {rtol: 1e-6, atol: 1e-6, label: 'logSumExp'});
-    tf.dispose([onCpu, resp, logSumExp]);
-  });
+  // Only the wasm backend works in place: elsewhere every tensor is copied anyway.
+  if (backend === 'wasm')
+    it('a tensor made on another backend is copied, with the same values', async () => {
+      const values = randomLogits(9, 6, 5);
+      await tf.setBackend('cpu');
+      const onCpu = tf.tensor2d(values, [9, 6]);
+      await tf.setBackend('wasm');
+      const reference = referencePosterior(values, 9, 6);
+      const {resp, logSumExp} = wasmPosterior(onCpu, 1e-30);
+      expectWithin(resp.dataSync() as Float32Array, reference.resp, reference.respTolerance, 'resp');
+      expectClose(logSumExp, reference.logSumExp, {rtol: 1e-6, atol: 1e-6, label: 'logSumExp'});
+      tf.dispose([onCpu, resp, logSumExp]);
+    });
 });
 
 describe('WebAssembly kernel binaries', () => {
