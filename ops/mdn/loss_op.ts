@@ -32,6 +32,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {GradientThunks, runWithGradientThunks} from '../internal/lazy_gradient_op';
 import {FLOAT32_MAX} from '../mixture_log_likelihood';
+import {acrossRow} from '../util/across_row';
 import {fusedMdnNegLogLikelihood, fusedMdnNllAvailable} from './fused_kernel';
 import {ResolvedMdnSpec} from './spec';
 
@@ -148,11 +149,6 @@ function lossMatrices(spec: ResolvedMdnSpec): LossMatrices {
 
 function constant([rows, cols, values]: Matrix): tf.Tensor2D {
   return tf.tensor2d(values, [rows, cols]);
-}
-
-/** [N, 1] onto [N, width]: a matmul with a row of ones, cheaper than a broadcast along the last axis. */
-function acrossRow(t: tf.Tensor, width: number): tf.Tensor {
-  return tf.matMul(t, tf.ones([1, width]));
 }
 
 /**

@@ -15,7 +15,7 @@ interface PosteriorExports extends RowScaling {
   posterior(N: number, K: number, logits: number, resp: number, logSumExp: number, floor: number): void;
 }
 
-export const POSTERIOR = new WasmKernelModule<PosteriorExports>(POSTERIOR_WASM_BASE64);
+const POSTERIOR = new WasmKernelModule<PosteriorExports>(POSTERIOR_WASM_BASE64);
 
 /** Rows per call on a kernel's own memory: bounds that memory whatever N. */
 const BLOCK_ROWS = 16384;

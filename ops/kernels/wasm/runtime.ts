@@ -18,6 +18,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {acrossRow} from '../../util/across_row';
+
 /** Backends whose tensors are host memory, so that reading them back costs a copy, not a sync. */
 export const HOST_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm', 'tensorflow']);
 
@@ -155,8 +157,7 @@ export interface RowScaling extends KernelMemory {
 
 /**
  * rows [N, C] times scales [N], row by row (a backward's upstream gradient onto saved per-row
- * gradients): in place on the wasm backend's heap, else by a matmul with a row of ones, which is
- * cheaper than a last-axis broadcast.
+ * gradients): in place on the wasm backend's heap, else with {@link acrossRow}.
  */
 export function scaleRows<E extends RowScaling>(module: WasmKernelModule<E>, rows: tf.Tensor2D, scales: tf.Tensor1D) {
   const [N, C] = rows.shape;
@@ -168,5 +169,5 @@ export function scaleRows<E extends RowScaling>(module: WasmKernelModule<E>, row
     inPlace.instance.scaleRows(N, C, rowsAt, scalesAt, inPlace.offsetOf(out)!);
     return out;
   }
-  return tf.mul(rows, tf.matMul(tf.reshape(scales, [N, 1]), tf.ones([1, C]))) as tf.Tensor2D;
+  return tf.mul(rows, acrossRow(tf.reshape(scales, [N, 1]), C)) as tf.Tensor2D;
 }
