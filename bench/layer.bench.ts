@@ -4,8 +4,10 @@
  * (tfjs autodiff for the gradient), and on wasm, for full, against the same layer with the
  * linear wasm layout of the shared triangular kernel (GMM_TRIANGULAR_LAYOUT = 'wasm', the default
  * before the feature-basis backward), the two models' steps alternating (a difference of ~10% is
- * lost in the drift of a loaded machine between two sequential measurements). The layer is the
- * model's first layer, so no input gradient is needed; our op skips it.
+ * lost in the drift of a loaded machine between two sequential measurements); and for full, where
+ * the kernel's WebAssembly parts serve the backend, against the same layer with their tf-ops forms
+ * (GMM_TRIANGULAR_WASM_KERNELS false). The layer is the model's first layer, so no input gradient
+ * is needed; our op skips it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -13,6 +15,7 @@ import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 
 import {GMMLayer, gmmNLLLoss} from '../src';
 import {gmmFlag} from '../ops/flags';
+import {wasmSquaredNormsAvailable} from '../ops/kernels/wasm/squared_norms';
 import {diagMatrix, triangleMask} from '../ops/linalg/matrix_utils';
 import {torchMsPerStep} from './torch';
 import {BenchRow, TimingOptions, timeStepAsync} from './harness';
@@ -114,6 +117,18 @@ export async function benchLayer(backend: string, _matMulGflops: number, timing:
       baselineMs,
       baseline: 'same layer in plain tf ops, autodiff',
     });
+    if (type === 'full' && wasmSquaredNormsAvailable()) {
+      tf.env().set('GMM_TRIANGULAR_WASM_KERNELS', false);
+      const tfOpsMs = await stepTime(new GMMLayer({nComponents: K, covarianceType: type}), x, y, timing);
+      tf.env().set('GMM_TRIANGULAR_WASM_KERNELS', true);
+      rows.push({
+        backend,
+        case: `GMMLayer training step (trainOnBatch + Adam), ${type}`,
+        oursMs,
+        baselineMs: tfOpsMs,
+        baseline: "same GMMLayer, the kernel's tf-ops forms (GMM_TRIANGULAR_WASM_KERNELS = false)",
+      });
+    }
     if (backend === 'wasm' && type === 'full') {
       const {defaultMs, layoutMs} = await interleavedLayoutTimes('wasm', type, x, y, timing);
       rows.push({

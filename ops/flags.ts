@@ -56,6 +56,20 @@ export const GMM_FLAGS = {
    * and two row maxima).
    */
   GMM_POSTERIOR_WASM_KERNEL: {defaultValue: true, check: requireBoolean('GMM_POSTERIOR_WASM_KERNEL')},
+  /**
+   * Whether the shared full/tied kernel's squared norms |P_k^T (x - mu_k)|^2 (layouts 'wasm' and
+   * 'features') and the moments of its feature-basis backward run as WebAssembly SIMD kernels on
+   * host-memory backends (ops/kernels/wasm/squared_norms.ts, symmetric_moments.ts); false forces
+   * their tf-ops forms (a [N, K * D] matmul and a squared difference; the products of z and a
+   * matmul with g).
+   */
+  GMM_TRIANGULAR_WASM_KERNELS: {defaultValue: true, check: requireBoolean('GMM_TRIANGULAR_WASM_KERNELS')},
+  /**
+   * Whether the gradients of the shared diag/spherical feature-basis kernel take their moments
+   * [sum g u^2, sum g u, sum g] from one WebAssembly SIMD kernel on host-memory backends
+   * (ops/kernels/wasm/diagonal_moments.ts); false forces its tf-ops form (a matmul with g).
+   */
+  GMM_DIAGONAL_WASM_KERNEL: {defaultValue: true, check: requireBoolean('GMM_DIAGONAL_WASM_KERNEL')},
   /** Layout of the shared full/tied kernel: 'auto' (by backend), 'generic', 'wasm' or 'features'. */
   GMM_TRIANGULAR_LAYOUT: {
     defaultValue: 'auto',
@@ -128,7 +142,13 @@ for (const [name, spec] of Object.entries(GMM_FLAGS) as Array<[GmmFlagName, Flag
 
 /** The current value of a flag. */
 export function gmmFlag(
-  name: 'GMM_LAZY_GRADIENTS' | 'GMM_MDN_WASM_KERNEL' | 'GMM_POSTERIOR_WASM_KERNEL' | 'GMM_VALIDATE_VALUES',
+  name:
+    | 'GMM_DIAGONAL_WASM_KERNEL'
+    | 'GMM_LAZY_GRADIENTS'
+    | 'GMM_MDN_WASM_KERNEL'
+    | 'GMM_POSTERIOR_WASM_KERNEL'
+    | 'GMM_TRIANGULAR_WASM_KERNELS'
+    | 'GMM_VALIDATE_VALUES',
 ): boolean;
 export function gmmFlag(name: 'GMM_TRIANGULAR_LAYOUT'): TriangularLayout;
 export function gmmFlag(

@@ -17,7 +17,7 @@ import {fileURLToPath} from 'url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sources = path.join(root, 'ops/kernels/wasm/assembly');
-const KERNELS = ['mdn_nll', 'posterior'];
+const KERNELS = ['diagonal_moments', 'mdn_nll', 'posterior', 'squared_norms', 'symmetric_moments'];
 
 /** The ids of a wasm binary's sections (after the 8-byte header, each id then a LEB128 size). */
 function sectionIds(bytes) {

@@ -16,8 +16,16 @@ const KERNELS = {
   features: sharedTriangularFeatureKernel,
 };
 
-/** The shared triangular kernel for the active backend: the feature-basis backward only on wasm. */
+/**
+ * Backends where the feature-basis layout (its forward in the squared-norms kernel) was measured
+ * the fastest: a GMMLayer full step at N = 16384, D = K = 16 took ~0.7-1.0 s on cpu against
+ * ~1.5-1.7 s for the generic layout.
+ */
+const FEATURE_LAYOUT_BACKENDS = new Set(['wasm', 'cpu']);
+
+/** The shared triangular kernel for the active backend: the feature-basis layout on wasm and cpu. */
 export function sharedTriangularKernel(): Kernel {
   const layout = gmmFlag('GMM_TRIANGULAR_LAYOUT');
-  return KERNELS[layout === 'auto' ? (tf.getBackend() === 'wasm' ? 'features' : 'generic') : layout];
+  if (layout !== 'auto') return KERNELS[layout];
+  return KERNELS[FEATURE_LAYOUT_BACKENDS.has(tf.getBackend()) ? 'features' : 'generic'];
 }

@@ -1,7 +1,8 @@
 /**
  * Shared mixture, diagonal factors (diag, spherical), in the feature basis: two matmuls
  * [N, D] x [D, K] (of u^2 and of u) for every squared norm, and one [2D + 1, N] x [N, K] for
- * every factor and mean gradient; no [N, K, D] or [D, K, N] tensor.
+ * every factor and mean gradient (on host-memory backends a WebAssembly kernel, which saves the
+ * transposes and the re-packing of g); no [N, K, D] or [D, K, N] tensor.
  *
  * With x' = x - c, mu' = mu - c (c: see grouped.ts), a per-feature scale r_j = max_k p_kj and
  * u = x' r (whitened by the narrowest component, so that u^2 neither overflows nor goes subnormal
@@ -19,6 +20,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import {centerOn} from './center';
 import {Kernel, KernelForward, KernelGradients} from './kernel';
 import {sharedDiagonalKernel} from './shared_diagonal';
+import {wasmDiagonalMoments, wasmDiagonalMomentsAvailable} from './wasm/diagonal_moments';
+
+/**
+ * [S2 | S1 | G] [K, 2D+1] in tf ops: one matmul with the large fresh operand on the left (fast on
+ * wasm).
+ */
+function momentsInTfOps(u: tf.Tensor, g: tf.Tensor2D): tf.Tensor {
+  const uT = tf.transpose(u);
+  return tf.transpose(tf.matMul(tf.concat([tf.square(uT), uT, tf.ones([1, g.shape[0]])], 0), g));
+}
 
 export const sharedDiagonalFeatureKernel: Kernel = {
   cancellation: 'quadratic',
@@ -46,12 +57,11 @@ export const sharedDiagonalFeatureKernel: Kernel = {
 
   gradients(g: tf.Tensor2D, saved: readonly tf.Tensor[]): KernelGradients {
     const [u, scale, a, v, factor] = saved;
-    const [N, K] = g.shape;
+    const K = g.shape[1];
     const D = u.shape[1]!;
-    // [S2 ; S1 ; G] from one matmul with the large fresh operand on the left (fast on wasm),
-    // formed up front: every gradient but d/dx needs it, and thunks run in scopes of their own.
-    const uT = tf.transpose(u);
-    const m = tf.transpose(tf.matMul(tf.concat([tf.square(uT), uT, tf.ones([1, N])], 0), g)); // [K, 2D+1]
+    // [S2 | S1 | G], formed up front: every gradient but d/dx needs it, and thunks run in scopes of
+    // their own.
+    const m = wasmDiagonalMomentsAvailable() ? wasmDiagonalMoments(u as tf.Tensor2D, g) : momentsInTfOps(u, g);
     const s2 = tf.slice(m, [0, 0], [K, D]);
     const s1 = tf.slice(m, [0, D], [K, D]);
     const gSum = tf.reshape(tf.slice(m, [0, 2 * D], [K, 1]), [K]);

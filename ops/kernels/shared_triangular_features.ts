@@ -27,6 +27,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {Kernel, KernelGradients} from './kernel';
 import {sharedTriangularWasmKernel} from './shared_triangular_wasm';
+import {wasmSymmetricMoments, wasmSymmetricMomentsAvailable} from './wasm/symmetric_moments';
 
 /** |u| bound of the backward's products: 2^126 (their largest) stays below float32's maximum. */
 const LARGEST_ENTRY = 2 ** 63;
@@ -59,6 +60,17 @@ function symmetricMoments(zT: tf.Tensor, uT: tf.Tensor, ones: tf.Tensor, g: tf.T
   return tf.reshape(tf.transpose(tf.gather(triangle, tf.tensor1d(rows, 'int32'))), [K, M, M]);
 }
 
+/** The moments [K, D+1, D+1] (see the file comment) in tf ops. */
+function momentsInTfOps(centeredX: tf.Tensor, scale: tf.Tensor, g: tf.Tensor2D): tf.Tensor {
+  const N = g.shape[0];
+  // Clamped so that no product overflows: a row beyond 2^63 of the narrowest standard deviations
+  // from c has no finite log-probability but for components ~1e19 times wider (its g is zero).
+  const uT = tf.transpose(tf.clipByValue(tf.mul(centeredX, scale), -LARGEST_ENTRY, LARGEST_ENTRY));
+  const ones = tf.ones([1, N]);
+  const zT = tf.concat([ones, uT], 0); // z^T = [1; u^T], [D+1, N]
+  return symmetricMoments(zT, uT, ones, g);
+}
+
 export const sharedTriangularFeatureKernel: Kernel = {
   cancellation: 'quadratic',
   fallback: sharedTriangularWasmKernel,
@@ -74,13 +86,10 @@ export const sharedTriangularFeatureKernel: Kernel = {
     const D = centeredX.shape[1]!;
     // The moments, formed up front: every gradient but d/dx needs them, and thunks run in scopes
     // of their own.
-    const scale = tf.max(tf.abs(factor), [0, 2]); // r [D]
-    // Clamped so that no product overflows: a row beyond 2^63 of the narrowest standard deviations
-    // from c has no finite log-probability but for components ~1e19 times wider (its g is zero).
-    const uT = tf.transpose(tf.clipByValue(tf.mul(centeredX, scale), -LARGEST_ENTRY, LARGEST_ENTRY));
-    const ones = tf.ones([1, N]);
-    const zT = tf.concat([ones, uT], 0); // z^T = [1; u^T], [D+1, N]
-    const moments = symmetricMoments(zT, uT, ones, g); // [K, D+1, D+1]
+    const scale = tf.max(tf.abs(factor), [0, 2]) as tf.Tensor1D; // r [D]
+    const moments = wasmSymmetricMomentsAvailable()
+      ? wasmSymmetricMoments(centeredX as tf.Tensor2D, scale, g)
+      : momentsInTfOps(centeredX, scale, g);
     const gSum = tf.reshape(tf.slice(moments, [0, 0, 0], [K, 1, 1]), [K]);
     const s1 = tf.reshape(tf.slice(moments, [0, 0, 1], [K, 1, D]), [K, D]); // sum_n g u
     const s2 = tf.slice(moments, [0, 1, 1], [K, D, D]); // sum_n g u u^T

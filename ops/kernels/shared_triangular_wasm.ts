@@ -21,14 +21,20 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {centerOn} from './center';
 import {Kernel, KernelForward, KernelGradients} from './kernel';
+import {wasmSquaredNormsAvailable, wasmTriangularSquaredNorms} from './wasm/squared_norms';
 
 export const sharedTriangularWasmKernel: Kernel = {
   forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor, center?: tf.Tensor): KernelForward {
     const [N, D] = x.shape;
     const K = means.shape[0];
     const {centeredX, centeredMeans} = centerOn(x, means, center);
+    const shifts = tf.matMul(tf.reshape(centeredMeans, [K, 1, D]), factor); // mu'_k^T P_k, [K, 1, D]
+    if (wasmSquaredNormsAvailable()) {
+      const squaredNorms = wasmTriangularSquaredNorms(centeredX, factor, shifts);
+      return {squaredNorms, saved: [centeredX, centeredMeans, factor]};
+    }
     const stacked = tf.reshape(tf.transpose(factor, [1, 0, 2]), [D, K * D]); // [i, (k,j)] = P_k[i, j]
-    const meanRow = tf.reshape(tf.matMul(tf.reshape(centeredMeans, [K, 1, D]), factor), [1, K * D]);
+    const meanRow = tf.reshape(shifts, [1, K * D]);
     const squaredNorms = tf.sum(
       tf.reshape(tf.squaredDifference(tf.matMul(centeredX, stacked), meanRow), [N, K, D]),
       -1,

@@ -175,10 +175,17 @@ describeOnBackends('per-component exactness of the log-probabilities', () => {
     ['exact path forced', 0],
   ];
   for (const [pathName, limit] of paths) {
-    for (const layout of ['generic', 'wasm', 'features'])
-      it(`${pathName}, ${layout} triangular layout: every case, type and parameterisation within ${BOUND} eps (|lp| + D)`, () => {
+    // The wasm and features layouts share a forward: the squared-norms kernel, or its tf-ops form.
+    for (const [layout, normsKernel] of [
+      ['generic', true],
+      ['wasm', true],
+      ['features', true],
+      ['features', false],
+    ] as const)
+      it(`${pathName}, ${layout} triangular layout${normsKernel ? '' : ' (tf-ops forward)'}: every case, type and parameterisation within ${BOUND} eps (|lp| + D)`, () => {
         const previousLimit = setGmmFlag('GMM_KERNEL_EXACT_LIMIT', limit);
         const previousLayout = setGmmFlag('GMM_TRIANGULAR_LAYOUT', layout);
+        const previousKernel = setGmmFlag('GMM_TRIANGULAR_WASM_KERNELS', normsKernel);
         try {
           for (const c of CASES)
             for (const type of TYPES)
@@ -191,6 +198,7 @@ describeOnBackends('per-component exactness of the log-probabilities', () => {
         } finally {
           setGmmFlag('GMM_KERNEL_EXACT_LIMIT', previousLimit);
           setGmmFlag('GMM_TRIANGULAR_LAYOUT', previousLayout);
+          setGmmFlag('GMM_TRIANGULAR_WASM_KERNELS', previousKernel);
         }
       });
   }

@@ -165,17 +165,21 @@ describeOnBackends('per-component exactness of the gradients', () => {
   ];
   // Each triangular layout on every backend (the default picks one per backend); 'auto' also runs
   // the diagonal types.
-  const runs: Array<[number, TriangularLayout]> = [
-    [32, 'auto'],
-    [0, 'auto'],
-    [32, 'generic'],
-    [32, 'wasm'],
-    [32, 'features'],
+  // The last run forces the tf-ops forms of the shared kernels' WebAssembly parts.
+  const runs: Array<[number, TriangularLayout, boolean]> = [
+    [32, 'auto', true],
+    [0, 'auto', true],
+    [32, 'generic', true],
+    [32, 'wasm', true],
+    [32, 'features', true],
+    [32, 'auto', false],
   ];
-  for (const [limit, layout] of runs)
-    it(`${limit === 0 ? 'exact path forced' : 'planned (default)'}, ${layout} triangular layout: x, weights, means and covariance gradients of ${layout === 'auto' ? 'every type' : 'full and tied'}`, () => {
+  for (const [limit, layout, wasmKernels] of runs)
+    it(`${limit === 0 ? 'exact path forced' : 'planned (default)'}, ${layout} triangular layout${wasmKernels ? '' : ', tf-ops forms'}: x, weights, means and covariance gradients of ${layout === 'auto' ? 'every type' : 'full and tied'}`, () => {
       const previous = setGmmFlag('GMM_KERNEL_EXACT_LIMIT', limit);
       const previousLayout = setGmmFlag('GMM_TRIANGULAR_LAYOUT', layout);
+      const previousTriangular = setGmmFlag('GMM_TRIANGULAR_WASM_KERNELS', wasmKernels);
+      const previousDiagonal = setGmmFlag('GMM_DIAGONAL_WASM_KERNEL', wasmKernels);
       const types: CovType[] = layout === 'auto' ? ['full', 'tied', 'diag', 'spherical'] : ['full', 'tied'];
       try {
         for (const [narrow, far, scale] of scenarios)
@@ -225,6 +229,8 @@ describeOnBackends('per-component exactness of the gradients', () => {
       } finally {
         setGmmFlag('GMM_KERNEL_EXACT_LIMIT', previous);
         setGmmFlag('GMM_TRIANGULAR_LAYOUT', previousLayout);
+        setGmmFlag('GMM_TRIANGULAR_WASM_KERNELS', previousTriangular);
+        setGmmFlag('GMM_DIAGONAL_WASM_KERNEL', previousDiagonal);
       }
     });
 });

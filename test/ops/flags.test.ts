@@ -23,6 +23,8 @@ describe('tf.env() flags', () => {
     expect(tf.env().get('GMM_VALIDATE_VALUES')).to.equal(false);
     expect(tf.env().get('GMM_MDN_WASM_KERNEL')).to.equal(true);
     expect(tf.env().get('GMM_POSTERIOR_WASM_KERNEL')).to.equal(true);
+    expect(tf.env().get('GMM_TRIANGULAR_WASM_KERNELS')).to.equal(true);
+    expect(tf.env().get('GMM_DIAGONAL_WASM_KERNEL')).to.equal(true);
     expect(tf.env().get('GMM_MAX_ALLOCATION_BYTES')).to.equal(1024 * 1024 * 1024);
   });
 
@@ -43,6 +45,8 @@ describe('tf.env() flags', () => {
       ['GMM_VALIDATE_VALUES', 1, 'tf.env(): GMM_VALIDATE_VALUES must be a boolean, but got 1'],
       ['GMM_MDN_WASM_KERNEL', 'on', 'tf.env(): GMM_MDN_WASM_KERNEL must be a boolean, but got "on"'],
       ['GMM_POSTERIOR_WASM_KERNEL', 0, 'tf.env(): GMM_POSTERIOR_WASM_KERNEL must be a boolean, but got 0'],
+      ['GMM_DIAGONAL_WASM_KERNEL', 'no', 'tf.env(): GMM_DIAGONAL_WASM_KERNEL must be a boolean, but got "no"'],
+      ['GMM_TRIANGULAR_WASM_KERNELS', null, 'tf.env(): GMM_TRIANGULAR_WASM_KERNELS must be a boolean, but got null'],
       [
         'GMM_MAX_ALLOCATION_BYTES',
         -1,
@@ -65,6 +69,11 @@ describe('tf.env() flags', () => {
       expect(sharedTriangularKernel()).to.equal(sharedTriangularGenericKernel);
       setGmmFlag('GMM_TRIANGULAR_LAYOUT', 'features');
       expect(sharedTriangularKernel()).to.equal(sharedTriangularFeatureKernel);
+      // 'auto': the feature-basis layout where it was measured fastest (wasm, cpu), else generic.
+      setGmmFlag('GMM_TRIANGULAR_LAYOUT', 'auto');
+      expect(sharedTriangularKernel()).to.equal(
+        ['wasm', 'cpu'].includes(tf.getBackend()) ? sharedTriangularFeatureKernel : sharedTriangularGenericKernel,
+      );
     } finally {
       setGmmFlag('GMM_TRIANGULAR_LAYOUT', previous);
     }

@@ -27,6 +27,8 @@ interface GradCase {
   label: string;
   /** Layout of the shared triangular kernel ('auto' where it does not apply). */
   layout: TriangularLayout;
+  /** Whether the shared kernels' WebAssembly parts serve (GMM_TRIANGULAR_WASM_KERNELS, GMM_DIAGONAL_WASM_KERNEL). */
+  wasmKernels: boolean;
   type: CovType;
   parameterisation: 'natural' | 'precisionCholesky';
   inputs: Nd[]; // x, weights-or-logits, means, covariance-or-factor
@@ -44,14 +46,34 @@ function makeCases(): GradCase[] {
         const x = fill([N, D], () => 1.5 * normal(random));
         const nat = randomNatural(random, type, K, D, lead);
         const pc = randomPrecisionCholesky(random, type, K, D, lead);
-        // Shared full/tied parameters have three kernel layouts (generic, wasm, features): test each everywhere.
-        const layouts: TriangularLayout[] =
-          !perSample && (type === 'full' || type === 'tied') ? ['generic', 'wasm', 'features'] : ['auto'];
-        for (const layout of layouts) {
-          const where = `${type} D=${D}${perSample ? ' per-sample' : ''}${layout === 'auto' ? '' : ` (${layout} layout)`}`;
+        // Shared full/tied parameters have three kernel layouts (generic, wasm, features): test each
+        // everywhere. The features layout and shared diag/spherical also run without their
+        // WebAssembly kernels (the tf-ops forms).
+        const triangular = type === 'full' || type === 'tied';
+        const diagonal = type === 'diag' || type === 'spherical';
+        const variants: Array<[TriangularLayout, boolean]> = perSample
+          ? [['auto', true]]
+          : triangular
+            ? [
+                ['generic', true],
+                ['wasm', true],
+                ['features', true],
+                ['features', false],
+              ]
+            : diagonal
+              ? [
+                  ['auto', true],
+                  ['auto', false],
+                ]
+              : [['auto', true]];
+        for (const [layout, wasmKernels] of variants) {
+          const where =
+            `${type} D=${D}${perSample ? ' per-sample' : ''}${layout === 'auto' ? '' : ` (${layout} layout)`}` +
+            (wasmKernels ? '' : ', tf-ops forms');
           cases.push({
             label: where,
             layout,
+            wasmKernels,
             type,
             parameterisation: 'natural',
             inputs: [x, nat.weights, nat.means, nat.covariances],
@@ -59,6 +81,7 @@ function makeCases(): GradCase[] {
           cases.push({
             label: where,
             layout,
+            wasmKernels,
             type,
             parameterisation: 'precisionCholesky',
             inputs: [x, pc.logits, pc.means, pc.factors],
@@ -71,6 +94,7 @@ function makeCases(): GradCase[] {
     cases.push({
       label: `${type} single x`,
       layout: 'auto',
+      wasmKernels: true,
       type,
       parameterisation: 'natural',
       inputs: [fill([2], () => normal(random)), nat.weights, nat.means, nat.covariances],
@@ -112,6 +136,8 @@ describeOnBackends('hand-written gradients', () => {
       const reference = (p: RefParams) => referenceLogProb(c.type, p, c.parameterisation);
 
       const previousLayout = setGmmFlag('GMM_TRIANGULAR_LAYOUT', c.layout);
+      const previousTriangular = setGmmFlag('GMM_TRIANGULAR_WASM_KERNELS', c.wasmKernels);
+      const previousDiagonal = setGmmFlag('GMM_DIAGONAL_WASM_KERNEL', c.wasmKernels);
       try {
         await expectNoLeak(() => {
           const tensors = c.inputs.map((v) => tf.tensor(v as number[]));
@@ -129,6 +155,8 @@ describeOnBackends('hand-written gradients', () => {
         });
       } finally {
         setGmmFlag('GMM_TRIANGULAR_LAYOUT', previousLayout);
+        setGmmFlag('GMM_TRIANGULAR_WASM_KERNELS', previousTriangular);
+        setGmmFlag('GMM_DIAGONAL_WASM_KERNEL', previousDiagonal);
       }
     });
   }

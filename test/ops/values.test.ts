@@ -87,14 +87,23 @@ describeOnBackends('GMM op values vs scipy / scikit-learn', () => {
 
   // full and tied have generic, wasm and feature-basis kernel layouts; each backend runs its own
   // by default, so the others are forced here.
-  for (const layout of ['generic', 'wasm', 'features'] as const) {
-    describe(`shared full/tied through the ${layout} kernel layout`, () => {
+  // The wasm and features layouts share a forward: the squared-norms kernel, or its tf-ops form.
+  for (const [layout, normsKernel] of [
+    ['generic', true],
+    ['wasm', true],
+    ['features', true],
+    ['features', false],
+  ] as const) {
+    describe(`shared full/tied through the ${layout} kernel layout${normsKernel ? '' : ' (tf-ops forward)'}`, () => {
       let previous: TriangularLayout;
+      let previousKernel: boolean;
       before(() => {
         previous = setGmmFlag('GMM_TRIANGULAR_LAYOUT', layout);
+        previousKernel = setGmmFlag('GMM_TRIANGULAR_WASM_KERNELS', normsKernel);
       });
       after(() => {
         setGmmFlag('GMM_TRIANGULAR_LAYOUT', previous);
+        setGmmFlag('GMM_TRIANGULAR_WASM_KERNELS', previousKernel);
       });
       for (const c of fixtures.shared.filter((f) => f.covarianceType === 'full' || f.covarianceType === 'tied'))
         checkCase(c, false);

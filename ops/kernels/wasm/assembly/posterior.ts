@@ -3,6 +3,7 @@
 // [N, K] it writes the responsibilities softmax(row), floored at a given value, and the row's
 // log-sum-exp, in float32, one row at a time over four components per SIMD lane group.
 
+import {laneSum} from './lanes';
 import {c, vexp, vlog} from './math';
 
 export {scaleRows} from './rows';
@@ -11,12 +12,6 @@ export {scaleRows} from './rows';
 @inline function laneMax(v: v128): v128 {
   const a = f32x4.max(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
   return f32x4.max(a, i32x4.shuffle(a, a, 1, 0, 3, 2));
-}
-
-/** The sum of the four lanes. */
-@inline function laneSum(v: v128): f32 {
-  const a = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(f32x4.add(a, i32x4.shuffle(a, a, 1, 0, 3, 2)), 0);
 }
 
 /** The row maximum of the last {@link rowExps} call. */
