@@ -37,6 +37,14 @@ function requireNonNegative(name: string) {
   };
 }
 
+function requireThreadCount(name: string) {
+  return (value: FlagValue) => {
+    if (value !== 'auto' && !(typeof value === 'number' && Number.isInteger(value) && value >= 1)) {
+      throw new Error(`tf.env(): ${name} must be 'auto' or an integer >= 1, but got ${JSON.stringify(value)}`);
+    }
+  };
+}
+
 /** The flags, by name. */
 export const GMM_FLAGS = {
   /**
@@ -65,11 +73,20 @@ export const GMM_FLAGS = {
    */
   GMM_TRIANGULAR_WASM_KERNELS: {defaultValue: true, check: requireBoolean('GMM_TRIANGULAR_WASM_KERNELS')},
   /**
-   * Whether the gradients of the shared diag/spherical feature-basis kernel take their moments
-   * [sum g u^2, sum g u, sum g] from one WebAssembly SIMD kernel on host-memory backends
-   * (ops/kernels/wasm/diagonal_moments.ts); false forces its tf-ops form (a matmul with g).
+   * Whether the shared diag/spherical feature-basis kernel runs its forward (the whitened rows and
+   * the squared norms) and its gradients' moments [sum g u^2, sum g u, sum g] as WebAssembly SIMD
+   * kernels on host-memory backends (ops/kernels/wasm/diagonal_norms.ts, diagonal_moments.ts);
+   * false forces their tf-ops forms (two matmuls [N, D] x [D, K]; a matmul with g).
    */
   GMM_DIAGONAL_WASM_KERNEL: {defaultValue: true, check: requireBoolean('GMM_DIAGONAL_WASM_KERNEL')},
+  /**
+   * Threads that the shared full/tied kernel's squared norms and moments
+   * (GMM_TRIANGULAR_WASM_KERNELS) run on, the calling thread included, for batches of at least
+   * 4096 rows: 'auto' is one per core (at most 8) on Node's main thread, 1 in Node's worker threads
+   * (e.g. EM workers, which share the cores already) and in browsers (a page's main thread cannot
+   * block on helpers); 1 keeps them on the calling thread (ops/kernels/wasm/kernel_threads.ts).
+   */
+  GMM_KERNEL_THREADS: {defaultValue: 'auto', check: requireThreadCount('GMM_KERNEL_THREADS')},
   /** Layout of the shared full/tied kernel: 'auto' (by backend), 'generic', 'wasm' or 'features'. */
   GMM_TRIANGULAR_LAYOUT: {
     defaultValue: 'auto',
@@ -151,6 +168,7 @@ export function gmmFlag(
     | 'GMM_VALIDATE_VALUES',
 ): boolean;
 export function gmmFlag(name: 'GMM_TRIANGULAR_LAYOUT'): TriangularLayout;
+export function gmmFlag(name: 'GMM_KERNEL_THREADS'): 'auto' | number;
 export function gmmFlag(
   name:
     'GMM_EM_EXACT_PATH_LIMIT' | 'GMM_EM_FEATURE_CACHE_BYTES' | 'GMM_KERNEL_EXACT_LIMIT' | 'GMM_MAX_ALLOCATION_BYTES',

@@ -4,8 +4,9 @@
  * that Node, bundlers and browsers load it with the code, with no file or URL to resolve.
  *
  * Each module imports its memory (ops/kernels/wasm/runtime.ts gives it the wasm backend's heap or
- * one of its own). A data segment would be written into that memory when the module is
- * instantiated, over the backend's tensors: the build refuses a module that has one.
+ * one of its own; kernel_threads, a shared memory: ops/kernels/wasm/kernel_threads.ts). A data
+ * segment would be written into that memory when the module is instantiated, over the backend's
+ * tensors: the build refuses a module that has one.
  *
  * `node scripts/build-kernels.mjs` rewrites the modules; `--check` only compares them with a
  * fresh build and exits 1 when one is out of date (test/ops/wasm_kernels.test.ts runs it).
@@ -17,7 +18,22 @@ import {fileURLToPath} from 'url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sources = path.join(root, 'ops/kernels/wasm/assembly');
-const KERNELS = ['diagonal_moments', 'mdn_nll', 'posterior', 'squared_norms', 'symmetric_moments'];
+const KERNELS = [
+  'diagonal_moments',
+  'diagonal_norms',
+  'kernel_threads',
+  'mdn_nll',
+  'posterior',
+  'squared_norms',
+  'symmetric_moments',
+];
+
+/**
+ * Kernels built for several threads: their memory is imported as shared memory (at most
+ * SHARED_MEMORY_PAGES pages of 64 KiB, 2 GiB) and they may use atomics.
+ */
+const THREADED = new Set(['kernel_threads']);
+const SHARED_MEMORY_PAGES = 32768;
 
 /** The ids of a wasm binary's sections (after the 8-byte header, each id then a LEB128 size). */
 function sectionIds(bytes) {
@@ -52,6 +68,9 @@ async function compile(name) {
       '--enable',
       'simd',
       '--importMemory',
+      ...(THREADED.has(name)
+        ? ['--enable', 'threads', '--sharedMemory', '--maximumMemory', String(SHARED_MEMORY_PAGES)]
+        : []),
       '-o',
       'out.wasm',
     ],

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {planSharedKernel} from '../kernels/grouped';
 import {Kernel} from '../kernels/kernel';
+import {logProbsFromNorms} from '../kernels/wasm/posterior';
 import {fail} from '../util/args';
 import {GradientThunks, runWithGradientThunks} from './lazy_gradient_op';
 import {MixtureArgs} from './mixture_args';
@@ -91,7 +92,10 @@ export function mixtureLogProb(
       tf.add(logWeights, tf.sum(tf.log(tf.abs(type.factorDiagonal(factor))), -1)),
       (D / 2) * LOG_2PI,
     );
-    const logProb = tf.sub(constant, tf.mul(kernelForward.squaredNorms, 0.5));
+    const logProb =
+      constant.rank === 1
+        ? logProbsFromNorms(kernelForward.squaredNorms as tf.Tensor2D, constant as tf.Tensor1D)
+        : tf.sub(constant, tf.mul(kernelForward.squaredNorms, 0.5));
     save([...kernelForward.saved, factor, weights]);
     return args.singleInput ? tf.reshape(logProb, [K]) : logProb;
   };

@@ -17,10 +17,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {centerOn} from './center';
 import {Kernel, KernelForward, KernelGradients} from './kernel';
 import {sharedDiagonalKernel} from './shared_diagonal';
 import {wasmDiagonalMoments, wasmDiagonalMomentsAvailable} from './wasm/diagonal_moments';
+import {wasmDiagonalNormsAvailable, wasmDiagonalSquaredNorms} from './wasm/diagonal_norms';
 
 /**
  * [S2 | S1 | G] [K, 2D+1] in tf ops: one matmul with the large fresh operand on the left (fast on
@@ -38,13 +38,17 @@ export const sharedDiagonalFeatureKernel: Kernel = {
   forward(x: tf.Tensor2D, means: tf.Tensor, factor: tf.Tensor, center?: tf.Tensor): KernelForward {
     const [N] = x.shape;
     const K = means.shape[0];
-    const {centeredX, centeredMeans} = centerOn(x, means, center);
+    const c = center ?? tf.mean(means, 0, true);
     const scale = tf.max(factor, 0, true); // r [1, D]
-    const u = tf.mul(centeredX, scale);
     const a = tf.square(tf.div(factor, scale)); // [K, D]
-    const v = tf.mul(centeredMeans, scale);
+    const v = tf.mul(tf.sub(means, c), scale);
     const av = tf.mul(a, v);
     const constant = tf.reshape(tf.sum(tf.mul(av, v), -1), [1, K]);
+    if (wasmDiagonalNormsAvailable()) {
+      const {u, squaredNorms} = wasmDiagonalSquaredNorms(x, c, scale, a, v, constant);
+      return {squaredNorms, saved: [u, scale, a, v, factor]};
+    }
+    const u = tf.mul(tf.sub(x, c), scale);
     // Two [N, D] x [D, K] matmuls rather than one on [u^2, u]: concatenating along the last axis
     // is a row loop on wasm that costs more than both products.
     const quadratic = tf.matMul(tf.square(u), tf.transpose(a));

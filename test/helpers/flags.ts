@@ -12,3 +12,10 @@ export function setGmmFlag<T extends number | boolean | string>(name: GmmFlagNam
   tf.env().set(name, value);
   return previous;
 }
+
+/** Sets a flag for the enclosing mocha suite (before its tests) and restores it after them. */
+export function useGmmFlagInSuite<T extends number | boolean | string>(name: GmmFlagName, value: T): void {
+  let previous: T;
+  before(() => (previous = setGmmFlag(name, value)));
+  after(() => setGmmFlag(name, previous));
+}

@@ -3,65 +3,35 @@
  * place on the wasm backend's heap and through a memory of its own elsewhere: the forward's
  * squared norms |P_k^T x - s_k|^2 (ops/kernels/wasm/squared_norms.ts) and the feature-basis
  * backward's moments sum_n g z z^T (ops/kernels/wasm/symmetric_moments.ts); and the shared diag
- * kernel's backward moments [sum g u^2, sum g u, sum g] (ops/kernels/wasm/diagonal_moments.ts).
+ * kernel's forward, u = (x - c) r and its squared norms (ops/kernels/wasm/diagonal_norms.ts), and
+ * backward moments [sum g u^2, sum g u, sum g] (ops/kernels/wasm/diagonal_moments.ts).
  * The ops' own suites (values, exactness, gradients) run through them too, with
- * GMM_TRIANGULAR_WASM_KERNELS and GMM_DIAGONAL_WASM_KERNEL on and off.
+ * GMM_TRIANGULAR_WASM_KERNELS and GMM_DIAGONAL_WASM_KERNEL on and off. Here the full/tied ones run
+ * on the calling thread (GMM_KERNEL_THREADS = 1); test/ops/kernel_threads.test.ts runs them on
+ * several.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {expect} from 'chai';
 
 import {GmmFlagName} from '../../ops/flags';
 import {wasmDiagonalMoments, wasmDiagonalMomentsAvailable} from '../../ops/kernels/wasm/diagonal_moments';
+import {wasmDiagonalNormsAvailable, wasmDiagonalSquaredNorms} from '../../ops/kernels/wasm/diagonal_norms';
+import {logProbsFromNorms} from '../../ops/kernels/wasm/posterior';
 import {wasmSquaredNormsAvailable, wasmTriangularSquaredNorms} from '../../ops/kernels/wasm/squared_norms';
 import {wasmSymmetricMoments, wasmSymmetricMomentsAvailable} from '../../ops/kernels/wasm/symmetric_moments';
 import {expectNoLeak} from '../helpers/assertions';
 import {countReads, describeOnBackends} from '../helpers/backends';
-import {setGmmFlag} from '../helpers/flags';
+import {setGmmFlag, useGmmFlagInSuite} from '../helpers/flags';
+import {
+  expectWithin,
+  randomInputs,
+  randomMomentInputs,
+  reference,
+  referenceDiagonalMoments,
+  referenceDiagonalNorms,
+  referenceMoments,
+} from '../helpers/kernel_references';
 import {rng} from '../helpers/random';
-
-const EPS = 2 ** -23;
-
-/** float32 rows x [N, D], upper factors P [K, D, D] (NaN below the diagonal: never read) and shifts [K, D]. */
-function randomInputs(N: number, K: number, D: number, seed: number) {
-  const random = rng(seed);
-  const centered = () => Math.fround((random() - 0.5) * 4);
-  const x = Float32Array.from({length: N * D}, centered);
-  const factor = new Float32Array(K * D * D);
-  for (let k = 0; k < K; k++)
-    for (let i = 0; i < D; i++)
-      for (let j = 0; j < D; j++) factor[(k * D + i) * D + j] = j < i ? NaN : i === j ? 0.5 + random() : centered();
-  const shifts = Float32Array.from({length: K * D}, centered);
-  return {x, factor, shifts};
-}
-
-/**
- * float64 norms and the bound each float32 result is held to: y_j's sum of j + 2 rounded terms
- * errs by at most (j + 2) eps times the sum of their magnitudes A_j, so |y|^2 errs by at most
- * ~(D + 2) eps sum_j A_j^2 (a factor 4 of slack for the squares' own rounding).
- */
-function reference(x: Float32Array, factor: Float32Array, shifts: Float32Array, N: number, K: number, D: number) {
-  const norms = new Float64Array(N * K);
-  const tolerance = new Float64Array(N * K);
-  for (let n = 0; n < N; n++)
-    for (let k = 0; k < K; k++) {
-      let sum = 0;
-      let magnitude = 0;
-      for (let j = 0; j < D; j++) {
-        let y = -shifts[k * D + j];
-        let a = Math.abs(shifts[k * D + j]);
-        for (let i = 0; i <= j; i++) {
-          const term = x[n * D + i] * factor[(k * D + i) * D + j];
-          y += term;
-          a += Math.abs(term);
-        }
-        sum += y * y;
-        magnitude += a * a;
-      }
-      norms[n * K + k] = sum;
-      tolerance[n * K + k] = 4 * (D + 2) * EPS * magnitude;
-    }
-  return {norms, tolerance};
-}
 
 function run(x: Float32Array, factor: Float32Array, shifts: Float32Array, N: number, K: number, D: number) {
   const tensors = [tf.tensor2d(x, [N, D]), tf.tensor3d(factor, [K, D, D]), tf.tensor3d(shifts, [K, 1, D])] as const;
@@ -70,14 +40,6 @@ function run(x: Float32Array, factor: Float32Array, shifts: Float32Array, N: num
   expect(out.shape).to.deep.equal([N, K]);
   tf.dispose([...tensors, out]);
   return values;
-}
-
-function expectWithin(actual: Float32Array, expected: Float64Array, tolerance: Float64Array, label: string): void {
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= tolerance[i])) {
-      expect.fail(`${label} entry ${i}: got ${actual[i]}, expected ${expected[i]} (tolerance ${tolerance[i]})`);
-    }
-  }
 }
 
 /** That the kernels whose availability `available` reports serve this backend unless `flag` is false. */
@@ -94,6 +56,7 @@ function itServesUnless(flag: GmmFlagName, available: Array<() => boolean>): voi
 }
 
 describeOnBackends('squared-norms WebAssembly kernel', (backend) => {
+  useGmmFlagInSuite('GMM_KERNEL_THREADS', 1);
   itServesUnless('GMM_TRIANGULAR_WASM_KERNELS', [wasmSquaredNormsAvailable, wasmSymmetricMomentsAvailable]);
 
   // Rows past a multiple of eight (the kernel's groups), D past a multiple of four (its column
@@ -149,54 +112,8 @@ describeOnBackends('squared-norms WebAssembly kernel', (backend) => {
     });
 });
 
-/** |u| bound of the moments' z (the kernel's and the tf-ops form's clamp). */
-const LARGEST_ENTRY = 2 ** 63;
-
-/**
- * Rows x [N, D] (every 50th row at 1e30, beyond the clamp, with g = 0 there as for a row that no
- * component explains), a scale r [D] and g [N, K], as float32.
- */
-function randomMomentInputs(N: number, K: number, D: number, seed: number) {
-  const random = rng(seed);
-  const x = Float32Array.from({length: N * D}, () => (random() - 0.5) * 6);
-  const g = Float32Array.from({length: N * K}, () => random() - 0.3);
-  for (let n = 25; n < N; n += 50) {
-    x.fill(1e30, n * D, (n + 1) * D);
-    g.fill(0, n * K, (n + 1) * K);
-  }
-  const scale = Float32Array.from({length: D}, () => 0.25 + random());
-  return {x, scale, g};
-}
-
-/**
- * float64 moments of the float32 z's, and the bound each float32 sum is held to: the kernel adds
- * each lane's rows of a 256-row block in turn, then the blocks' sums, so an entry errs by at most
- * ~(64 + N / 256 + 4) eps times the sum of its terms' magnitudes (a factor 2 of slack).
- */
-function referenceMoments(x: Float32Array, scale: Float32Array, g: Float32Array, N: number, K: number, D: number) {
-  const M = D + 1;
-  const moments = new Float64Array(K * M * M);
-  const magnitude = new Float64Array(K * M * M);
-  const z = new Float64Array(M);
-  for (let n = 0; n < N; n++) {
-    z[0] = 1;
-    for (let i = 0; i < D; i++) {
-      const u = Math.fround(x[n * D + i] * scale[i]);
-      z[i + 1] = Math.min(Math.max(u, -LARGEST_ENTRY), LARGEST_ENTRY);
-    }
-    for (let k = 0; k < K; k++)
-      for (let a = 0; a < M; a++)
-        for (let b = 0; b < M; b++) {
-          const term = g[n * K + k] * z[a] * z[b];
-          moments[(k * M + a) * M + b] += term;
-          magnitude[(k * M + a) * M + b] += Math.abs(term);
-        }
-  }
-  const tolerance = magnitude.map((m) => 2 * (64 + N / 256 + 4) * EPS * m);
-  return {moments, tolerance};
-}
-
 describeOnBackends('symmetric-moments WebAssembly kernel', (backend) => {
+  useGmmFlagInSuite('GMM_KERNEL_THREADS', 1);
   // Rows past a multiple of four and of a block (256), K past a multiple of four (the tiles'
   // components), M = D + 1 odd and even (the tiles' pairs), and more than one block of rows on a
   // memory of its own (16384).
@@ -236,30 +153,8 @@ describeOnBackends('symmetric-moments WebAssembly kernel', (backend) => {
   );
 });
 
-/** float64 [sum g u^2, sum g u, sum g] of float32 rows, and the summation bound (as for the moments). */
-function referenceDiagonalMoments(u: Float32Array, g: Float32Array, N: number, K: number, D: number) {
-  const F = 2 * D + 1;
-  const moments = new Float64Array(K * F);
-  const magnitude = new Float64Array(K * F);
-  for (let n = 0; n < N; n++)
-    for (let k = 0; k < K; k++) {
-      const gk = g[n * K + k];
-      for (let j = 0; j < D; j++) {
-        const v = u[n * D + j];
-        moments[k * F + j] += gk * v * v;
-        magnitude[k * F + j] += Math.abs(gk * v * v);
-        moments[k * F + D + j] += gk * v;
-        magnitude[k * F + D + j] += Math.abs(gk * v);
-      }
-      moments[k * F + 2 * D] += gk;
-      magnitude[k * F + 2 * D] += Math.abs(gk);
-    }
-  const tolerance = magnitude.map((m) => 2 * (64 + N / 256 + 4) * EPS * m);
-  return {moments, tolerance};
-}
-
 describeOnBackends('diagonal-moments WebAssembly kernel', (backend) => {
-  itServesUnless('GMM_DIAGONAL_WASM_KERNEL', [wasmDiagonalMomentsAvailable]);
+  itServesUnless('GMM_DIAGONAL_WASM_KERNEL', [wasmDiagonalMomentsAvailable, wasmDiagonalNormsAvailable]);
 
   // Rows past a multiple of four and of a block (256), K past a multiple of four (the tiles'
   // components), and more than one block of rows on a memory of its own (16384).
@@ -297,4 +192,94 @@ describeOnBackends('diagonal-moments WebAssembly kernel', (backend) => {
       tf.dispose([...tensors]);
     },
   );
+});
+
+/** float32 rows far from the origin with their centre, a scale r, a = p^2 / r^2 <= 1 and v = mu' r. */
+function randomDiagonalInputs(N: number, K: number, D: number, seed: number) {
+  const random = rng(seed);
+  const center = Float32Array.from({length: D}, () => 1000 * (random() - 0.5));
+  const x = Float32Array.from({length: N * D}, (_, i) => center[i % D] + 3 * (random() - 0.5));
+  const scale = Float32Array.from({length: D}, () => 0.5 + random());
+  const a = Float32Array.from({length: K * D}, () => 0.01 + random());
+  const v = Float32Array.from({length: K * D}, () => 2 * (random() - 0.5));
+  return {x, center, scale, a, v};
+}
+
+describeOnBackends('diagonal squared-norms WebAssembly kernel', (backend) => {
+  // Rows past a multiple of two (the kernel's pairs), K past a multiple of four (its lanes), and
+  // more than one block of rows on a memory of its own (16384).
+  for (const [N, K, D] of [
+    [1, 1, 1],
+    [3, 5, 2],
+    [8, 4, 3],
+    [1001, 16, 16],
+    [20001, 7, 5],
+  ]) {
+    it(`N = ${N}, K = ${K}, D = ${D}: u exactly as (x - c) r in float32, the norms within float64's bound`, async () => {
+      const inputs = randomDiagonalInputs(N, K, D, 9 * N + K + D);
+      const expected = referenceDiagonalNorms(inputs, N, K, D);
+      await expectNoLeak(() => {
+        const tensors = [
+          tf.tensor2d(inputs.x, [N, D]),
+          tf.tensor2d(inputs.center, [1, D]),
+          tf.tensor2d(inputs.scale, [1, D]),
+          tf.tensor2d(inputs.a, [K, D]),
+          tf.tensor2d(inputs.v, [K, D]),
+          tf.tensor2d(expected.constant, [1, K]),
+        ] as const;
+        const {u, squaredNorms} = wasmDiagonalSquaredNorms(...tensors);
+        expect(u.shape).to.deep.equal([N, D]);
+        expect(squaredNorms.shape).to.deep.equal([N, K]);
+        expect(Array.from(u.dataSync())).to.deep.equal(Array.from(expected.u));
+        expectWithin(squaredNorms.dataSync() as Float32Array, expected.norms, expected.tolerance, 'norms');
+        tf.dispose([...tensors, u, squaredNorms]);
+      });
+    });
+  }
+
+  it(
+    backend === 'wasm'
+      ? 'reads and writes the tensors in place on the backend heap (nothing is read back)'
+      : 'copies the rows and parameters through a memory of its own (six read-backs)',
+    () => {
+      const inputs = randomDiagonalInputs(9, 3, 2, 3);
+      const tensors = [
+        tf.tensor2d(inputs.x, [9, 2]),
+        tf.tensor2d(inputs.center, [1, 2]),
+        tf.tensor2d(inputs.scale, [1, 2]),
+        tf.tensor2d(inputs.a, [3, 2]),
+        tf.tensor2d(inputs.v, [3, 2]),
+        tf.ones([1, 3]),
+      ] as const;
+      const reads = countReads(() => {
+        const {u, squaredNorms} = wasmDiagonalSquaredNorms(...tensors);
+        tf.dispose([u, squaredNorms]);
+      });
+      expect(reads).to.equal(backend === 'wasm' ? 0 : 6);
+      tf.dispose([...tensors]);
+    },
+  );
+});
+
+describeOnBackends('log-probabilities from squared norms (logProbsFromNorms)', (backend) => {
+  // K past a multiple of four (the kernel's lanes), and infinite and NaN norms.
+  for (const K of [1, 3, 4, 7, 16]) {
+    it(`K = ${K}: constants - norms / 2 bit for bit as tf ops compute it${backend === 'wasm' ? ' (in place)' : ''}`, async () => {
+      const random = rng(K);
+      const N = 37;
+      const norms = Float32Array.from({length: N * K}, () => 100 * random());
+      norms[3] = Infinity;
+      norms[N * K - 1] = NaN;
+      const constants = Float32Array.from({length: K}, () => 10 * (random() - 0.5));
+      await expectNoLeak(() => {
+        const [n, c] = [tf.tensor2d(norms, [N, K]), tf.tensor1d(constants)];
+        const out = logProbsFromNorms(n, c);
+        const expected = tf.tidy(() => tf.sub(c, tf.mul(n, 0.5)));
+        expect(out.shape).to.deep.equal([N, K]);
+        expect(Array.from(out.dataSync())).to.deep.equal(Array.from(expected.dataSync()));
+        expect(out.dataSync()[3]).to.equal(-Infinity);
+        tf.dispose([n, c, out, expected]);
+      });
+    });
+  }
 });

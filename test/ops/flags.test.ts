@@ -25,6 +25,7 @@ describe('tf.env() flags', () => {
     expect(tf.env().get('GMM_POSTERIOR_WASM_KERNEL')).to.equal(true);
     expect(tf.env().get('GMM_TRIANGULAR_WASM_KERNELS')).to.equal(true);
     expect(tf.env().get('GMM_DIAGONAL_WASM_KERNEL')).to.equal(true);
+    expect(tf.env().get('GMM_KERNEL_THREADS')).to.equal('auto');
     expect(tf.env().get('GMM_MAX_ALLOCATION_BYTES')).to.equal(1024 * 1024 * 1024);
   });
 
@@ -47,6 +48,9 @@ describe('tf.env() flags', () => {
       ['GMM_POSTERIOR_WASM_KERNEL', 0, 'tf.env(): GMM_POSTERIOR_WASM_KERNEL must be a boolean, but got 0'],
       ['GMM_DIAGONAL_WASM_KERNEL', 'no', 'tf.env(): GMM_DIAGONAL_WASM_KERNEL must be a boolean, but got "no"'],
       ['GMM_TRIANGULAR_WASM_KERNELS', null, 'tf.env(): GMM_TRIANGULAR_WASM_KERNELS must be a boolean, but got null'],
+      ['GMM_KERNEL_THREADS', 0, "tf.env(): GMM_KERNEL_THREADS must be 'auto' or an integer >= 1, but got 0"],
+      ['GMM_KERNEL_THREADS', 1.5, "tf.env(): GMM_KERNEL_THREADS must be 'auto' or an integer >= 1, but got 1.5"],
+      ['GMM_KERNEL_THREADS', 'all', 'tf.env(): GMM_KERNEL_THREADS must be \'auto\' or an integer >= 1, but got "all"'],
       [
         'GMM_MAX_ALLOCATION_BYTES',
         -1,

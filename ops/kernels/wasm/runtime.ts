@@ -80,7 +80,8 @@ export class WasmKernelModule<E extends KernelMemory> {
 
   constructor(private readonly base64: string) {}
 
-  private compiled(): WebAssembly.Module | null {
+  /** The compiled module, or null while it compiles or where it cannot. */
+  compiled(): WebAssembly.Module | null {
     if (this.module === undefined) {
       if (typeof WebAssembly !== 'object') {
         this.module = 'unavailable';
@@ -141,6 +142,17 @@ export class WasmKernelModule<E extends KernelMemory> {
       release: (pointer) => backend.wasm._free(pointer),
     };
   }
+}
+
+/**
+ * A float32 tensor's values without a copy where they are host memory of the wasm backend (a
+ * view, valid until the backend next allocates), else `dataSync()`.
+ */
+export function hostValues(t: tf.Tensor): Float32Array {
+  const heap = wasmBackendHeap();
+  const offset = heap?.backend.dataIdMap.get(t.dataId)?.memoryOffset;
+  if (heap && offset !== undefined) return new Float32Array(heap.memory.buffer, offset, t.size);
+  return t.dataSync() as Float32Array;
 }
 
 /** Grows a kernel's own memory to hold `bytes`, and returns a float32 view of all of it. */

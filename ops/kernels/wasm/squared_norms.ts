@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {gmmFlag} from '../../flags';
-import {HOST_BACKENDS, KernelMemory, WasmKernelModule, heapOf} from './runtime';
+import {THREADED_KERNEL, kernelThreadsFor} from './kernel_threads';
+import {HOST_BACKENDS, KernelMemory, WasmKernelModule, heapOf, hostValues} from './runtime';
 import {SQUARED_NORMS_WASM_BASE64} from './squared_norms_module';
 
 interface SquaredNormsExports extends KernelMemory {
@@ -44,6 +45,15 @@ export function wasmSquaredNormsAvailable(): boolean {
 export function wasmTriangularSquaredNorms(x: tf.Tensor2D, factor: tf.Tensor, shifts: tf.Tensor): tf.Tensor2D {
   const [N, D] = x.shape;
   const K = factor.shape[0]!;
+  const threaded = kernelThreadsFor(N)?.run({
+    kernel: THREADED_KERNEL.squaredNorms,
+    N,
+    K,
+    D,
+    inputs: [x, factor, shifts].map(hostValues),
+    outFloats: N * K,
+  });
+  if (threaded) return tf.tensor2d(threaded, [N, K]);
   const inPlace = SQUARED_NORMS.onBackendHeap();
   const xAt = inPlace?.offsetOf(x) ?? null;
   const factorAt = inPlace?.offsetOf(factor) ?? null;

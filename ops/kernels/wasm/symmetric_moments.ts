@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {HOST_BACKENDS, KernelMemory, WasmKernelModule, heapOf} from './runtime';
+import {THREADED_KERNEL, kernelThreadsFor} from './kernel_threads';
+import {HOST_BACKENDS, KernelMemory, WasmKernelModule, heapOf, hostValues} from './runtime';
 import {SYMMETRIC_MOMENTS_WASM_BASE64} from './symmetric_moments_module';
 import {gmmFlag} from '../../flags';
 
@@ -45,6 +46,15 @@ export function wasmSymmetricMoments(x: tf.Tensor2D, scale: tf.Tensor1D, g: tf.T
   const [N, D] = x.shape;
   const K = g.shape[1];
   const M = D + 1;
+  const threaded = kernelThreadsFor(N)?.run({
+    kernel: THREADED_KERNEL.symmetricMoments,
+    N,
+    K,
+    D,
+    inputs: [x, scale, g].map(hostValues),
+    outFloats: K * M * M,
+  });
+  if (threaded) return tf.tensor3d(threaded, [K, M, M]);
   const inPlace = SYMMETRIC_MOMENTS.onBackendHeap();
   const xAt = inPlace?.offsetOf(x) ?? null;
   const scaleAt = inPlace?.offsetOf(scale) ?? null;

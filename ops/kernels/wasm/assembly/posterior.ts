@@ -6,7 +6,7 @@
 import {laneSum} from './lanes';
 import {c, vexp, vlog} from './math';
 
-export {scaleRows} from './rows';
+export {offsetColumns, scaleRows} from './rows';
 
 /** The largest of the four lanes, in every lane. */
 @inline function laneMax(v: v128): v128 {
