@@ -6,7 +6,8 @@
  * before the feature-basis backward), the two models' steps alternating (a difference of ~10% is
  * lost in the drift of a loaded machine between two sequential measurements); and for full, where
  * the kernel's WebAssembly parts serve the backend, against the same layer with their tf-ops forms
- * (GMM_TRIANGULAR_WASM_KERNELS false). The layer is the model's first layer, so no input gradient
+ * (GMM_TRIANGULAR_WASM_KERNELS false), and where they run on several threads, against one thread
+ * (GMM_KERNEL_THREADS = 1, steps interleaved). The layer is the model's first layer, so no input gradient
  * is needed; our op skips it.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,7 +15,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 
 import {GMMLayer, gmmNLLLoss} from '../src';
-import {gmmFlag} from '../ops/flags';
+import {kernelThreadsFor} from '../ops/kernels/wasm/kernel_threads';
 import {wasmSquaredNormsAvailable} from '../ops/kernels/wasm/squared_norms';
 import {diagMatrix, triangleMask} from '../ops/linalg/matrix_utils';
 import {torchMsPerStep} from './torch';
@@ -57,41 +58,42 @@ class PlainGMMLayer extends tfl.layers.Layer {
 }
 
 /**
- * Median ms per step of two GMMLayer models, one on the default layout and one with
- * GMM_TRIANGULAR_LAYOUT = `layout`, their steps alternating so that both see the same load.
+ * Median ms per step of two GMMLayer models, one with the flags as they are and one with `flag`
+ * set to `value`, their steps alternating so that both see the same load.
  */
-async function interleavedLayoutTimes(
-  layout: 'wasm',
-  type: 'full',
+async function interleavedFlagTimes(
+  flag: 'GMM_TRIANGULAR_LAYOUT' | 'GMM_KERNEL_THREADS',
+  value: string | number,
+  type: 'full' | 'diag',
   x: tf.Tensor,
   y: tf.Tensor,
   {warmup = 2, minReps = 5, minMs = 1000, maxReps = 50}: TimingOptions,
-): Promise<{defaultMs: number; layoutMs: number}> {
-  const previous = gmmFlag('GMM_TRIANGULAR_LAYOUT');
-  const models = [previous, layout].map((flag) => {
+): Promise<{defaultMs: number; flagMs: number}> {
+  const previous = tf.env().get(flag);
+  const models = [previous, value].map((setting) => {
     const model = tfl.sequential({
       layers: [tfl.layers.inputLayer({inputShape: [D]}), new GMMLayer({nComponents: K, covarianceType: type})],
     });
     model.compile({optimizer: tf.train.adam(1e-3), loss: gmmNLLLoss});
-    return {model, flag, times: [] as number[]};
+    return {model, setting, times: [] as number[]};
   });
   try {
     const start = performance.now();
     for (let i = 0; i < warmup + maxReps; i++) {
       if (i >= warmup + minReps && performance.now() - start >= minMs) break;
       for (const m of models) {
-        tf.env().set('GMM_TRIANGULAR_LAYOUT', m.flag);
+        tf.env().set(flag, m.setting);
         const t0 = performance.now();
         await m.model.trainOnBatch(x, y);
         if (i >= warmup) m.times.push(performance.now() - t0);
       }
     }
   } finally {
-    tf.env().set('GMM_TRIANGULAR_LAYOUT', previous);
+    tf.env().set(flag, previous);
     for (const m of models) m.model.dispose();
   }
   const median = (t: number[]) => [...t].sort((p, q) => p - q)[Math.floor(t.length / 2)];
-  return {defaultMs: median(models[0].times), layoutMs: median(models[1].times)};
+  return {defaultMs: median(models[0].times), flagMs: median(models[1].times)};
 }
 
 async function stepTime(layer: tfl.layers.Layer, x: tf.Tensor, y: tf.Tensor, timing: TimingOptions): Promise<number> {
@@ -129,14 +131,25 @@ export async function benchLayer(backend: string, _matMulGflops: number, timing:
         baseline: "same GMMLayer, the kernel's tf-ops forms (GMM_TRIANGULAR_WASM_KERNELS = false)",
       });
     }
+    const interleaved = `GMMLayer training step (trainOnBatch + Adam), ${type}, steps interleaved with the baseline's`;
     if (backend === 'wasm' && type === 'full') {
-      const {defaultMs, layoutMs} = await interleavedLayoutTimes('wasm', type, x, y, timing);
+      const {defaultMs, flagMs} = await interleavedFlagTimes('GMM_TRIANGULAR_LAYOUT', 'wasm', type, x, y, timing);
       rows.push({
         backend,
-        case: `GMMLayer training step (trainOnBatch + Adam), ${type}, steps interleaved with the baseline's`,
+        case: interleaved,
         oursMs: defaultMs,
-        baselineMs: layoutMs,
+        baselineMs: flagMs,
         baseline: "same GMMLayer, GMM_TRIANGULAR_LAYOUT = 'wasm' (linear backward)",
+      });
+    }
+    if (type === 'full' && kernelThreadsFor(N)) {
+      const {defaultMs, flagMs} = await interleavedFlagTimes('GMM_KERNEL_THREADS', 1, type, x, y, timing);
+      rows.push({
+        backend,
+        case: interleaved,
+        oursMs: defaultMs,
+        baselineMs: flagMs,
+        baseline: 'same GMMLayer, its kernels on one thread (GMM_KERNEL_THREADS = 1)',
       });
     }
     const means = tf.randomNormal([K, D], 0, 1, 'float32', 1);
