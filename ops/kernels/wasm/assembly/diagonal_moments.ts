@@ -4,7 +4,7 @@
 // [sum_n g u^2, sum_n g u, sum_n g] [K, 2D + 1]: the tf-ops form's [2D + 1, N] x [N, K] matmul
 // without its transposes and the re-packing of g, a new tensor every step.
 
-import {addToLanes, laneSum} from './lanes';
+import {addToLanes, laneSum, transposeRows} from './lanes';
 
 /** Rows per block: the block's u and g, transposed, take (D + K) kilobytes. */
 const BLOCK: i32 = 256;
@@ -101,17 +101,12 @@ export function diagonalMoments(N: i32, K: i32, D: i32, u: usize, g: usize, out:
     const vectors = (rows + 3) >> 2;
     const padded = vectors << 2;
     // The block transposed: u and g by feature and component, rows past the block's end 0.
-    for (let j = 0; j < D; j++) {
-      const to = ut + (<usize>(j * BLOCK) << 2);
-      for (let l = 0; l < padded; l++)
-        store<f32>(to + (<usize>l << 2), l < rows ? load<f32>(u + (<usize>((n0 + l) * D + j) << 2)) : 0);
-    }
+    transposeRows(u, D, n0, rows, padded, ut, BLOCK);
+    transposeRows(g, K, n0, rows, padded, gt, BLOCK);
     for (let k = 0; k < K; k++) {
-      const to = gt + (<usize>(k * BLOCK) << 2);
+      const from = gt + (<usize>(k * BLOCK) << 2);
       let total = f32x4.splat(0);
-      for (let l = 0; l < padded; l++)
-        store<f32>(to + (<usize>l << 2), l < rows ? load<f32>(g + (<usize>((n0 + l) * K + k) << 2)) : 0);
-      for (let o: usize = 0; o < (<usize>padded << 2); o += 16) total = f32x4.add(total, v128.load(to + o));
+      for (let o: usize = 0; o < (<usize>padded << 2); o += 16) total = f32x4.add(total, v128.load(from + o));
       addToLanes(sumAt(sums, F, k, 2 * D), total);
     }
     const k4 = K & ~3;

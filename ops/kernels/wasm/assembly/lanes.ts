@@ -10,3 +10,15 @@
 @inline export function addToLanes(at: usize, v: v128): void {
   v128.store(at, f32x4.add(v128.load(at), v));
 }
+
+/**
+ * Rows n0..n0+rows-1 of a row-major [*, C] matrix transposed: column c to `to + c * stride`
+ * floats, zero past `rows` up to `padded` (the moments kernels' blocks, one row per lane).
+ */
+@inline export function transposeRows(from: usize, C: i32, n0: i32, rows: i32, padded: i32, to: usize, stride: i32): void {
+  for (let c = 0; c < C; c++) {
+    const column = to + (<usize>(c * stride) << 2);
+    for (let l = 0; l < padded; l++)
+      store<f32>(column + (<usize>l << 2), l < rows ? load<f32>(from + (<usize>((n0 + l) * C + c) << 2)) : 0);
+  }
+}

@@ -4,7 +4,7 @@
 // writes sum_n g_nk z_n z_n^T [K, M, M] with z = [1, clamp(x r)] (M = D + 1), without the
 // [(D + 1) (D + 2) / 2, N] products that the tf-ops form builds for a matmul.
 
-import {addToLanes, laneSum} from './lanes';
+import {addToLanes, laneSum, transposeRows} from './lanes';
 
 /** Rows per block: the block's z and g, transposed, take (M + K) kilobytes. */
 const BLOCK: i32 = 256;
@@ -111,10 +111,7 @@ export function symmetricMoments(N: i32, K: i32, D: i32, x: usize, scale: usize,
         store<f32>(to + (<usize>l << 2), u);
       }
     }
-    for (let k = 0; k < K; k++) {
-      const to = gt + (<usize>(k * BLOCK) << 2);
-      for (let l = 0; l < padded; l++) store<f32>(to + (<usize>l << 2), l < rows ? load<f32>(g + (<usize>((n0 + l) * K + k) << 2)) : 0);
-    }
+    transposeRows(g, K, n0, rows, padded, gt, BLOCK);
     const k4 = K & ~3;
     for (let a = 0; a < M; a++) {
       let b = a;
