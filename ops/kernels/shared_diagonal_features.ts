@@ -45,7 +45,7 @@ export const sharedDiagonalFeatureKernel: Kernel = {
     const av = tf.mul(a, v);
     const constant = tf.reshape(tf.sum(tf.mul(av, v), -1), [1, K]);
     if (wasmDiagonalNormsAvailable()) {
-      const {u, squaredNorms} = wasmDiagonalSquaredNorms(x, c, scale, a, v, constant);
+      const {u, squaredNorms} = wasmDiagonalSquaredNorms(x, c, scale, a, av, constant);
       return {squaredNorms, saved: [u, scale, a, v, factor]};
     }
     const u = tf.mul(tf.sub(x, c), scale);

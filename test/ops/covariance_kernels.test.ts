@@ -194,6 +194,11 @@ describeOnBackends('diagonal-moments WebAssembly kernel', (backend) => {
   );
 });
 
+/** The float32 elementwise product a v (the kernel's `av` input, as the op forms it). */
+function productOf(a: Float32Array, v: Float32Array): Float32Array {
+  return a.map((ai, i) => ai * v[i]);
+}
+
 /** float32 rows far from the origin with their centre, a scale r, a = p^2 / r^2 <= 1 and v = mu' r. */
 function randomDiagonalInputs(N: number, K: number, D: number, seed: number) {
   const random = rng(seed);
@@ -224,7 +229,7 @@ describeOnBackends('diagonal squared-norms WebAssembly kernel', (backend) => {
           tf.tensor2d(inputs.center, [1, D]),
           tf.tensor2d(inputs.scale, [1, D]),
           tf.tensor2d(inputs.a, [K, D]),
-          tf.tensor2d(inputs.v, [K, D]),
+          tf.tensor2d(productOf(inputs.a, inputs.v), [K, D]),
           tf.tensor2d(expected.constant, [1, K]),
         ] as const;
         const {u, squaredNorms} = wasmDiagonalSquaredNorms(...tensors);
@@ -248,7 +253,7 @@ describeOnBackends('diagonal squared-norms WebAssembly kernel', (backend) => {
         tf.tensor2d(inputs.center, [1, 2]),
         tf.tensor2d(inputs.scale, [1, 2]),
         tf.tensor2d(inputs.a, [3, 2]),
-        tf.tensor2d(inputs.v, [3, 2]),
+        tf.tensor2d(productOf(inputs.a, inputs.v), [3, 2]),
         tf.ones([1, 3]),
       ] as const;
       const reads = countReads(() => {

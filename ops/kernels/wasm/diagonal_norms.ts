@@ -40,8 +40,8 @@ export function wasmDiagonalNormsAvailable(): boolean {
 }
 
 /**
- * u = (x - center) scale [N, D] and relu(sum_j a_kj u_j^2 - 2 a_kj v_kj u_j + constant_k) [N, K]
- * for rows x [N, D], center and scale [1, D], a and v [K, D] and constant [1, K] (float32,
+ * u = (x - center) scale [N, D] and relu(sum_j a_kj u_j^2 - 2 av_kj u_j + constant_k) [N, K]
+ * for rows x [N, D], center and scale [1, D], a and av = a v [K, D] and constant [1, K] (float32,
  * N, K, D >= 1); call only when {@link wasmDiagonalNormsAvailable}.
  */
 export function wasmDiagonalSquaredNorms(
@@ -49,7 +49,7 @@ export function wasmDiagonalSquaredNorms(
   center: tf.Tensor,
   scale: tf.Tensor,
   a: tf.Tensor,
-  v: tf.Tensor,
+  av: tf.Tensor,
   constant: tf.Tensor,
 ): {u: tf.Tensor2D; squaredNorms: tf.Tensor2D} {
   const [N, D] = x.shape;
@@ -62,7 +62,7 @@ export function wasmDiagonalSquaredNorms(
         [0, 0],
         [0, K4 - K],
       ]);
-    return [pad(tf.transpose(a)), pad(tf.transpose(tf.mul(tf.mul(a, v), -2))), pad(tf.reshape(constant, [1, K]))];
+    return [pad(tf.transpose(a)), pad(tf.transpose(tf.mul(av, -2))), pad(tf.reshape(constant, [1, K]))];
   });
   const [quadratic, linear, paddedConstant] = padded;
   try {
