@@ -9,7 +9,12 @@ import {expect} from 'chai';
 import {spawnSync} from 'child_process';
 import path from 'path';
 
-import {wasmPosterior, wasmPosteriorAvailable} from '../../ops/kernels/wasm/posterior';
+import {
+  Posterior,
+  wasmPosterior,
+  wasmPosteriorAvailable,
+  wasmPosteriorTransposed,
+} from '../../ops/kernels/wasm/posterior';
 import {mixtureLogLikelihood} from '../../src';
 import {expectClose, expectNoLeak} from '../helpers/assertions';
 import {countReads, describeOnBackends} from '../helpers/backends';
@@ -87,66 +92,92 @@ describeOnBackends('posterior WebAssembly kernel', (backend) => {
     }
   });
 
-  for (const [N, K, floor] of [
-    [1, 1, 1e-30],
-    [5, 3, 1e-30],
-    [4103, 4, 1e-30],
-    [4103, 13, 0],
-    [20000, 16, 1e-30],
-  ]) {
-    it(`N = ${N}, K = ${K}, floor ${floor}: responsibilities and log-sum-exps equal float64 within a few ulp of their scale`, async () => {
-      const logits = randomLogits(N, K, 31 * N + K);
-      const reference = referencePosterior(logits, N, K, floor);
-      await expectNoLeak(() => {
-        const input = tf.tensor2d(logits, [N, K]);
-        const {resp, logSumExp} = wasmPosterior(input, floor);
-        expect(resp.shape).to.deep.equal([N, K]);
-        expect(logSumExp.shape).to.deep.equal([N, 1]);
-        expectWithin(resp.dataSync() as Float32Array, reference.resp, reference.respTolerance, 'resp');
-        expectWithin(logSumExp.dataSync() as Float32Array, reference.logSumExp, reference.lseTolerance, 'logSumExp');
-        tf.dispose([input, resp, logSumExp]);
+  // Both layouts of the responsibilities: [N, K] (wasmPosterior) and [K, N] (wasmPosteriorTransposed,
+  // four rows per SIMD vector), the latter brought back to [N, K] for the checks.
+  const forms: Array<{name: string; run: (logits: tf.Tensor2D, floor: number) => Posterior}> = [
+    {name: 'rows', run: wasmPosterior},
+    {
+      name: 'transposed',
+      run: (logits, floor) => {
+        const {respT, logSumExp} = wasmPosteriorTransposed(logits, floor);
+        expect(respT.shape).to.deep.equal([logits.shape[1], logits.shape[0]]);
+        const resp = tf.transpose(respT) as tf.Tensor2D;
+        respT.dispose();
+        return {resp, logSumExp};
+      },
+    },
+  ];
+
+  for (const form of forms) {
+    for (const [N, K, floor] of [
+      [1, 1, 1e-30],
+      [5, 3, 1e-30],
+      [4103, 4, 1e-30],
+      [4103, 13, 0],
+      [20000, 16, 1e-30],
+    ]) {
+      it(`${form.name}: N = ${N}, K = ${K}, floor ${floor}: responsibilities and log-sum-exps equal float64 within a few ulp of their scale`, async () => {
+        const logits = randomLogits(N, K, 31 * N + K);
+        const reference = referencePosterior(logits, N, K, floor);
+        await expectNoLeak(() => {
+          const input = tf.tensor2d(logits, [N, K]);
+          const {resp, logSumExp} = form.run(input, floor);
+          expect(resp.shape).to.deep.equal([N, K]);
+          expect(logSumExp.shape).to.deep.equal([N, 1]);
+          expectWithin(resp.dataSync() as Float32Array, reference.resp, reference.respTolerance, 'resp');
+          expectWithin(logSumExp.dataSync() as Float32Array, reference.logSumExp, reference.lseTolerance, 'logSumExp');
+          tf.dispose([input, resp, logSumExp]);
+        });
       });
-    });
+    }
   }
 
-  it(
-    backend === 'wasm'
-      ? 'reads and writes the tensors in place on the backend heap (nothing is read back)'
-      : 'copies the rows through a memory of its own (the backend reads them back)',
-    () => {
-      const logits = tf.tensor2d(randomLogits(64, 5, 3), [64, 5]);
-      const reads = countReads(() => tf.dispose(Object.values(wasmPosterior(logits, 1e-30))));
-      expect(reads).to.equal(backend === 'wasm' ? 0 : 1);
-      logits.dispose();
-    },
-  );
+  const kernels: Array<[string, (logits: tf.Tensor2D) => tf.Tensor[]]> = [
+    ['wasmPosterior', (logits) => Object.values(wasmPosterior(logits, 1e-30))],
+    ['wasmPosteriorTransposed', (logits) => Object.values(wasmPosteriorTransposed(logits, 1e-30))],
+  ];
+  for (const [name, run] of kernels) {
+    it(
+      backend === 'wasm'
+        ? `${name} reads and writes the tensors in place on the backend heap (nothing is read back)`
+        : `${name} copies the rows through a memory of its own (the backend reads them back)`,
+      () => {
+        const logits = tf.tensor2d(randomLogits(64, 5, 3), [64, 5]);
+        const reads = countReads(() => tf.dispose(run(logits)));
+        expect(reads).to.equal(backend === 'wasm' ? 0 : 1);
+        logits.dispose();
+      },
+    );
+  }
 
-  it('rows without a finite maximum: that maximum as the log-sum-exp, responsibilities 0 (NaN for NaN)', () => {
-    const rows = [
-      [-Infinity, -Infinity, -Infinity],
-      [1, Infinity, 2],
-      [0, NaN, 1],
-      [0, -Infinity, 0],
-      [-Infinity, -Infinity, -Infinity],
-    ];
-    const input = tf.tensor2d(rows);
-    const {resp, logSumExp} = wasmPosterior(input, 0);
-    expect(Array.from(logSumExp.dataSync())).to.deep.equal([
-      -Infinity,
-      Infinity,
-      NaN,
-      Math.fround(Math.log(2)),
-      -Infinity,
-    ]);
-    expect(resp.arraySync()).to.deep.equal([
-      [0, 0, 0],
-      [0, 0, 0],
-      [NaN, NaN, NaN],
-      [0.5, 0, 0.5],
-      [0, 0, 0],
-    ]);
-    tf.dispose([input, resp, logSumExp]);
-  });
+  for (const form of forms) {
+    it(`${form.name}: rows without a finite maximum: that maximum as the log-sum-exp, responsibilities 0 (NaN for NaN)`, () => {
+      const rows = [
+        [-Infinity, -Infinity, -Infinity],
+        [1, Infinity, 2],
+        [0, NaN, 1],
+        [0, -Infinity, 0],
+        [-Infinity, -Infinity, -Infinity],
+      ];
+      const input = tf.tensor2d(rows);
+      const {resp, logSumExp} = form.run(input, 0);
+      expect(Array.from(logSumExp.dataSync())).to.deep.equal([
+        -Infinity,
+        Infinity,
+        NaN,
+        Math.fround(Math.log(2)),
+        -Infinity,
+      ]);
+      expect(resp.arraySync()).to.deep.equal([
+        [0, 0, 0],
+        [0, 0, 0],
+        [NaN, NaN, NaN],
+        [0.5, 0, 0.5],
+        [0, 0, 0],
+      ]);
+      tf.dispose([input, resp, logSumExp]);
+    });
+  }
 
   it('serves mixtureLogLikelihood ([2, 3, 5] logits, infinite rows too): the same values and gradients as its tf-ops form and float64', async () => {
     const values = randomLogits(6, 5, 11).map((v) => (Number.isFinite(v) ? v / 1e28 : v));

@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {wasmPosterior, wasmPosteriorAvailable} from '../../../ops/kernels/wasm/posterior';
+import {wasmPosterior, wasmPosteriorAvailable, wasmPosteriorTransposed} from '../../../ops/kernels/wasm/posterior';
 import {EmCovariance} from '../covariance/em_covariance';
 import {ScaledState} from '../parameters';
 import {EmContext} from './context';
-import {ChunkResponsibilities} from './pass';
+import {ChunkResponsibilities, Responsibilities} from './pass';
 
 /** Row-wise maximum [B, 1] of [B, K] (max pooling over the row: about twice as fast as tf.max on wasm). */
 export function rowMax(t: tf.Tensor2D): tf.Tensor2D {
@@ -29,9 +29,17 @@ const RESPONSIBILITY_FLOOR = 1e-30;
 /**
  * Responsibilities softmax(L) (floored at 1e-30) and log-likelihoods logSumExp L: one
  * WebAssembly kernel where it serves the backend, else max L - log max softmax(L) in tf ops.
+ * `transposed`: the caller takes the responsibilities as [K, B], and the kernel writes them so
+ * (the tf ops give [B, K] either way).
  */
-export function posterior(logits: tf.Tensor2D): {resp: tf.Tensor2D; logLikelihood: tf.Tensor2D} {
+export function posterior(logits: tf.Tensor2D): {resp: tf.Tensor2D; logLikelihood: tf.Tensor2D};
+export function posterior(logits: tf.Tensor2D, transposed: boolean): Responsibilities & {logLikelihood: tf.Tensor2D};
+export function posterior(logits: tf.Tensor2D, transposed = false): Responsibilities & {logLikelihood: tf.Tensor2D} {
   if (wasmPosteriorAvailable()) {
+    if (transposed) {
+      const {respT, logSumExp} = wasmPosteriorTransposed(logits, RESPONSIBILITY_FLOOR);
+      return {respT, logLikelihood: logSumExp};
+    }
     const {resp, logSumExp} = wasmPosterior(logits, RESPONSIBILITY_FLOOR);
     return {resp, logLikelihood: logSumExp};
   }
@@ -78,14 +86,16 @@ export function disposeEStepPlan(plan: EStepPlan): void {
 export function eStepResponsibilities(ctx: EmContext, state: ScaledState, plan: EStepPlan): ChunkResponsibilities {
   const {em, data} = ctx;
   const all = Array.from({length: em.K}, (_, k) => k);
+  // Narrow bases take R^T for their moments (see runPass).
+  const transposed = !em.transposedMoments;
   return (index: number, z: tf.Tensor2D) => {
     const chunk = data.chunks[index];
     const x = chunk.x;
-    if (!plan.coefficients) return posterior(em.directLogits(chunk, state, all));
+    if (!plan.coefficients) return posterior(em.directLogits(chunk, state, all), transposed);
     let logits: tf.Tensor2D = tf.matMul(z, plan.coefficients);
     const shared = em.sharedLogit(x, state);
     if (shared) logits = tf.add(logits, shared);
     if (plan.placement) logits = tf.add(logits, tf.matMul(em.directLogits(chunk, state, plan.exact), plan.placement));
-    return posterior(logits);
+    return posterior(logits, transposed);
   };
 }

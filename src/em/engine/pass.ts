@@ -11,11 +11,16 @@ import {ChunkFeatures} from '../data';
 import {readMeans, toFloat32Pair} from '../parameters';
 import {EmContext} from './context';
 
-/** Responsibilities (and, in an E-step, log-likelihoods [B, 1]) of one chunk. */
-export type ChunkResponsibilities = (
-  index: number,
-  z: tf.Tensor2D,
-) => {resp: tf.Tensor2D; logLikelihood: tf.Tensor2D | null};
+/**
+ * The responsibilities of one chunk, [B, K] (`resp`) or transposed, [K, B] (`respT`: what the
+ * moments R^T Z of a narrow basis take), and, in an E-step, its log-likelihoods [B, 1].
+ */
+export type Responsibilities =
+  | {resp: tf.Tensor2D; respT?: undefined; logLikelihood: tf.Tensor2D | null}
+  | {resp?: undefined; respT: tf.Tensor2D; logLikelihood: tf.Tensor2D | null};
+
+/** Responsibilities (and, in an E-step, log-likelihoods) of one chunk. */
+export type ChunkResponsibilities = (index: number, z: tf.Tensor2D) => Responsibilities;
 
 /** Components with an exact scatter, and the shifts [Kf, D] it is taken around. */
 export interface ExactPlan {
@@ -112,19 +117,38 @@ export function runPass(ctx: EmContext, responsibilities: ChunkResponsibilities,
       const chunk = data.chunks[i];
       const [m, s, l] = tidyNullable(() => {
         const f = chunkFeatures(ctx, i);
-        const {resp, logLikelihood: ll} = responsibilities(i, f.z);
-        const weighted = chunk.weightColumn ? (tf.mul(resp, chunk.weightColumn) as tf.Tensor2D) : resp;
+        const r = responsibilities(i, f.z);
+        const ll = r.logLikelihood;
+        // Weighted responsibilities [B, K] and [K, B], each formed when first needed.
+        let rows: tf.Tensor2D | null = null;
+        let columns: tf.Tensor2D | null = null;
+        const weightedRows = (): tf.Tensor2D => {
+          if (rows) return rows;
+          if (r.resp) return (rows = chunk.weightColumn ? (tf.mul(r.resp, chunk.weightColumn) as tf.Tensor2D) : r.resp);
+          return (rows = tf.transpose(weightedColumns()));
+        };
+        const weightedColumns = (): tf.Tensor2D => {
+          if (columns) return columns;
+          if (r.respT) return (columns = chunk.weightRow ? (tf.mul(r.respT, chunk.weightRow) as tf.Tensor2D) : r.respT);
+          return (columns = tf.transpose(weightedRows()));
+        };
         let chunkMoments: tf.Tensor | null = null;
         if (request.moments) {
           // [K, featureWidth]. Wide bases: Z^T R, the fresh R as the small right operand (XNNPACK
           // packs a new right operand, ~10 ns per element: a fresh Z there costs more than its
           // transpose). Narrow bases: R^T Z, the cached Z on the right.
           chunkMoments = em.transposedMoments
-            ? tf.transpose(tf.matMul(f.zT ?? tf.transpose(f.z), weighted))
-            : tf.matMul(tf.transpose(weighted), f.z);
+            ? tf.transpose(tf.matMul(f.zT ?? tf.transpose(f.z), weightedRows()))
+            : tf.matMul(weightedColumns(), f.z);
         }
         const chunkScatter = exact
-          ? em.scatter.exactChunk(chunk, tf.gather(weighted, exact.indexTensor, 1) as tf.Tensor2D, exact)
+          ? em.scatter.exactChunk(
+              chunk,
+              r.respT
+                ? (tf.transpose(tf.gather(weightedColumns(), exact.indexTensor, 0)) as tf.Tensor2D)
+                : (tf.gather(weightedRows(), exact.indexTensor, 1) as tf.Tensor2D),
+              exact,
+            )
           : null;
         const chunkLogLikelihood =
           ll && request.logLikelihood ? (chunk.weightRow ? tf.matMul(chunk.weightRow, ll) : tf.sum(ll)) : null;

@@ -141,3 +141,102 @@ export function posterior(N: i32, K: i32, logits: usize, resp: usize, logSumExp:
     }
   }
 }
+
+/** Lanes 0..rows-1 of `v` to the floats at `at`, at..at+rows-1 (a whole vector when rows is 4). */
+@inline function storeLanes(at: usize, v: v128, rows: i32): void {
+  if (rows == 4) {
+    v128.store(at, v);
+    return;
+  }
+  store<f32>(at, f32x4.extract_lane(v, 0));
+  if (rows > 1) store<f32>(at + 4, f32x4.extract_lane(v, 1));
+  if (rows > 2) store<f32>(at + 8, f32x4.extract_lane(v, 2));
+}
+
+/**
+ * Logits of rows n..n+rows-1 (rows <= 4), one row per lane, to `scratch` ([K] vectors: component
+ * k's four rows at scratch + 16 k); lanes past `rows` get 0. Returns the lane-wise maximum over k.
+ * Whole rows of four components go through one 4 x 4 transpose of four vector loads.
+ */
+@inline function rowsToLanes(n: i32, rows: i32, K: i32, logits: usize, scratch: usize): v128 {
+  let m = c(-Infinity);
+  let k = 0;
+  if (rows == 4) {
+    const r0 = logits + (<usize>(n * K) << 2);
+    const r1 = r0 + (<usize>K << 2);
+    const r2 = r1 + (<usize>K << 2);
+    const r3 = r2 + (<usize>K << 2);
+    for (; k + 4 <= K; k += 4) {
+      const at = <usize>k << 2;
+      const a = v128.load(r0 + at);
+      const b = v128.load(r1 + at);
+      const cc = v128.load(r2 + at);
+      const d = v128.load(r3 + at);
+      const ab01 = i32x4.shuffle(a, b, 0, 4, 1, 5);
+      const ab23 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+      const cd01 = i32x4.shuffle(cc, d, 0, 4, 1, 5);
+      const cd23 = i32x4.shuffle(cc, d, 2, 6, 3, 7);
+      const v0 = i32x4.shuffle(ab01, cd01, 0, 1, 4, 5);
+      const v1 = i32x4.shuffle(ab01, cd01, 2, 3, 6, 7);
+      const v2 = i32x4.shuffle(ab23, cd23, 0, 1, 4, 5);
+      const v3 = i32x4.shuffle(ab23, cd23, 2, 3, 6, 7);
+      const out = scratch + (<usize>k << 4);
+      v128.store(out, v0);
+      v128.store(out + 16, v1);
+      v128.store(out + 32, v2);
+      v128.store(out + 48, v3);
+      m = f32x4.max(f32x4.max(m, f32x4.max(v0, v1)), f32x4.max(v2, v3));
+    }
+  }
+  for (; k < K; k++) {
+    let v = c(0);
+    const column = logits + (<usize>(n * K + k) << 2);
+    v = f32x4.replace_lane(v, 0, load<f32>(column));
+    if (rows > 1) v = f32x4.replace_lane(v, 1, load<f32>(column + (<usize>K << 2)));
+    if (rows > 2) v = f32x4.replace_lane(v, 2, load<f32>(column + (<usize>(2 * K) << 2)));
+    if (rows > 3) v = f32x4.replace_lane(v, 3, load<f32>(column + (<usize>(3 * K) << 2)));
+    v128.store(scratch + (<usize>k << 4), v);
+    m = f32x4.max(m, v);
+  }
+  return m;
+}
+
+/**
+ * {@link posterior} with the responsibilities written transposed: component k's for row n at
+ * respT + 4 (k stride + n) ([K, stride] row-major, stride >= N), as the M-step's R^T Z takes
+ * them. Four rows go through together, one per lane, so the maximum, the sum and the scaling are
+ * vertical operations; `scratch` holds K vectors (16 K bytes, 16-byte aligned). The same values
+ * as {@link posterior} up to the order of each row's sum.
+ */
+export function posteriorTransposed(
+  N: i32,
+  K: i32,
+  logits: usize,
+  respT: usize,
+  stride: i32,
+  logSumExp: usize,
+  floor: f32,
+  scratch: usize,
+): void {
+  const floors = f32x4.splat(floor);
+  for (let n = 0; n < N; n += 4) {
+    const rows = min(4, N - n);
+    const m = rowsToLanes(n, rows, K, logits, scratch);
+    let sums = c(0);
+    for (let k = 0; k < K; k++) {
+      const at = scratch + (<usize>k << 4);
+      const e = vexp(f32x4.sub(v128.load(at), m));
+      v128.store(at, e);
+      sums = f32x4.add(sums, e);
+    }
+    // A lane whose maximum is not finite: log-sum-exp the maximum, responsibilities 0 (NaN for NaN).
+    const finite = f32x4.eq(f32x4.sub(m, m), c(0));
+    const fill = v128.bitselect(c(0), c(NaN), f32x4.eq(m, m));
+    const scales = f32x4.div(c(1), sums);
+    storeLanes(logSumExp + (<usize>n << 2), v128.bitselect(f32x4.add(m, vlog(sums)), m, finite), rows);
+    for (let k = 0; k < K; k++) {
+      const r = f32x4.max(f32x4.mul(v128.load(scratch + (<usize>k << 4)), scales), floors);
+      storeLanes(respT + (<usize>(k * stride + n) << 2), v128.bitselect(r, fill, finite), rows);
+    }
+  }
+}
