@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {EmData} from '../data';
 import {ScaledState} from '../parameters';
-import {EmCovariance, Moments, replaceRows} from './em_covariance';
+import {EmCovariance, HostMStep, Moments, NK_EPSILON, replaceRows} from './em_covariance';
 import {VECTOR_SCATTER} from './scatter';
 
 export class DiagEm extends EmCovariance {
@@ -57,6 +57,51 @@ export class DiagEm extends EmCovariance {
 
   covariancesFromScatter(scatter: tf.Tensor, nk: tf.Tensor1D, regCovar: number): tf.Tensor {
     return tf.add(tf.div(scatter, tf.reshape(nk, [this.K, 1])), regCovar);
+  }
+
+  /**
+   * The moment formula of {@link scatterFromMoments} and {@link covariancesFromScatter}, the
+   * precision factors 1 / sqrt(sigma^2) and {@link conditioning}, in float64 from the float32
+   * moments [N_k, sum r x', sum r x'^2] per component.
+   */
+  override hostMStep(moments: ArrayLike<number>, regCovar: number): HostMStep {
+    const {K, D} = this;
+    const width = this.width;
+    const nk = Float64Array.from({length: K}, (_, k) => moments[k * width] + NK_EPSILON);
+    const total = nk.reduce((a, b) => a + b, 0);
+    const means = new Float32Array(K * D);
+    const covariances = new Float32Array(K * D);
+    const factors = new Float32Array(K * D);
+    const checks = new Float32Array(3 * K).fill(1, 2 * K);
+    for (let k = 0; k < K; k++) {
+      const n = moments[k * width];
+      let kappa = 0;
+      let factorSum = 0;
+      for (let j = 0; j < D; j++) {
+        const first = moments[k * width + 1 + j];
+        const mean = first / nk[k];
+        const scatter = moments[k * width + 1 + D + j] - 2 * first * mean + n * mean * mean;
+        const variance = scatter / nk[k] + regCovar;
+        const factor = 1 / Math.sqrt(variance);
+        means[k * D + j] = mean;
+        covariances[k * D + j] = variance;
+        factors[k * D + j] = factor;
+        factorSum += factor;
+        kappa += (mean * mean + variance) / variance;
+      }
+      checks[k] = kappa;
+      checks[K + k] = Number.isFinite(factorSum) ? 1 : 0;
+    }
+    return {
+      state: {
+        weights: tf.tensor1d(Float32Array.from(nk, (v) => v / total)),
+        means: tf.tensor2d(means, [K, D]),
+        meansLow: null,
+        covariances: tf.tensor2d(covariances, [K, D]),
+        precisionsCholesky: tf.tensor2d(factors, [K, D]),
+      },
+      checks,
+    };
   }
 
   conditioning(state: ScaledState): tf.Tensor1D {

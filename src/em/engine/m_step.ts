@@ -40,11 +40,21 @@ interface ComponentChecks {
   cancellation: Float32Array;
 }
 
-/** New parameters and their checks, still on the backend. */
+/** New parameters and their checks, on the backend, or on the host for a host M-step. */
 interface Finalized {
   state: ScaledState;
   /** [kappa (K), finite (K), cancellation (K)], packed so that one read-back gets them all. */
-  packedChecks: tf.Tensor1D;
+  packedChecks: tf.Tensor1D | Float32Array;
+}
+
+/** The packed checks of `finalized` and the pass's log-likelihood sum (NaN without one), in one read-back. */
+function readChecks(finalized: Finalized, sum: tf.Tensor | null): {values: Float32Array; logLikelihoodSum: number} {
+  const packed = finalized.packedChecks;
+  if (packed instanceof Float32Array) return {values: packed, logLikelihoodSum: sum ? sum.dataSync()[0] : NaN};
+  const readBack = tf.tidy(() => (sum ? tf.concat([packed, tf.reshape(sum, [1])]) : tf.clone(packed)));
+  const values = readBack.dataSync() as Float32Array;
+  tf.dispose([readBack, packed]);
+  return {values, logLikelihoodSum: sum ? values[packed.shape[0]] : NaN};
 }
 
 /** Unpacks {@link Finalized.packedChecks} (the first 3K values of `values`). */
@@ -96,6 +106,10 @@ function finalize(
 ): Finalized {
   const {em, data} = ctx;
   const {K, D} = em;
+  if (exact === null) {
+    const host = em.hostMStep(momentsAll.dataSync(), ctx.regCovar);
+    if (host) return {state: host.state, packedChecks: host.checks};
+  }
   const [weights, means, meansLow, covariances, precisionsCholesky, packedChecks] = tidyNullable(() => {
     const moments = unpackMoments(momentsAll, K, D);
     const nk = tf.add(moments.n, NK_EPSILON) as tf.Tensor1D;
@@ -263,13 +277,8 @@ export function firstStage(ctx: EmContext, pass: PassResult, plan: ExactPlan | n
     return {state: null, logLikelihood, redo, newMeans, exactNext: []};
   }
   const first = finalize(ctx, moments, plan, pass.exactScatter);
-  const sum = pass.logLikelihoodSum;
-  const readBack = tf.tidy(() =>
-    sum ? tf.concat([first.packedChecks, tf.reshape(sum, [1])]) : tf.clone(first.packedChecks),
-  );
-  const values = readBack.dataSync() as Float32Array;
-  tf.dispose([readBack, first.packedChecks]);
-  const logLikelihood = sum ? meanLogLikelihood(ctx, values[3 * K]) : NaN;
+  const {values, logLikelihoodSum} = readChecks(first, pass.logLikelihoodSum);
+  const logLikelihood = pass.logLikelihoodSum ? meanLogLikelihood(ctx, logLikelihoodSum) : NaN;
   const checks = unpackChecks(values, K);
   const redo = componentsToRedo(em, checks, plan);
   if (redo.length === 0)
@@ -292,8 +301,7 @@ export function secondStage(
   exactScatter: tf.Tensor | null,
 ): {state: ScaledState; exactNext: number[]} {
   const finalized = finalize(ctx, moments, plan, exactScatter);
-  const values = finalized.packedChecks.dataSync() as Float32Array;
-  finalized.packedChecks.dispose();
+  const {values} = readChecks(finalized, null);
   const checks = unpackChecks(values, ctx.em.K);
   try {
     assertPositiveDefinite(ctx, checks);
