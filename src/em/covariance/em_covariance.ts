@@ -183,9 +183,9 @@ export abstract class EmCovariance {
 
   /**
    * The fast-path M-step (every component by the moment formula) from the moments [K * width]
-   * (row-major), on the host, or null when the type has none and takes tf ops. A type with only
-   * [K, D]-sized parameters does it here: its ~40 small tf ops cost ~0.6-0.9 ms on wasm per
-   * iteration, serial to the workers' passes, against ~0.05 ms in JavaScript.
+   * (row-major), on the host, or null when the type has none and takes tf ops. diag has one: its
+   * ~40 small tf ops took ~0.6-0.9 ms on wasm per iteration, serial to the workers' passes, against
+   * ~0.05 ms in JavaScript.
    */
   hostMStep(_moments: ArrayLike<number>, _regCovar: number): HostMStep | null {
     return null;
