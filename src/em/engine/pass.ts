@@ -119,34 +119,31 @@ export function runPass(ctx: EmContext, responsibilities: ChunkResponsibilities,
         const f = chunkFeatures(ctx, i);
         const r = responsibilities(i, f.z);
         const ll = r.logLikelihood;
-        // Weighted responsibilities [B, K] and [K, B], each formed when first needed.
-        let rows: tf.Tensor2D | null = null;
-        let columns: tf.Tensor2D | null = null;
-        const weightedRows = (): tf.Tensor2D => {
-          if (rows) return rows;
-          if (r.resp) return (rows = chunk.weightColumn ? (tf.mul(r.resp, chunk.weightColumn) as tf.Tensor2D) : r.resp);
-          return (rows = tf.transpose(weightedColumns()));
-        };
-        const weightedColumns = (): tf.Tensor2D => {
-          if (columns) return columns;
-          if (r.respT) return (columns = chunk.weightRow ? (tf.mul(r.respT, chunk.weightRow) as tf.Tensor2D) : r.respT);
-          return (columns = tf.transpose(weightedRows()));
-        };
+        // The weighted responsibilities in the layout they came in: [K, B] (respT) or [B, K].
+        const weighted = r.respT
+          ? chunk.weightRow
+            ? (tf.mul(r.respT, chunk.weightRow) as tf.Tensor2D)
+            : r.respT
+          : chunk.weightColumn
+            ? (tf.mul(r.resp, chunk.weightColumn) as tf.Tensor2D)
+            : r.resp;
+        const inRows = () => (r.respT ? (tf.transpose(weighted) as tf.Tensor2D) : weighted);
+        const inColumns = () => (r.respT ? weighted : (tf.transpose(weighted) as tf.Tensor2D));
         let chunkMoments: tf.Tensor | null = null;
         if (request.moments) {
           // [K, featureWidth]. Wide bases: Z^T R, the fresh R as the small right operand (XNNPACK
           // packs a new right operand, ~10 ns per element: a fresh Z there costs more than its
           // transpose). Narrow bases: R^T Z, the cached Z on the right.
           chunkMoments = em.transposedMoments
-            ? tf.transpose(tf.matMul(f.zT ?? tf.transpose(f.z), weightedRows()))
-            : tf.matMul(weightedColumns(), f.z);
+            ? tf.transpose(tf.matMul(f.zT ?? tf.transpose(f.z), inRows()))
+            : tf.matMul(inColumns(), f.z);
         }
         const chunkScatter = exact
           ? em.scatter.exactChunk(
               chunk,
               r.respT
-                ? (tf.transpose(tf.gather(weightedColumns(), exact.indexTensor, 0)) as tf.Tensor2D)
-                : (tf.gather(weightedRows(), exact.indexTensor, 1) as tf.Tensor2D),
+                ? (tf.transpose(tf.gather(weighted, exact.indexTensor, 0)) as tf.Tensor2D)
+                : (tf.gather(weighted, exact.indexTensor, 1) as tf.Tensor2D),
               exact,
             )
           : null;
